@@ -1,0 +1,43 @@
+"""amplifier-jupyter: Microsoft Amplifier agent sessions inside Jupyter notebooks.
+
+``%load_ext amplifier_jupyter`` registers ``%%amplifier`` (the cell's text is
+the prompt) and ``%amplifier`` (configuration and control). Public names load
+lazily, so loading the extension does not import amplifier_core.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["get_session", "kernel_session", "load_ipython_extension", "unload_ipython_extension"]
+
+_LAZY = {
+    "get_session": ("amplifier_jupyter.api", "get_session"),
+    "kernel_session": ("amplifier_jupyter.kernel_session", "kernel_session"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'amplifier_jupyter' has no attribute {name!r}")
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext amplifier_jupyter``."""
+    from .magics import register
+
+    register(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """``%unload_ext amplifier_jupyter``."""
+    from .magics import unregister
+
+    unregister(shell)

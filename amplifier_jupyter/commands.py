@@ -1,0 +1,135 @@
+"""``%amplifier SUBCOMMAND ...``: configuration and control of the kernel's session."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .errors import AmplifierUserError
+from .kernel_session import KernelSession, kernel_session
+from .plans import plan_modules, resolve_plan_spec
+from .ui.view import complain, say
+
+LINE_USAGE = (
+    "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
+)
+HELP = """\
+%%amplifier [--model ID] [--out NAME]     the cell's text is the prompt; the answer is shown
+                                          and bound to _amplifier (or NAME)
+%amplifier config NAME | PATH | {...}     set the mount plan (a dict variable, a .yaml/.json
+                                          file, or a literal) and start a fresh session
+%amplifier config                         show the active plan
+%amplifier config --default               back to the default plan
+%amplifier status                         session id, modules, turns, tokens and cost
+%amplifier reset                          end the session; the next cell starts a fresh one
+%amplifier stop                           stop the running agent
+Offline: %amplifier config {"session": {"orchestrator": "loop-notebook", "context":
+  "context-notebook"}, "providers": [{"module": "provider-scripted", "config": {"script":
+  ["Hello!"]}}]}"""
+
+Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
+
+
+async def _config(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    rest = rest.strip()
+    if not rest:
+        source = "your plan" if ks.plan is not None else "the default plan"
+        say(f"{source}:\n{json.dumps(ks.active_plan(), indent=2)}")
+        return
+    if rest == "--default":
+        await ks.set_plan(None)
+        say("plan set to the default; the next %%amplifier cell starts a fresh session")
+        return
+    plan = resolve_plan_spec(rest, namespace)
+    await ks.set_plan(plan)
+    modules = ", ".join(module_id for _, module_id, _ in plan_modules(plan))
+    say(f"plan set ({modules}); the next %%amplifier cell starts a fresh session")
+
+
+async def _reset(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    had = ks.session is not None
+    await ks.reset()
+    say("session ended; the next %%amplifier cell starts a fresh one" if had else "no session yet")
+
+
+async def _stop(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    if ks.running is None:
+        say("nothing is running")
+        return
+    await ks.stop()
+    say("stop requested")
+
+
+async def _status(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    print(status_text(ks))
+
+
+async def _help(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    print(HELP)
+
+
+COMMANDS: dict[str, Command] = {
+    "config": _config,
+    "reset": _reset,
+    "stop": _stop,
+    "status": _status,
+    "help": _help,
+}
+
+
+def _origin(ks: KernelSession, module_id: str) -> str:
+    origin = ks.loader.origins.get(module_id) if ks.loader is not None else None
+    return f"{module_id} ({origin})" if origin else module_id
+
+
+def status_text(ks: KernelSession) -> str:
+    """What ``%amplifier status`` prints."""
+    plan = ks.active_plan()
+    modules = plan_modules(plan)
+    if ks.session is None:
+        names = ", ".join(module_id for _, module_id, _ in modules)
+        which = "your plan" if ks.plan is not None else "the default plan"
+        return f"no session yet: the next %%amplifier cell starts one with {which} ({names})"
+    mounted = ks.mounted()
+
+    def listed(kind: str) -> str:
+        ids = [_origin(ks, m) for k, m, _ in modules if k == kind]
+        return ", ".join(ids) or "none"
+
+    rows = [
+        ("session", ks.session.session_id),
+        ("parent", ks.session.parent_id or "none"),
+        ("orchestrator", listed("orchestrator")),
+        ("context", listed("context")),
+        (
+            "providers",
+            f"{listed('provider')} → mounted as {', '.join(mounted['providers']) or 'none'}",
+        ),
+        ("tools", ", ".join(mounted["tools"]) or "none"),
+        ("hooks", ", ".join(mounted["hooks"]) or "none"),
+        ("turns", str(ks.turns)),
+        ("tokens", f"{ks.totals.describe()} over {ks.totals.requests} requests"),
+    ]
+    if ks.policy is not None:
+        rows.append(("approval", ks.policy.describe()))
+    width = max(len(key) for key, _ in rows)
+    return "\n".join(f"{key:<{width}}  {value}" for key, value in rows)
+
+
+async def run_line(line: str, namespace: dict[str, Any] | None = None) -> None:
+    """What a ``%amplifier ...`` line does (awaited by the input transformer)."""
+    if namespace is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        namespace = shell.user_ns if shell is not None else {}
+    name, _, rest = line.strip().partition(" ")
+    command = COMMANDS.get(name)
+    if command is None:
+        complain(f"unknown subcommand {name!r}. {LINE_USAGE}" if name else LINE_USAGE)
+        return
+    try:
+        await command(kernel_session(), rest, namespace)
+    except AmplifierUserError as error:
+        complain(str(error))

@@ -1,0 +1,24 @@
+"""The one error type a notebook user sees: one line, saying what to do."""
+
+from __future__ import annotations
+
+
+class AmplifierUserError(Exception):
+    """A problem the user can fix; shown as a single line, never a traceback."""
+
+
+class PlanError(AmplifierUserError):
+    """A mount plan that cannot be used; the message names the key."""
+
+
+def one_line(error: BaseException, limit: int = 400) -> str:
+    """An exception as one readable line (no traceback, no wrapped prefixes)."""
+    text = str(error).strip() or type(error).__name__
+    # amplifier-core wraps Python errors raised inside the Rust kernel.
+    for prefix in ("Session execution failed: ", "Session initialization failed: "):
+        while text.startswith(prefix):
+            text = text[len(prefix) :]
+    first = text.splitlines()[0] if text else text
+    if len(first) > limit:
+        first = first[: limit - 1] + "…"
+    return first

@@ -1,0 +1,270 @@
+"""The one Amplifier session of a kernel: its plan, its lifecycle, its totals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from .errors import AmplifierUserError, one_line
+from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
+
+EventListener = Callable[[str, dict[str, Any]], None]
+# After cleanup(), let the kernel's tasks finish before anything else happens
+# (design.md fact 2: an immediate exit after cleanup crashed once).
+CLEANUP_DRAIN = 0.2
+
+
+class Totals:
+    """Token and cost totals of a session, summed from ``provider:response`` usage."""
+
+    def __init__(self) -> None:
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read_tokens = 0
+        self.cache_write_tokens = 0
+        self.cost_usd = Decimal("0")
+        self.requests = 0
+
+    def add(self, usage: dict[str, Any] | None) -> None:
+        """Add one response's usage (a ``Usage`` dump)."""
+        if not usage:
+            return
+        self.requests += 1
+        self.input_tokens += int(usage.get("input_tokens") or 0)
+        self.output_tokens += int(usage.get("output_tokens") or 0)
+        self.cache_read_tokens += int(usage.get("cache_read_tokens") or 0)
+        self.cache_write_tokens += int(usage.get("cache_write_tokens") or 0)
+        cost = usage.get("cost_usd")
+        if cost not in (None, ""):
+            self.cost_usd += Decimal(str(cost))
+
+    def describe(self) -> str:
+        """``1,234 in · 56 out · $0.0123`` (cache counts when there are any)."""
+        parts = [f"{self.input_tokens:,} in", f"{self.output_tokens:,} out"]
+        if self.cache_read_tokens or self.cache_write_tokens:
+            parts.append(f"{self.cache_read_tokens:,} cache read")
+            parts.append(f"{self.cache_write_tokens:,} cache write")
+        parts.append(f"${self.cost_usd:.4f}")
+        return " · ".join(parts)
+
+
+class _LogCollector(logging.Handler):
+    """Keeps amplifier-core's log records out of the cell; the last ones stay readable."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage().splitlines()[0])
+        del self.records[:-50]
+
+
+LOG_COLLECTOR = _LogCollector()
+
+
+def quiet_amplifier_logging() -> None:
+    """Route the ``amplifier_core`` loggers away from the cell's stderr (design.md fact 2)."""
+    logger = logging.getLogger("amplifier_core")
+    if LOG_COLLECTOR not in logger.handlers:
+        logger.addHandler(LOG_COLLECTOR)
+    logger.propagate = False
+
+
+class KernelSession:
+    """Owns the kernel's :class:`amplifier_core.AmplifierSession` across cells.
+
+    The first run creates and initializes the session from the active plan;
+    later runs reuse it, so the conversation continues. Setting a plan or
+    resetting cleans the session up; the next run starts a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self.plan: dict[str, Any] | None = None
+        self.session: Any = None
+        self.loader: Any = None
+        self.turns = 0
+        self.totals = Totals()
+        self.approval_system: Any = None
+        self.display_system: Any = None
+        self.policy: Any = None
+        self.listeners: list[EventListener] = []
+        self.load_failures: list[str] = []
+        self.running: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+
+    # -- plan ------------------------------------------------------------
+
+    def active_plan(self) -> dict[str, Any]:
+        """The plan the next session uses: the user's, else the default."""
+        return self.plan if self.plan is not None else default_plan()
+
+    async def set_plan(self, plan: dict[str, Any] | None) -> None:
+        """Replace the plan (``None``: back to the default) and the session with it."""
+        checked = validate_plan(plan) if plan is not None else None
+        await self.reset()
+        self.plan = checked
+
+    # -- lifecycle -------------------------------------------------------
+
+    def _approval_policy(self) -> Any:
+        if self.policy is None:
+            from .modules.loop_notebook import ApprovalPolicy
+
+            self.policy = ApprovalPolicy()
+        return self.policy
+
+    async def ensure_session(self) -> Any:
+        """The initialized session, created from the active plan on first use."""
+        if self.session is not None:
+            return self.session
+        plan = self.active_plan()
+        if needs_anthropic_key(plan):
+            raise AmplifierUserError(NO_KEY_LINE)
+        quiet_amplifier_logging()
+        from amplifier_core import AmplifierSession
+
+        from .resolver import NotebookModuleLoader
+
+        session = AmplifierSession(
+            config=plan,
+            approval_system=self.approval_system,
+            display_system=self.display_system,
+        )
+        coordinator = session.coordinator
+        # The constructor's loader= is ignored by the Rust session (design.md fact 2).
+        self.loader = NotebookModuleLoader(coordinator=coordinator)
+        coordinator.loader = self.loader
+        coordinator.register_capability("approval.policy", self._approval_policy())
+        self.load_failures = []
+        self._register_observers(coordinator)
+        try:
+            await session.initialize()
+        except Exception as error:
+            with contextlib.suppress(Exception):
+                await session.cleanup()
+            raise AmplifierUserError(f"the session could not start: {one_line(error)}") from None
+        self.session = session
+        self.turns = 0
+        self.totals = Totals()
+        return session
+
+    async def reset(self) -> None:
+        """Clean the session up; the next run starts a fresh one with the same plan."""
+        if self.running is not None and not self.running.done():
+            await self.stop()
+        session, self.session = self.session, None
+        self.loader = None
+        self.load_failures = []
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.cleanup()
+            await asyncio.sleep(CLEANUP_DRAIN)
+        self.turns = 0
+        self.totals = Totals()
+        if self.policy is not None:
+            self.policy.always.clear()
+
+    async def stop(self) -> None:
+        """Ask the running agent to stop at its next safe point."""
+        if self.session is not None:
+            await self.session.coordinator.request_cancel()
+
+    # -- running ---------------------------------------------------------
+
+    async def execute(self, prompt: str, *, model: str | None = None) -> str:
+        """Run one prompt in the kernel's session and return the answer.
+
+        Raises :class:`AmplifierUserError` with one line for anything the
+        user can act on; the session and the conversation stay usable.
+        """
+        if self._lock.locked():
+            raise AmplifierUserError(
+                "an agent run is still going in this kernel: wait for it (%amplifier wait) "
+                "or stop it (%amplifier stop)"
+            )
+        async with self._lock:
+            session = await self.ensure_session()
+            coordinator = session.coordinator
+            if not coordinator.get("providers"):
+                detail = "; ".join(self.load_failures) or "the plan names no provider"
+                raise AmplifierUserError(f"no provider is mounted: {detail}")
+            coordinator.register_capability(
+                "notebook.request_overrides", {"model": model} if model else {}
+            )
+            coordinator.cancellation.reset()
+            self.running = asyncio.current_task()
+            try:
+                answer = await session.execute(prompt)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await coordinator.request_cancel()
+                raise
+            except Exception as error:
+                raise AmplifierUserError(one_line(error)) from None
+            finally:
+                self.running = None
+                coordinator.register_capability("notebook.request_overrides", {})
+            self.turns += 1
+            return answer
+
+    # -- events ----------------------------------------------------------
+
+    def _register_observers(self, coordinator: Any) -> None:
+        from amplifier_core import HookResult
+        from amplifier_core.events import ALL_EVENTS
+
+        async def observe(event: str, data: dict[str, Any]) -> Any:
+            if event == "provider:response":
+                self.totals.add(data.get("usage"))
+            elif event == "module:load_failed":
+                self.load_failures.append(
+                    f"{data.get('module_id')} did not load: {data.get('error')}"
+                )
+            for listener in list(self.listeners):
+                try:
+                    listener(event, data)
+                except Exception as error:  # a broken view must not break the agent
+                    LOG_COLLECTOR.records.append(f"listener failed on {event}: {error}")
+            return HookResult()
+
+        for event in ALL_EVENTS:
+            # Observers run last (high priority number) and never change the flow.
+            coordinator.hooks.register(event, observe, priority=1000, name="notebook-observer")
+
+    async def messages(self) -> list[dict[str, Any]]:
+        """The conversation so far (empty before the first run)."""
+        if self.session is None:
+            return []
+        context = self.session.coordinator.get("context")
+        return await context.get_messages() if context is not None else []
+
+    def mounted(self) -> dict[str, Any]:
+        """What is mounted now: orchestrator, context, providers, tools, hooks."""
+        if self.session is None:
+            return {}
+        coordinator = self.session.coordinator
+        hooks = coordinator.hooks.list_handlers()
+        names = sorted({n for handlers in hooks.values() for n in handlers} - {"notebook-observer"})
+        return {
+            "orchestrator": type(coordinator.get("orchestrator")).__name__,
+            "context": type(coordinator.get("context")).__name__,
+            "providers": sorted((coordinator.get("providers") or {}).keys()),
+            "tools": sorted((coordinator.get("tools") or {}).keys()),
+            "hooks": names,
+        }
+
+
+_KERNEL_SESSION: KernelSession | None = None
+
+
+def kernel_session() -> KernelSession:
+    """The process-wide :class:`KernelSession` (one per kernel)."""
+    global _KERNEL_SESSION
+    if _KERNEL_SESSION is None:
+        _KERNEL_SESSION = KernelSession()
+    return _KERNEL_SESSION

@@ -1,0 +1,85 @@
+"""Registering ``%%amplifier`` / ``%amplifier`` and turning them into awaiting cells.
+
+A cell magic that returns a coroutine is not awaited (design.md fact 6), so
+an input transformer rewrites ``%%amplifier ARGS`` + body into a top-level
+``await``: ipykernel then runs the cell on its own event loop, where widget
+clicks are still dispatched while it waits (fact 5). Top-level
+``%amplifier ...`` lines become awaits the same way. Nothing here imports
+amplifier_core: loading the extension stays light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+
+CELL_PREFIX = "%%amplifier"
+LINE_PREFIX = "%amplifier"
+
+
+def _is_magic_line(line: str, prefix: str) -> bool:
+    return line.startswith(prefix) and line[len(prefix) : len(prefix) + 1] in ("", " ", "\t", "\n")
+
+
+def transform_cell(lines: list[str]) -> list[str]:
+    """IPython cleanup transformer: magic lines become awaits of our coroutines."""
+    if lines and _is_magic_line(lines[0], CELL_PREFIX):
+        args = lines[0][len(CELL_PREFIX) :].strip()
+        body = "".join(lines[1:])
+        return [
+            "await __import__('amplifier_jupyter.cell', fromlist=['run_cell'])"
+            f".run_cell({args!r}, {body!r})\n"
+        ]
+    if not any(_is_magic_line(line, LINE_PREFIX) for line in lines):
+        return lines
+    return [
+        "await __import__('amplifier_jupyter.commands', fromlist=['run_line'])"
+        f".run_line({line[len(LINE_PREFIX) :].strip()!r})\n"
+        if _is_magic_line(line, LINE_PREFIX)
+        else line
+        for line in lines
+    ]
+
+
+@magics_class
+class AmplifierMagics(Magics):
+    """``%amplifier`` and ``%%amplifier`` (normally reached through :func:`transform_cell`)."""
+
+    @no_var_expand  # keep {...} plan literals and {var} prompts as written
+    @line_cell_magic
+    def amplifier(self, line: str, cell: str | None = None) -> Any:
+        """Run a prompt (cell magic) or a command (line magic); see ``%amplifier help``.
+
+        This path is taken only where the transformer did not apply (an
+        indented line, ``run_cell_magic`` called directly): the work is then
+        scheduled on the running loop, or run to completion where none runs.
+        """
+        if cell is not None:
+            from .cell import run_cell
+
+            coroutine = run_cell(line, cell)
+        else:
+            from .commands import run_line
+
+            coroutine = run_line(line, self.shell.user_ns)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(coroutine)
+        return loop.create_task(coroutine)
+
+
+def register(shell: Any) -> None:
+    """Register the magics and the transformer on an IPython shell (idempotent)."""
+    shell.register_magics(AmplifierMagics)
+    transformers = shell.input_transformers_cleanup
+    if transform_cell not in transformers:
+        transformers.append(transform_cell)
+
+
+def unregister(shell: Any) -> None:
+    """Undo :func:`register`'s transformer (``%unload_ext``)."""
+    if transform_cell in shell.input_transformers_cleanup:
+        shell.input_transformers_cleanup.remove(transform_cell)

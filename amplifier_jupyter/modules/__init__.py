@@ -1,0 +1,1 @@
+"""Built-in Amplifier modules shipped with amplifier-jupyter."""

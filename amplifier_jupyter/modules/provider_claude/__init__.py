@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+async def mount(coordinator, config=None):
+    raise NotImplementedError

@@ -1,0 +1,124 @@
+"""Where each module of a plan comes from: installed, a local directory, or a built-in.
+
+Order (first match wins):
+
+1. a module installed under that id (``amplifier.modules`` entry point);
+2. a ``source`` that is a local directory: imported from there;
+3. the upstream ids ``loop-basic``, ``loop-streaming``, ``context-simple`` and
+   ``provider-anthropic``: the built-in equivalent, with the plan's config;
+4. otherwise one line saying which module was not found, from which source.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import sys
+from pathlib import Path
+from typing import Any
+
+from amplifier_core import ModuleLoader
+
+BUILTIN_EQUIVALENTS = {
+    "loop-basic": "loop-notebook",
+    "loop-streaming": "loop-notebook",
+    "context-simple": "context-notebook",
+    "provider-anthropic": "provider-claude",
+}
+
+
+class ModuleNotFound(LookupError):
+    """A plan names a module that is not installed, built in, or at its source."""
+
+
+def installed_module_ids() -> dict[str, str]:
+    """Module ids registered as entry points, with the distribution providing each."""
+    found = {}
+    for ep in importlib.metadata.entry_points(group="amplifier.modules"):
+        dist = getattr(ep, "dist", None)
+        found[ep.name] = getattr(dist, "name", "") or ""
+    return found
+
+
+def local_directory(source: Any) -> Path | None:
+    """The directory a ``source`` names, if it is a local one that exists."""
+    if isinstance(source, dict):
+        source = source.get("path") or source.get("uri")
+    if not isinstance(source, str):
+        return None
+    text = source.removeprefix("file://")
+    if text.startswith(("git+", "http://", "https://")):
+        return None
+    path = Path(text).expanduser()
+    return path if path.is_dir() else None
+
+
+class NotebookModuleLoader(ModuleLoader):
+    """A :class:`amplifier_core.ModuleLoader` applying the order in the module docstring.
+
+    ``origins`` records where each module came from, and ``notices`` the one
+    line to show when a built-in stood in for an upstream module.
+    """
+
+    def __init__(self, coordinator: Any = None) -> None:
+        super().__init__(coordinator=coordinator)
+        self.origins: dict[str, str] = {}
+        self.notices: list[str] = []
+
+    async def load(
+        self,
+        module_id: str,
+        config: dict[str, Any] | None = None,
+        source_hint: str | dict | None = None,
+        coordinator: Any = None,
+    ) -> Any:
+        """Return the mount function for ``module_id`` (see the module docstring)."""
+        installed = installed_module_ids()
+        if module_id in installed:
+            origin = "built-in" if installed[module_id] == "amplifier-jupyter" else "installed"
+            self.origins[module_id] = origin
+            return await super().load(module_id, config, None, coordinator)
+
+        directory = local_directory(source_hint)
+        if directory is not None:
+            mount = self._load_from_directory(module_id, directory, config)
+            self.origins[module_id] = f"path {directory}"
+            return mount
+
+        equivalent = BUILTIN_EQUIVALENTS.get(module_id)
+        if equivalent is not None:
+            self.origins[module_id] = f"built-in {equivalent}"
+            self.notices.append(
+                f"{module_id} is not installed: using the built-in {equivalent} "
+                "with the plan's config"
+            )
+            return await super().load(equivalent, config, None, coordinator)
+
+        where = f" (source: {source_hint})" if source_hint else ""
+        raise ModuleNotFound(
+            f"module '{module_id}' could not be found{where}: install it into this kernel's "
+            "environment, or give a local directory as its source"
+        )
+
+    def _load_from_directory(self, module_id: str, directory: Path, config: dict | None) -> Any:
+        package = f"amplifier_module_{module_id.replace('-', '_')}"
+        root = str(directory.resolve())
+        # A source may be the package itself or the project folder holding it.
+        if directory.name == package:
+            root = str(directory.resolve().parent)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        try:
+            module = importlib.import_module(package)
+        except ImportError as error:
+            raise ModuleNotFound(
+                f"module '{module_id}': no importable package {package} in {directory} ({error})"
+            ) from None
+        mount = getattr(module, "mount", None)
+        if mount is None:
+            raise ModuleNotFound(f"module '{module_id}' in {directory} has no mount() function")
+
+        async def mount_with_config(coordinator: Any) -> Any:
+            return await mount(coordinator, config or {})
+
+        return mount_with_config

@@ -1,0 +1,1 @@
+"""What the user sees of a run: views of its events, approvals and messages."""

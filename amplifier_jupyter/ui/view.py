@@ -1,0 +1,61 @@
+"""The view protocol: how a run shows itself in a cell.
+
+A view receives the run's events as they happen and its outcome. The cell
+runner picks one (a widget panel in a frontend that renders widgets, plain
+text elsewhere); the kernel session only forwards events.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Protocol
+
+
+class RunView(Protocol):
+    """Everything a cell shows while and after an agent runs."""
+
+    def start(self, prompt: str) -> None:
+        """The run begins (show the panel, start the clock)."""
+
+    def on_event(self, event: str, data: dict[str, Any]) -> None:
+        """One kernel or module event, as it happens."""
+
+    def notice(self, message: str) -> None:
+        """A one-line note for the user (a built-in standing in, a module that failed)."""
+
+    def finish(self, answer: str) -> None:
+        """The run ended with this answer."""
+
+    def fail(self, message: str) -> None:
+        """The run ended with a one-line error."""
+
+
+def say(message: str) -> None:
+    """Print one user-facing line of ours, marked as coming from amplifier."""
+    print(f"amplifier: {message}", flush=True)
+
+
+def complain(message: str) -> None:
+    """Print one user-facing error line to the cell's stderr."""
+    print(f"amplifier: {message}", file=sys.stderr, flush=True)
+
+
+class QuietView:
+    """The smallest view: notices and errors as lines, the answer shown by the runner."""
+
+    def start(self, prompt: str) -> None:
+        """Nothing to set up."""
+
+    def on_event(self, event: str, data: dict[str, Any]) -> None:
+        """Events are not shown."""
+
+    def notice(self, message: str) -> None:
+        """Print the notice."""
+        say(message)
+
+    def finish(self, answer: str) -> None:
+        """Nothing: the runner displays the answer as Markdown."""
+
+    def fail(self, message: str) -> None:
+        """Print the error line."""
+        complain(message)

@@ -1,0 +1,121 @@
+"""Driving a real IPython kernel in tests: execute cells, collect what comes back."""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+
+@dataclass
+class CellResult:
+    """The iopub messages of one execution, with easy views of them."""
+
+    reply: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def _by_type(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m["msg_type"] == kind]
+
+    @property
+    def stdout(self) -> str:
+        return "".join(
+            m["content"]["text"] for m in self._by_type("stream") if m["content"]["name"] == "stdout"
+        )
+
+    @property
+    def stderr(self) -> str:
+        return "".join(
+            m["content"]["text"] for m in self._by_type("stream") if m["content"]["name"] == "stderr"
+        )
+
+    @property
+    def markdown(self) -> list[str]:
+        """Every ``text/markdown`` output, in order."""
+        found = []
+        for m in self.messages:
+            if m["msg_type"] in ("display_data", "execute_result"):
+                data = m["content"]["data"]
+                if "text/markdown" in data:
+                    found.append(data["text/markdown"])
+        return found
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        errors = self._by_type("error")
+        return errors[0]["content"] if errors else None
+
+    @property
+    def ok(self) -> bool:
+        return self.reply["content"]["status"] == "ok"
+
+
+class Kernel:
+    """A real ipykernel, started with this interpreter, for one test (or module)."""
+
+    def __init__(self, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        kernel_env = dict(os.environ)
+        kernel_env.update(env or {})
+        kernel_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        self.manager.kernel_cmd = None
+        self._env = kernel_env
+        self._cwd = cwd
+        self.client = None
+
+    def start(self) -> Kernel:
+        self.manager.kernel_spec.argv = [
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"
+        ]
+        self.manager.start_kernel(env=self._env, cwd=self._cwd)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+        return self
+
+    def execute(
+        self,
+        code: str,
+        timeout: float = 60,
+        on_message: Callable[[dict[str, Any]], None] | None = None,
+    ) -> CellResult:
+        """Run one cell; return its reply and every iopub message it caused."""
+        msg_id = self.client.execute(code)
+        result = CellResult(reply={})
+        deadline = time.monotonic() + timeout
+        idle = False
+        while not idle:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"cell did not finish in {timeout}s: {code[:80]!r}")
+            try:
+                msg = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
+            except queue.Empty:
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if on_message is not None:
+                on_message(msg)
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                idle = True
+            else:
+                result.messages.append(msg)
+        result.reply = self.client.get_shell_msg(timeout=timeout)
+        return result
+
+    def shutdown(self) -> None:
+        if self.client is not None:
+            self.client.stop_channels()
+        self.manager.shutdown_kernel(now=False)
+
+    def __enter__(self) -> Kernel:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
