@@ -15,9 +15,18 @@ def one_line(error: BaseException, limit: int = 400) -> str:
     """An exception as one readable line (no traceback, no wrapped prefixes)."""
     text = str(error).strip() or type(error).__name__
     # amplifier-core wraps Python errors raised inside the Rust kernel.
-    for prefix in ("Session execution failed: ", "Session initialization failed: "):
+    prefixes = (
+        "Session execution failed: ",
+        "Session initialization failed: ",
+        "Execution failed: ",
+    )
+    for prefix in prefixes:
         while text.startswith(prefix):
             text = text[len(prefix) :]
+    # "RuntimeError: message" from the kernel's wrapping: keep the message.
+    head, sep, rest = text.partition(": ")
+    if sep and head.isidentifier() and head[:1].isupper() and head.endswith(("Error", "Exception")):
+        text = rest
     first = text.splitlines()[0] if text else text
     if len(first) > limit:
         first = first[: limit - 1] + "…"

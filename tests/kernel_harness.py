@@ -26,13 +26,17 @@ class CellResult:
     @property
     def stdout(self) -> str:
         return "".join(
-            m["content"]["text"] for m in self._by_type("stream") if m["content"]["name"] == "stdout"
+            m["content"]["text"]
+            for m in self._by_type("stream")
+            if m["content"]["name"] == "stdout"
         )
 
     @property
     def stderr(self) -> str:
         return "".join(
-            m["content"]["text"] for m in self._by_type("stream") if m["content"]["name"] == "stderr"
+            m["content"]["text"]
+            for m in self._by_type("stream")
+            if m["content"]["name"] == "stderr"
         )
 
     @property
@@ -71,7 +75,11 @@ class Kernel:
 
     def start(self) -> Kernel:
         self.manager.kernel_spec.argv = [
-            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
         ]
         self.manager.start_kernel(env=self._env, cwd=self._cwd)
         self.client = self.manager.client()

@@ -216,6 +216,8 @@ class NotebookLoop:
             except Cancelled:
                 raise
             except Exception as error:
+                if self._cancelled(coordinator):  # e.g. a provider's AbortError on Stop
+                    raise Cancelled() from None
                 await hooks.emit(
                     "provider:error",
                     {
@@ -303,6 +305,8 @@ class NotebookLoop:
         except Cancelled:
             raise
         except Exception as error:
+            if self._cancelled(coordinator):
+                raise Cancelled() from None
             await hooks.emit(
                 "tool:error",
                 {**base, "error": {"type": type(error).__name__, "msg": str(error)}},
