@@ -11,6 +11,13 @@ class PlanError(AmplifierUserError):
     """A mount plan that cannot be used; the message names the key."""
 
 
+WRAPPER_PREFIXES = (
+    "Session execution failed: ",
+    "Session initialization failed: ",
+    "Execution failed: ",
+)
+
+
 def one_line(error: BaseException, limit: int = 400) -> str:
     """An exception as one readable line (no traceback, no wrapped prefixes)."""
     text = str(error).strip() or type(error).__name__
