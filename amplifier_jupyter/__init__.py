@@ -10,11 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["get_session", "kernel_session", "load_ipython_extension", "unload_ipython_extension"]
+__all__ = [
+    "get_kernel_session",
+    "get_session",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
 
 _LAZY = {
     "get_session": ("amplifier_jupyter.api", "get_session"),
-    "kernel_session": ("amplifier_jupyter.kernel_session", "kernel_session"),
+    # Not "kernel_session": that is the submodule's name.
+    "get_kernel_session": ("amplifier_jupyter.kernel_session", "kernel_session"),
 }
 
 

@@ -68,7 +68,40 @@ class AmplifierMagics(Magics):
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return asyncio.run(coroutine)
-        return loop.create_task(coroutine)
+        finished, value = _finish_now(coroutine)
+        if finished:
+            return value
+        # It must wait for something: let it finish on the running loop.
+        print(
+            "amplifier: continuing in the background (write %amplifier at the start of a line "
+            "to wait for it)"
+        )
+        return loop.create_task(_resume(coroutine, value))
+
+
+def _finish_now(coroutine: Any) -> tuple[bool, Any]:
+    """Run a coroutine that never suspends (status, help) to its end, synchronously."""
+    try:
+        yielded = coroutine.send(None)
+    except StopIteration as stop:
+        return True, stop.value
+    return False, yielded
+
+
+async def _resume(coroutine: Any, yielded: Any) -> Any:
+    """Drive a coroutine that :func:`_finish_now` started, on the running loop.
+
+    A suspended coroutine yields the future it waits on (or None for a bare
+    yield); once that is done, sending None resumes it, and its own ``await``
+    picks up the result or raises the error.
+    """
+    while True:
+        if yielded is not None:
+            await asyncio.wait([yielded])
+        try:
+            yielded = coroutine.send(None)
+        except StopIteration as stop:
+            return stop.value
 
 
 def register(shell: Any) -> None:
