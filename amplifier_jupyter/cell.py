@@ -95,6 +95,8 @@ def _flush_notices(ks: KernelSession, view: RunView, notices: int, failures: int
             view.notice(line)
     for line in ks.load_failures[failures:]:
         view.notice(line)
+    for line in ks.hook_errors:
+        view.notice(line)
 
 
 def show_answer(answer: str) -> None:

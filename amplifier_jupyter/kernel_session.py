@@ -58,10 +58,16 @@ class _LogCollector(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.records: list[str] = []
+        self.hook_errors: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage().splitlines()[0])
+        line = record.getMessage().splitlines()[0]
+        self.records.append(line)
         del self.records[:-50]
+        if record.name.startswith("amplifier_core.hooks"):
+            # A hook that raised: the kernel goes on, but the user should know.
+            self.hook_errors.append(line)
+            del self.hook_errors[:-50]
 
 
 LOG_COLLECTOR = _LogCollector()
@@ -94,6 +100,8 @@ class KernelSession:
         self.policy: Any = None
         self.listeners: list[EventListener] = []
         self.load_failures: list[str] = []
+        # Hooks that raised during the last run (the kernel logs and goes on).
+        self.hook_errors: list[str] = []
         self.running: asyncio.Task | None = None
         self._lock = asyncio.Lock()
 
@@ -198,6 +206,8 @@ class KernelSession:
             )
             coordinator.cancellation.reset()
             self.running = asyncio.current_task()
+            self.hook_errors = []
+            hook_errors_before = len(LOG_COLLECTOR.hook_errors)
             try:
                 answer = await session.execute(prompt)
             except asyncio.CancelledError:
@@ -209,6 +219,7 @@ class KernelSession:
             finally:
                 self.running = None
                 coordinator.register_capability("notebook.request_overrides", {})
+                self.hook_errors = LOG_COLLECTOR.hook_errors[hook_errors_before:]
             self.turns += 1
             return answer
 

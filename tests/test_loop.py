@@ -234,3 +234,16 @@ async def test_context_compaction_drops_whole_old_turns() -> None:
     assert len(sent) < 24 and len(sent) % 4 == 0
     assert len(await context.get_messages()) == 24
     assert context.compactions == 1
+
+
+async def test_a_hook_that_raises_is_reported_and_the_run_goes_on() -> None:
+    ks = await started(["still fine"])
+
+    async def broken(event: str, data: dict) -> None:
+        raise ValueError("hook exploded")
+
+    ks.session.coordinator.hooks.register("prompt:submit", broken, name="broken-hook")
+    assert await ks.execute("hi") == "still fine"
+    assert len(ks.hook_errors) == 1
+    assert "broken-hook" in ks.hook_errors[0] and "hook exploded" in ks.hook_errors[0]
+    await ks.reset()
