@@ -1,0 +1,50 @@
+"""The notebook as context: interpolation, earlier cells, the last error, variables.
+
+Pure logic over a namespace and an IPython shell; no widgets, no
+amplifier_core. Used by the ``%%amplifier`` cell runner and by the built-in
+notebook tools.
+"""
+
+from __future__ import annotations
+
+from ._text import SUMMARY_LIMIT, cut
+from .cell_id import current_cell_id
+from .cellspec import CellSpec, CellSpecError, describe_counts, parse_cell_spec
+from .gather import GatheredContext, compose, gather
+from .history import CellRecord, cell_record, current_count, executed_counts
+from .interpolation import Interpolation, interpolate
+from .references import UnresolvedReference, is_reference, resolve
+from .saved_notebook import notebook_path, read_notebook, render_notebook
+from .summaries import label, list_variables, summarize, user_variables
+from .tracebacks import format_exception, last_exception
+
+__all__ = [
+    "SUMMARY_LIMIT",
+    "CellRecord",
+    "CellSpec",
+    "CellSpecError",
+    "GatheredContext",
+    "Interpolation",
+    "UnresolvedReference",
+    "cell_record",
+    "compose",
+    "current_cell_id",
+    "current_count",
+    "cut",
+    "describe_counts",
+    "executed_counts",
+    "format_exception",
+    "gather",
+    "interpolate",
+    "is_reference",
+    "label",
+    "last_exception",
+    "list_variables",
+    "notebook_path",
+    "parse_cell_spec",
+    "read_notebook",
+    "render_notebook",
+    "resolve",
+    "summarize",
+    "user_variables",
+]

@@ -1,0 +1,153 @@
+"""The notebook context a ``%%amplifier`` cell asked for, as prompt sections.
+
+Each flag adds one section (``--cells``, ``--error``, ``--vars``,
+``--notebook``); each section adds a few words to the "sent:" line the user
+sees, and anything that could not be sent becomes a one-line notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._text import SUMMARY_LIMIT
+from .cellspec import CellSpec, describe_counts
+from .history import cell_record, current_count, executed_counts
+from .references import UnresolvedReference, resolve
+from .saved_notebook import (
+    NoSavedNotebook,
+    SavedNotebook,
+    notebook_path,
+    read_notebook,
+    render_notebook,
+)
+from .summaries import label, summarize
+from .tracebacks import format_exception, last_exception
+
+CELLS_LIMIT = 24_000
+
+
+@dataclass
+class GatheredContext:
+    """Prompt sections, the parts of the "sent:" line, and notices."""
+
+    sections: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _saved(context: GatheredContext, *, quiet: bool) -> SavedNotebook | None:
+    path = notebook_path()
+    if path is None:
+        if not quiet:
+            context.notices.append(
+                "--notebook: this kernel does not know its notebook file (it is named only "
+                "under jupyter-server; save the notebook, or use --cells)"
+            )
+        return None
+    try:
+        return read_notebook(path)
+    except NoSavedNotebook as error:
+        if not quiet:
+            context.notices.append(f"--notebook: {error}")
+        return None
+
+
+def _cells(shell: Any, spec: CellSpec, saved: SavedNotebook | None, ctx: GatheredContext) -> None:
+    executed = executed_counts(shell)
+    chosen = spec.select(executed)
+    missing = [n for n in spec.wanted() if n not in executed]
+    if missing:
+        now = current_count(shell)
+        hint = f" (this cell is [{now}])" if now in missing else ""
+        ctx.notices.append(f"--cells: no earlier cell [{describe_counts(missing)}]{hint}")
+    if not chosen:
+        return
+    blocks: list[str] = []
+    sent: list[int] = []
+    size = 0
+    for count in chosen:
+        block = cell_record(shell, count, saved).render()
+        if blocks and size + len(block) > CELLS_LIMIT:
+            rest = chosen[len(sent) :]
+            ctx.notices.append(
+                f"--cells: cells [{describe_counts(rest)}] not sent: over the "
+                f"{CELLS_LIMIT:,}-character bound, narrow --cells"
+            )
+            break
+        blocks.append(block)
+        sent.append(count)
+        size += len(block)
+    ctx.sections.append(
+        f"## Cells [{describe_counts(sent)}] (source, printed output, result, error)\n\n"
+        + "\n\n".join(blocks)
+    )
+    ctx.sent.append(f"cell{'s' if len(sent) > 1 else ''} {describe_counts(sent)}")
+
+
+def _error(ctx: GatheredContext) -> None:
+    error = last_exception()
+    if error is None:
+        ctx.notices.append("--error: no error to send, nothing has raised in this kernel yet")
+        return
+    ctx.sections.append(f"## Last error\n\n{format_exception(error)}")
+    ctx.sent.append(f"last error {type(error).__name__}")
+
+
+def _variables(namespace: dict[str, Any], names: list[str], ctx: GatheredContext) -> None:
+    blocks = []
+    for name in names:
+        try:
+            value = resolve(name, namespace)
+        except UnresolvedReference as error:
+            ctx.notices.append(f"--vars: {name} not sent: {error}")
+            continue
+        blocks.append(f"### {name} ({label(value)})\n{summarize(value, SUMMARY_LIMIT)}")
+        ctx.sent.append(f"{name} ({label(value)})")
+    if blocks:
+        ctx.sections.append("## Variables\n\n" + "\n\n".join(blocks))
+
+
+def _notebook(saved: SavedNotebook, ctx: GatheredContext) -> None:
+    when = saved.saved_when()
+    ctx.sections.append(
+        f"## The saved notebook {saved.path.name} ({when}; edits since then are not in it)\n\n"
+        + render_notebook(saved)
+    )
+    ctx.sent.append(f"notebook {saved.path.name} (as {when})")
+
+
+def gather(
+    shell: Any,
+    *,
+    cells: CellSpec | None = None,
+    error: bool = False,
+    variables: list[str] | None = None,
+    notebook: bool = False,
+) -> GatheredContext:
+    """Build the sections the flags asked for, in a fixed order."""
+    context = GatheredContext()
+    saved = _saved(context, quiet=not notebook) if (notebook or cells) else None
+    if cells is not None:
+        _cells(shell, cells, saved, context)
+    if error:
+        _error(context)
+    if variables:
+        _variables(getattr(shell, "user_ns", {}), variables, context)
+    if notebook and saved is not None:
+        _notebook(saved, context)
+    return context
+
+
+def compose(prompt: str, sections: list[str]) -> str:
+    """The text sent: the notebook context first, the user's words last.
+
+    Models answer long-context questions best with the question at the end.
+    """
+    if not sections:
+        return prompt
+    body = "\n\n".join(sections)
+    return (
+        "<notebook_context>\nContext from the user's Jupyter notebook, sent with this prompt.\n\n"
+        f"{body}\n</notebook_context>\n\n{prompt}"
+    )
