@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .errors import AmplifierUserError
+from .notebook_context.cellspec import CellSpec, CellSpecError, parse_cell_spec
+from .notebook_context.references import is_reference
 
-CELL_USAGE = "usage: %%amplifier [--model ID] [--out NAME] (the prompt goes on the next lines)"
+CELL_USAGE = (
+    "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "
+    "[--vars a,b] [--notebook] [--no-interpolate] (the prompt goes on the next lines)"
+)
 
 
 class UsageError(AmplifierUserError):
@@ -26,13 +31,45 @@ class CellOptions:
 
     model: str | None = None
     out: str = "_amplifier"
+    # Notebook context (issue 5): earlier cells, the last error, variables, the saved file.
+    cells: CellSpec | None = None
+    error: bool = False
+    variables: list[str] = field(default_factory=list)
+    notebook: bool = False
+    interpolate: bool = True
 
 
 def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%amplifier", usage=CELL_USAGE, add_help=False)
     parser.add_argument("--model")
     parser.add_argument("--out", default="_amplifier")
+    parser.add_argument("--cells")
+    parser.add_argument("--error", action="store_true")
+    parser.add_argument("--vars", default="")
+    parser.add_argument("--notebook", action="store_true")
+    parser.add_argument("--no-interpolate", dest="interpolate", action="store_false")
     return parser
+
+
+def _join_dash_values(args: list[str]) -> list[str]:
+    """``--cells -2:`` reads as a flag to argparse; pass it as ``--cells=-2:``."""
+    joined: list[str] = []
+    for arg in args:
+        if joined and joined[-1] == "--cells" and arg.startswith("-") and arg[1:2].isdigit():
+            joined[-1] = f"--cells={arg}"
+        else:
+            joined.append(arg)
+    return joined
+
+
+def _variable_names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if not is_reference(name):
+            raise UsageError(
+                f"--vars needs names like df or df.columns, not {name!r}. {CELL_USAGE}"
+            )
+    return names
 
 
 def split_args(line: str) -> list[str]:
@@ -45,7 +82,19 @@ def split_args(line: str) -> list[str]:
 
 def parse_cell_options(line: str) -> CellOptions:
     """Parse the text after ``%%amplifier`` on the first line."""
-    namespace = _cell_parser().parse_args(split_args(line))
+    namespace = _cell_parser().parse_args(_join_dash_values(split_args(line)))
     if not namespace.out.isidentifier():
         raise UsageError(f"--out needs a Python name, not {namespace.out!r}. {CELL_USAGE}")
-    return CellOptions(model=namespace.model, out=namespace.out)
+    try:
+        cells = parse_cell_spec(namespace.cells) if namespace.cells is not None else None
+    except CellSpecError as error:
+        raise UsageError(f"{error}. {CELL_USAGE}") from None
+    return CellOptions(
+        model=namespace.model,
+        out=namespace.out,
+        cells=cells,
+        error=namespace.error,
+        variables=_variable_names(namespace.vars),
+        notebook=namespace.notebook,
+        interpolate=namespace.interpolate,
+    )
