@@ -9,12 +9,16 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from .errors import AmplifierUserError
+from .errors import AmplifierUserError, one_line
 from .kernel_session import KernelSession, kernel_session
-from .options import parse_cell_options
+from .options import CellOptions, parse_cell_options
 from .ui.view import QuietView, RunView
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
+RERUN_APPENDS = (
+    "this cell's earlier turn is no longer the latest: the new run is added at the end "
+    "of the conversation (the earlier answer stays in it)"
+)
 
 
 def _shell() -> Any:
@@ -71,8 +75,9 @@ async def run_cell(args: str, body: str) -> None:
     ks.listeners.append(view.on_event)
     view.start(prompt)
     try:
+        prompt, cell_id = await _notebook_context(ks, view, options, prompt)
         with interrupt_stops(ks):
-            answer = await ks.execute(prompt, model=options.model)
+            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
     except AmplifierUserError as error:
         _flush_notices(ks, view, shown_notices, shown_failures)
         view.fail(str(error))
@@ -86,6 +91,50 @@ async def run_cell(args: str, body: str) -> None:
     shell = _shell()
     if shell is not None:
         shell.user_ns[options.out] = answer
+
+
+async def _notebook_context(
+    ks: KernelSession, view: RunView, options: CellOptions, prompt: str
+) -> tuple[str, str | None]:
+    """The prompt to send (interpolated, with the context the flags asked for) and
+    the cell's id; tells the user what was sent and what was left as written.
+    """
+    from .notebook_context import current_cell_id, prepare_prompt
+
+    shell = _shell()
+    try:
+        prepared = prepare_prompt(
+            shell,
+            prompt,
+            interpolate=options.interpolate,
+            cells=options.cells,
+            error=options.error,
+            variables=options.variables,
+            notebook=options.notebook,
+        )
+    except Exception as error:  # context is gathered from user objects: anything can raise
+        raise AmplifierUserError(
+            f"could not gather the notebook context: {one_line(error)}"
+        ) from None
+    for line in prepared.notices:
+        view.notice(line)
+    if prepared.sent:
+        show_context_sent(view, prepared.sent_line())
+    cell_id = current_cell_id(shell)
+    if getattr(options, "child", None):  # a child session has its own conversation
+        return prepared.text, None
+    if ks.cell_turns.kind(cell_id, await ks.messages()) == "append":
+        view.notice(RERUN_APPENDS)
+    return prepared.text, cell_id
+
+
+def show_context_sent(view: RunView, summary: str) -> None:
+    """Say what notebook context went with the prompt (views without the method: a notice)."""
+    method = getattr(view, "context_sent", None)
+    if method is not None:
+        method(summary)
+    else:
+        view.notice(f"sent: {summary}")
 
 
 def _flush_notices(ks: KernelSession, view: RunView, notices: int, failures: int) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from .cell_turns import CellTurns
 from .errors import AmplifierUserError, one_line
 from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
 
@@ -103,6 +104,8 @@ class KernelSession:
         # Hooks that raised during the last run (the kernel logs and goes on).
         self.hook_errors: list[str] = []
         self.running: asyncio.Task | None = None
+        # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
+        self.cell_turns = CellTurns()
         self._lock = asyncio.Lock()
 
     # -- plan ------------------------------------------------------------
@@ -148,6 +151,8 @@ class KernelSession:
         self.loader = NotebookModuleLoader(coordinator=coordinator)
         coordinator.loader = self.loader
         coordinator.register_capability("approval.policy", self._approval_policy())
+        # The notebook tools reach the user's namespace through this, not through imports.
+        coordinator.register_capability("notebook.shell", _ipython_shell())
         self.load_failures = []
         self._register_observers(coordinator)
         try:
@@ -184,8 +189,13 @@ class KernelSession:
 
     # -- running ---------------------------------------------------------
 
-    async def execute(self, prompt: str, *, model: str | None = None) -> str:
+    async def execute(
+        self, prompt: str, *, model: str | None = None, cell_id: str | None = None
+    ) -> str:
         """Run one prompt in the kernel's session and return the answer.
+
+        ``cell_id``: the notebook cell asking; when its turn is the latest, the
+        new turn replaces it (edit and re-run).
 
         Raises :class:`AmplifierUserError` with one line for anything the
         user can act on; the session and the conversation stay usable.
@@ -205,11 +215,17 @@ class KernelSession:
                 "notebook.request_overrides", {"model": model} if model else {}
             )
             coordinator.cancellation.reset()
+            context = coordinator.get("context")
+            start, replaced = await self.cell_turns.rewind(context, cell_id)
+            if replaced:
+                self.turns = max(0, self.turns - 1)
+            completed = False
             self.running = asyncio.current_task()
             self.hook_errors = []
             hook_errors_before = len(LOG_COLLECTOR.hook_errors)
             try:
                 answer = await session.execute(prompt)
+                completed = True
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await coordinator.request_cancel()
@@ -219,6 +235,7 @@ class KernelSession:
             finally:
                 self.running = None
                 coordinator.register_capability("notebook.request_overrides", {})
+                await self.cell_turns.after_run(context, cell_id, start, completed)
                 self.hook_errors = LOG_COLLECTOR.hook_errors[hook_errors_before:]
             self.turns += 1
             return answer
@@ -268,6 +285,15 @@ class KernelSession:
             "tools": sorted((coordinator.get("tools") or {}).keys()),
             "hooks": names,
         }
+
+
+def _ipython_shell() -> Any:
+    """The running IPython shell, or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
 
 
 _KERNEL_SESSION: KernelSession | None = None

@@ -13,6 +13,7 @@ from .cellspec import CellSpec, CellSpecError, describe_counts, parse_cell_spec
 from .gather import GatheredContext, compose, gather
 from .history import CellRecord, cell_record, current_count, executed_counts
 from .interpolation import Interpolation, interpolate
+from .prompt import PreparedPrompt, prepare_prompt
 from .references import UnresolvedReference, is_reference, resolve
 from .saved_notebook import notebook_path, read_notebook, render_notebook
 from .summaries import label, list_variables, summarize, user_variables
@@ -25,6 +26,7 @@ __all__ = [
     "CellSpecError",
     "GatheredContext",
     "Interpolation",
+    "PreparedPrompt",
     "UnresolvedReference",
     "cell_record",
     "compose",
@@ -42,6 +44,7 @@ __all__ = [
     "list_variables",
     "notebook_path",
     "parse_cell_spec",
+    "prepare_prompt",
     "read_notebook",
     "render_notebook",
     "resolve",

@@ -30,7 +30,9 @@ def format_exception(error: BaseException, limit: int = SUMMARY_LIMIT) -> str:
 def format_stored(record: dict[str, Any], limit: int = SUMMARY_LIMIT) -> str:
     """An error IPython stored for a cell (``{ename, evalue, traceback}``), as plain text."""
     lines = record.get("traceback") or []
-    text = strip_ansi("\n".join(str(line) for line in lines)).strip()
+    text = strip_ansi("\n".join(str(line) for line in lines))
+    # IPython's rule of dashes above the error name is decoration.
+    text = "\n".join(line for line in text.splitlines() if line.strip("-") or not line).strip()
     if not text:
         text = f"{record.get('ename', 'Error')}: {record.get('evalue', '')}"
     return cut_middle(text, limit)

@@ -2,7 +2,10 @@
 
 A view receives the run's events as they happen and its outcome. The cell
 runner picks one (a widget panel in a frontend that renders widgets, plain
-text elsewhere); the kernel session only forwards events.
+text elsewhere); the kernel session only forwards events. During the run the
+view is also the ``host`` of the kernel's approval and display systems: a
+view with ``show_approval`` / ``show_message`` shows questions and hook
+messages itself (see :mod:`amplifier_jupyter.ui.approval`).
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from typing import Any, Protocol
 
 
 class RunView(Protocol):
-    """Everything a cell shows while and after an agent runs."""
+    """Everything a cell shows while and after an agent runs.
+
+    After ``finish``, ``answer_shown`` says whether the view showed the
+    answer itself (else the runner displays it as Markdown) and ``stopped``
+    whether the user stopped the run.
+    """
+
+    answer_shown: bool
+    stopped: bool
 
     def start(self, prompt: str) -> None:
         """The run begins (show the panel, start the clock)."""
@@ -22,6 +33,10 @@ class RunView(Protocol):
 
     def notice(self, message: str) -> None:
         """A one-line note for the user (a built-in standing in, a module that failed)."""
+
+    def context_sent(self, summary: str) -> None:
+        """What notebook context went with the prompt, e.g.
+        ``cells 3–5 · df (DataFrame 1000×4) · last error ZeroDivisionError``."""
 
     def finish(self, answer: str) -> None:
         """The run ended with this answer."""
@@ -43,6 +58,9 @@ def complain(message: str) -> None:
 class QuietView:
     """The smallest view: notices and errors as lines, the answer shown by the runner."""
 
+    answer_shown = False
+    stopped = False
+
     def start(self, prompt: str) -> None:
         """Nothing to set up."""
 
@@ -52,6 +70,10 @@ class QuietView:
     def notice(self, message: str) -> None:
         """Print the notice."""
         say(message)
+
+    def context_sent(self, summary: str) -> None:
+        """Print what was sent."""
+        say(f"sent: {summary}")
 
     def finish(self, answer: str) -> None:
         """Nothing: the runner displays the answer as Markdown."""
