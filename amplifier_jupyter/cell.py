@@ -77,7 +77,12 @@ async def run_cell(args: str, body: str) -> None:
     try:
         prompt, cell_id = await _notebook_context(ks, view, options, prompt)
         with interrupt_stops(ks):
-            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
+            if options.child:
+                from .children import run_child_cell
+
+                answer = await run_child_cell(ks, options, prompt, view.notice)
+            else:
+                answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
     except AmplifierUserError as error:
         _flush_notices(ks, view, shown_notices, shown_failures)
         view.fail(str(error))

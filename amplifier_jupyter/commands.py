@@ -6,6 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from . import session_commands
 from .errors import AmplifierUserError
 from .kernel_session import KernelSession, kernel_session
 from .plans import plan_modules, resolve_plan_spec
@@ -13,6 +14,7 @@ from .ui.view import complain, say
 
 LINE_USAGE = (
     "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
+    " | sessions [--all] | save PATH | transcripts on|off"
 )
 HELP = """\
 %%amplifier [--model ID] [--out NAME]     the cell's text is the prompt; the answer is shown
@@ -67,6 +69,7 @@ async def _status(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> No
 
 async def _help(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     print(HELP)
+    print(session_commands.HELP)
 
 
 COMMANDS: dict[str, Command] = {
@@ -75,6 +78,8 @@ COMMANDS: dict[str, Command] = {
     "stop": _stop,
     "status": _status,
     "help": _help,
+    # Sessions, transcripts, resume and module sources (issue 6).
+    **session_commands.COMMANDS,
 }
 
 

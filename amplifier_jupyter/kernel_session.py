@@ -14,6 +14,8 @@ from .errors import AmplifierUserError, one_line
 from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
 
 EventListener = Callable[[str, dict[str, Any]], None]
+# Hooks of ours that status does not list as the plan's hooks.
+INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript"}
 # After cleanup(), let the kernel's tasks finish before anything else happens
 # (design.md fact 2: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
@@ -104,6 +106,8 @@ class KernelSession:
         # Hooks that raised during the last run (the kernel logs and goes on).
         self.hook_errors: list[str] = []
         self.running: asyncio.Task | None = None
+        # Child sessions by name (see children.py); ended with the kernel's session.
+        self.children: dict[str, Any] = {}
         # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
         self.cell_turns = CellTurns()
         self._lock = asyncio.Lock()
@@ -133,43 +137,85 @@ class KernelSession:
         """The initialized session, created from the active plan on first use."""
         if self.session is not None:
             return self.session
-        plan = self.active_plan()
+        return await self.start_session()
+
+    async def start_session(
+        self, *, session_id: str | None = None, is_resumed: bool = False
+    ) -> Any:
+        """Create the kernel's session from the active plan (with an id: a resume)."""
+        self.load_failures = []
+        session = await self.new_session(
+            self.active_plan(), session_id=session_id, is_resumed=is_resumed
+        )
+        self.session = session
+        self.turns = 0
+        self.totals = Totals()
+        return session
+
+    async def new_session(
+        self,
+        plan: dict[str, Any],
+        *,
+        session_id: str | None = None,
+        parent_id: str | None = None,
+        is_resumed: bool = False,
+        child: Any = None,
+    ) -> Any:
+        """An initialized session of this kernel: its own, or a child (``child``: a
+        :class:`~amplifier_jupyter.children.ChildSession` whose events it tags).
+
+        Every session shares the approval and display systems and the approval
+        policy, writes a transcript, can spawn children, and is cleaned up on
+        kernel shutdown.
+        """
         if needs_anthropic_key(plan):
             raise AmplifierUserError(NO_KEY_LINE)
         quiet_amplifier_logging()
         from amplifier_core import AmplifierSession
 
+        from .children import register_spawning
         from .resolver import NotebookModuleLoader
+        from .shutdown import install_shutdown_hook
+        from .transcripts import attach_transcript
 
         session = AmplifierSession(
             config=plan,
+            session_id=session_id,
+            parent_id=parent_id,
             approval_system=self.approval_system,
             display_system=self.display_system,
+            is_resumed=is_resumed,
         )
         coordinator = session.coordinator
         # The constructor's loader= is ignored by the Rust session (design.md fact 2).
-        self.loader = NotebookModuleLoader(coordinator=coordinator)
-        coordinator.loader = self.loader
+        loader = NotebookModuleLoader(coordinator=coordinator)
+        loader.listeners = self.listeners
+        if child is None:
+            self.loader = loader
+        coordinator.loader = loader
         coordinator.register_capability("approval.policy", self._approval_policy())
         # The notebook tools reach the user's namespace through this, not through imports.
         coordinator.register_capability("notebook.shell", _ipython_shell())
-        self.load_failures = []
-        self._register_observers(coordinator)
+        self._register_observers(coordinator, child)
+        # Before initialize(): the transcript must see session:fork.
+        attach_transcript(session, plan, name=getattr(child, "name", None))
+        register_spawning(self, session)
+        install_shutdown_hook(self)
         try:
             await session.initialize()
         except Exception as error:
             with contextlib.suppress(Exception):
                 await session.cleanup()
             raise AmplifierUserError(f"the session could not start: {one_line(error)}") from None
-        self.session = session
-        self.turns = 0
-        self.totals = Totals()
         return session
 
     async def reset(self) -> None:
         """Clean the session up; the next run starts a fresh one with the same plan."""
         if self.running is not None and not self.running.done():
             await self.stop()
+        from .children import end_children
+
+        await end_children(self)
         session, self.session = self.session, None
         self.loader = None
         self.load_failures = []
@@ -183,9 +229,12 @@ class KernelSession:
             self.policy.always.clear()
 
     async def stop(self) -> None:
-        """Ask the running agent to stop at its next safe point."""
+        """Ask the running agent (and any child it runs) to stop at its next safe point."""
         if self.session is not None:
             await self.session.coordinator.request_cancel()
+        for child in list(self.children.values()):
+            if child.running:
+                await child.session.coordinator.request_cancel()
 
     # -- running ---------------------------------------------------------
 
@@ -242,17 +291,21 @@ class KernelSession:
 
     # -- events ----------------------------------------------------------
 
-    def _register_observers(self, coordinator: Any) -> None:
+    def _register_observers(self, coordinator: Any, child: Any = None) -> None:
         from amplifier_core import HookResult
         from amplifier_core.events import ALL_EVENTS
 
         async def observe(event: str, data: dict[str, Any]) -> Any:
+            owner = child if child is not None else self
             if event == "provider:response":
-                self.totals.add(data.get("usage"))
+                owner.totals.add(data.get("usage"))
             elif event == "module:load_failed":
-                self.load_failures.append(
+                owner.load_failures.append(
                     f"{data.get('module_id')} did not load: {data.get('error')}"
                 )
+            if child is not None:
+                # The panel nests a child's events under its parent by this name.
+                data = {**data, "child": child.name}
             for listener in list(self.listeners):
                 try:
                     listener(event, data)
@@ -277,7 +330,7 @@ class KernelSession:
             return {}
         coordinator = self.session.coordinator
         hooks = coordinator.hooks.list_handlers()
-        names = sorted({n for handlers in hooks.values() for n in handlers} - {"notebook-observer"})
+        names = sorted({n for handlers in hooks.values() for n in handlers} - INTERNAL_HOOKS)
         return {
             "orchestrator": type(coordinator.get("orchestrator")).__name__,
             "context": type(coordinator.get("context")).__name__,

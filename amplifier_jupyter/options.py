@@ -12,7 +12,8 @@ from .notebook_context.references import is_reference
 
 CELL_USAGE = (
     "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "
-    "[--vars a,b] [--notebook] [--no-interpolate] (the prompt goes on the next lines)"
+    "[--vars a,b] [--notebook] [--no-interpolate] [--child NAME [--config PLAN]] "
+    "(the prompt goes on the next lines)"
 )
 
 
@@ -37,6 +38,9 @@ class CellOptions:
     variables: list[str] = field(default_factory=list)
     notebook: bool = False
     interpolate: bool = True
+    # Child sessions (issue 6): run in the child NAME, with its own plan if given.
+    child: str | None = None
+    config: str | None = None
 
 
 def _cell_parser() -> _Parser:
@@ -48,6 +52,8 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--vars", default="")
     parser.add_argument("--notebook", action="store_true")
     parser.add_argument("--no-interpolate", dest="interpolate", action="store_false")
+    parser.add_argument("--child")
+    parser.add_argument("--config")
     return parser
 
 
@@ -72,12 +78,28 @@ def _variable_names(text: str) -> list[str]:
     return names
 
 
+def _take_literal(line: str, flag: str) -> tuple[str, str | None]:
+    """Cut ``FLAG {...}`` out of the line: a plan literal keeps its quotes and spaces."""
+    start = line.find(f"{flag} {{")
+    if start < 0:
+        return line, None
+    opening = start + len(flag) + 1
+    depth = 0
+    for i in range(opening, len(line)):
+        depth += {"{": 1, "}": -1}.get(line[i], 0)
+        if depth == 0:
+            return line[:start] + line[i + 1 :], line[opening : i + 1]
+    raise UsageError(f"{flag}: the {{...}} plan is not closed. {CELL_USAGE}")
+
+
 def split_args(line: str) -> list[str]:
     """Shell-like splitting with one clear line for unbalanced quotes."""
+    line, literal = _take_literal(line, "--config")
     try:
-        return shlex.split(line)
+        args = shlex.split(line)
     except ValueError as error:
         raise UsageError(f"{error} in the magic's options. {CELL_USAGE}") from None
+    return [*args, "--config", literal] if literal is not None else args
 
 
 def parse_cell_options(line: str) -> CellOptions:
@@ -89,7 +111,13 @@ def parse_cell_options(line: str) -> CellOptions:
         cells = parse_cell_spec(namespace.cells) if namespace.cells is not None else None
     except CellSpecError as error:
         raise UsageError(f"{error}. {CELL_USAGE}") from None
+    if namespace.config is not None and namespace.child is None:
+        raise UsageError(f"--config goes with --child NAME. {CELL_USAGE}")
+    if namespace.child is not None and not namespace.child.strip():
+        raise UsageError(f"--child needs a name. {CELL_USAGE}")
     return CellOptions(
+        child=namespace.child,
+        config=namespace.config,
         model=namespace.model,
         out=namespace.out,
         cells=cells,

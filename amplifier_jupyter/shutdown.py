@@ -1,0 +1,118 @@
+"""Ending every live session when the kernel shuts down or restarts.
+
+``cleanup()`` must run while the kernel's loop still runs (design.md fact 2),
+and ipykernel has no public pre-shutdown hook: ``atexit`` runs after the loop
+has stopped. So the kernel's ``shutdown_request`` handlers (shell and control
+channel; a restart is a shutdown too) are wrapped: before ipykernel answers
+and stops its loops, the wrapper stops a running agent, cleans every session
+up on the kernel's main loop, and drains. ipykernel 7 handles control
+messages on their own thread and loop, so the work is handed to the main
+loop and awaited from there, within a budget below jupyter_client's wait
+(5 s by default) before it kills the kernel.
+
+If the process exits some other way, an ``atexit`` fallback still records
+``session:end`` in the transcripts of the sessions that were not cleaned up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .kernel_session import CLEANUP_DRAIN, KernelSession
+
+# Total time the cleanup may take before the shutdown goes on without it.
+SHUTDOWN_BUDGET = 3.0
+# Time a running agent gets to reach its next safe point after a stop.
+STOP_GRACE = 1.5
+_WRAPPED = "__amplifier_shutdown__"
+_state: dict[str, Any] = {"atexit": False}
+
+Handler = Callable[[Any, Any, Any], Awaitable[Any]]
+
+
+def install_shutdown_hook(ks: KernelSession) -> bool:
+    """Wrap this kernel's ``shutdown_request`` handlers once; False outside a kernel."""
+    if not _state["atexit"]:
+        atexit.register(record_unclean_exit)
+        _state["atexit"] = True
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return False
+    loop = asyncio.get_running_loop()
+    wrapped = False
+    for name in ("shell_handlers", "control_handlers"):
+        handlers = getattr(kernel, name, None)
+        original = handlers.get("shutdown_request") if isinstance(handlers, dict) else None
+        if original is None or getattr(original, _WRAPPED, False):
+            continue
+        handlers["shutdown_request"] = _wrap(original, ks, loop)
+        wrapped = True
+    return wrapped
+
+
+def _wrap(original: Handler, ks: KernelSession, main_loop: asyncio.AbstractEventLoop) -> Handler:
+    async def shutdown_request(stream: Any, ident: Any, parent: Any) -> Any:
+        with contextlib.suppress(Exception):
+            await end_on_main_loop(ks, main_loop)
+        return await original(stream, ident, parent)
+
+    setattr(shutdown_request, _WRAPPED, True)
+    shutdown_request.__wrapped__ = original  # type: ignore[attr-defined]
+    return shutdown_request
+
+
+async def end_on_main_loop(ks: KernelSession, main_loop: asyncio.AbstractEventLoop) -> None:
+    """Run :func:`end_all_sessions` on the kernel's main loop, from whichever loop asks."""
+    try:
+        current = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    if current is main_loop:
+        await asyncio.wait_for(end_all_sessions(ks), SHUTDOWN_BUDGET)
+        return
+    if main_loop.is_closed() or not main_loop.is_running():
+        return
+    future = asyncio.run_coroutine_threadsafe(end_all_sessions(ks), main_loop)
+    try:
+        await asyncio.wait_for(asyncio.wrap_future(future), SHUTDOWN_BUDGET)
+    except TimeoutError:
+        # The main loop is blocked (a plain cell in time.sleep): shut down without us.
+        future.cancel()
+
+
+async def end_all_sessions(ks: KernelSession) -> None:
+    """Stop a running agent, then clean up every child and the kernel's session."""
+    from .children import end_children
+
+    running = ks.running
+    if running is not None and not running.done():
+        with contextlib.suppress(Exception):
+            await ks.stop()
+        # Let the loop reach its safe point: cleanup under a live run is what crashed.
+        with contextlib.suppress(Exception):
+            await asyncio.wait({running}, timeout=STOP_GRACE)
+    await end_children(ks)
+    session, ks.session = ks.session, None
+    if session is not None:
+        with contextlib.suppress(Exception):
+            await session.cleanup()
+        await asyncio.sleep(CLEANUP_DRAIN)
+
+
+def record_unclean_exit() -> None:
+    """At interpreter exit: note ``session:end`` for sessions nobody cleaned up."""
+    from .transcripts import live_writers
+
+    for writer in live_writers():
+        with contextlib.suppress(Exception):
+            writer.event("session:end", {"reason": "the kernel exited without cleanup"})
+            writer.end("exited")

@@ -1,0 +1,164 @@
+"""Transcripts: JSONL beside the notebook, flushed as they happen, secrets redacted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import offline_env
+from kernel_harness import Kernel
+
+from amplifier_jupyter import transcripts
+from amplifier_jupyter.transcripts import REDACTED, TranscriptWriter, redact
+
+SECRET = "s3cr3t-value-from-the-environment"
+PLAN = {
+    "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+    "providers": [
+        {
+            "module": "provider-scripted",
+            "config": {"script": ["First.", "Second.", "Third."], "api_key": "sk-plan-key"},
+        }
+    ],
+}
+
+
+# -- pure logic --------------------------------------------------------------
+
+
+def test_redact_keys_key_shaped_strings_and_secret_environment_values(monkeypatch) -> None:
+    monkeypatch.setenv("MY_SERVICE_TOKEN", SECRET)
+    value = {
+        "config": {"api_key": "abc", "Authorization": "Bearer x"},
+        "text": f"key sk-ant-api03-{'a' * 30} and {SECRET} and ghp_{'b' * 36}",
+        "list": ["Bearer abcdefghijklmnopqrstuv", 3, None],
+    }
+    cleaned = redact(value)
+    assert cleaned["config"] == {"api_key": REDACTED, "Authorization": REDACTED}
+    assert cleaned["text"] == f"key {REDACTED} and {REDACTED} and {REDACTED}"
+    assert cleaned["list"] == [REDACTED, 3, None]
+    # Ordinary words and token counts stay.
+    assert redact({"input_tokens": 12, "text": "tokens are fine"}) == {
+        "input_tokens": 12,
+        "text": "tokens are fine",
+    }
+
+
+@pytest.fixture
+def writing(monkeypatch) -> Iterator[None]:
+    monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
+    yield
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_messages_are_appended_and_rewritten_when_the_conversation_is_set_back(
+    tmp_path: Path, writing: None
+) -> None:
+    writer = TranscriptWriter("s1", plan=PLAN, root=tmp_path)
+    writer.start()
+    one = {"role": "user", "content": "a"}
+    two = {"role": "assistant", "content": "b"}
+    writer.messages([one])
+    writer.messages([one, two])
+    folder = tmp_path / ".amplifier" / "sessions" / "s1"
+    assert read_lines(folder / "messages.jsonl") == [one, two]
+    writer.messages([one])  # e.g. an edit-and-rerun took the last turn back
+    assert read_lines(folder / "messages.jsonl") == [one]
+    writer.end()
+    metadata = json.loads((folder / "metadata.json").read_text())
+    assert metadata["state"] == "ended" and metadata["turns"] == 1
+    assert metadata["plan"]["providers"][0]["config"]["api_key"] == REDACTED
+    assert (tmp_path / ".amplifier" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_nothing_is_written_when_off(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(transcripts.SETTINGS, "choice", False)
+    writer = TranscriptWriter("s2", root=tmp_path)
+    writer.start()
+    writer.event("session:start", {})
+    writer.messages([{"role": "user", "content": "a"}])
+    assert not (tmp_path / ".amplifier").exists()
+
+
+# -- in a kernel ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kernel, Path]]:
+    folder = tmp_path_factory.mktemp("notebook")
+    with Kernel(env=offline_env(MY_SERVICE_TOKEN=SECRET), cwd=str(folder)) as kernel:
+        result = kernel.execute(
+            f"%load_ext amplifier_jupyter\nplan = {PLAN!r}\n%amplifier config plan\n"
+            "from amplifier_jupyter import get_kernel_session\nks = get_kernel_session()"
+        )
+        assert result.ok, result.error
+        yield kernel, folder
+
+
+def session_folder(kernel: Kernel, folder: Path) -> Path:
+    session_id = kernel.execute("print(ks.session.session_id)").stdout.strip()
+    return folder / ".amplifier" / "sessions" / session_id
+
+
+def test_a_run_is_on_disk_before_the_session_ends(notebook) -> None:
+    kernel, folder = notebook
+    result = kernel.execute(f"%%amplifier\nremember {SECRET} and sk-ant-api03-{'z' * 24}")
+    assert result.markdown == ["First."], result.stdout + result.stderr
+    where = session_folder(kernel, folder)
+    # Read while the session is still live: lines are flushed as they happen.
+    messages = read_lines(where / "messages.jsonl")
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[0]["content"] == f"remember {REDACTED} and {REDACTED}"
+    events = read_lines(where / "events.jsonl")
+    names = [e["event"] for e in events]
+    for expected in ("session:start", "prompt:submit", "provider:request", "provider:response"):
+        assert expected in names
+    assert names.index("session:start") < names.index("provider:response")
+    text = (where / "events.jsonl").read_text() + (where / "metadata.json").read_text()
+    assert SECRET not in text and "sk-plan-key" not in text and "zzzzzzzzzz" not in text
+    assert json.loads((where / "metadata.json").read_text())["state"] == "live"
+    assert (folder / ".amplifier" / ".gitignore").read_text().splitlines()[-1] == "*"
+
+
+def test_transcripts_off_stops_writing_and_on_catches_up(notebook) -> None:
+    kernel, folder = notebook
+    where = session_folder(kernel, folder)
+    before = len(read_lines(where / "events.jsonl"))
+    off = kernel.execute("%amplifier transcripts off")
+    assert "transcripts are off" in off.stdout
+    assert kernel.execute("%%amplifier\nsecond").markdown == ["Second."]
+    assert len(read_lines(where / "events.jsonl")) == before
+    assert len(read_lines(where / "messages.jsonl")) == 2
+    assert "transcripts are on" in kernel.execute("%amplifier transcripts on").stdout
+    assert kernel.execute("%%amplifier\nthird").markdown == ["Third."]
+    # The conversation file catches up with the turn written while off.
+    assert len(read_lines(where / "messages.jsonl")) == 6
+    assert len(read_lines(where / "events.jsonl")) > before
+
+
+def test_save_exports_markdown_json_and_jsonl(notebook) -> None:
+    kernel, folder = notebook
+    for name in ("out.md", "out.json", "out.jsonl"):
+        result = kernel.execute(f"%amplifier save {name}")
+        assert "saved 6 messages" in result.stdout, result.stderr
+    markdown = (folder / "out.md").read_text()
+    assert "## user" in markdown and "Third." in markdown and SECRET not in markdown
+    exported = json.loads((folder / "out.json").read_text())
+    assert len(exported["messages"]) == 6 and exported["events"]
+    assert len(read_lines(folder / "out.jsonl")) == 6
+    bad = kernel.execute("%amplifier save out.txt")
+    assert "save to a .md, .json or .jsonl file" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_reset_records_session_end(notebook) -> None:
+    kernel, folder = notebook
+    where = session_folder(kernel, folder)
+    kernel.execute("%amplifier reset")
+    assert read_lines(where / "events.jsonl")[-1]["event"] == "session:end"
+    assert json.loads((where / "metadata.json").read_text())["state"] == "ended"
