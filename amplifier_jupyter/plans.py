@@ -20,11 +20,12 @@ ANTHROPIC_PROVIDER_IDS = ("provider-claude", "provider-anthropic")
 
 
 def default_plan() -> dict[str, Any]:
-    """The plan used when the user has set none: built-in loop, context and Claude."""
+    """The plan used when the user has set none: built-in loop, context, Claude, notebook tools."""
     return {
         "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
         "providers": [{"module": "provider-claude", "config": {}}],
-        "tools": [],
+        # python asks before each run; notebook and variables only read.
+        "tools": [{"module": m} for m in ("tool-python", "tool-notebook", "tool-variables")],
         "hooks": [],
     }
 

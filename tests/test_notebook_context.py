@@ -93,7 +93,8 @@ def test_no_summary_is_over_the_bound(value: object) -> None:
 
 def test_plain_values_summarize_as_their_repr_and_containers_with_a_sample() -> None:
     assert summarize(3.5) == "3.5"
-    assert summarize({"a": 1}) == "dict with 1 keys\n  'a': 1"
+    assert summarize({"a": 1}) == "{'a': 1}" and summarize([1, 2]) == "[1, 2]"
+    assert summarize({"k": "v" * 100}).startswith("dict with 1 keys\n  'k': 'vvvv")
     text = summarize(list(range(25)))
     assert text.startswith("list of 25 items (int)\n  [0] 0")
     assert text.endswith("… 15 more")

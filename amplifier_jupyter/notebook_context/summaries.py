@@ -17,6 +17,7 @@ from typing import Any
 from ._text import SUMMARY_LIMIT, cut
 
 SAMPLE_ITEMS = 10
+SMALL_REPR = 300
 HEAD_ROWS = 5
 MAX_COLUMNS_LISTED = 40
 # Statistics read every element: skip them past this size to keep a summary quick.
@@ -154,6 +155,15 @@ def _sequence(value: Any) -> str:
     return "\n".join(lines)
 
 
+def _whole_if_small(value: Any) -> str | None:
+    """A small container reads best as itself: ``[1, 2, 3]``, ``{'lr': 0.01}``."""
+    if len(value) > SAMPLE_ITEMS:
+        return None
+    text = safe_repr(value, SMALL_REPR)
+    # reprlib marks anything it shortened with "...": then the sample view says more.
+    return None if "..." in text or len(text) >= SMALL_REPR else text
+
+
 def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
     """A readable summary of ``value``, never longer than ``limit`` characters."""
     try:
@@ -165,10 +175,14 @@ def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
             text = _ndarray(value)
         elif isinstance(value, str):
             text = value if len(value) <= limit else f"str of {len(value):,} chars:\n{value}"
-        elif isinstance(value, Mapping):
-            text = _mapping(value)
-        elif isinstance(value, list | tuple | set | frozenset):
-            text = _sequence(value)
+        elif isinstance(value, Mapping | list | tuple | set | frozenset):
+            whole = _whole_if_small(value)
+            if whole is not None:
+                text = whole
+            elif isinstance(value, Mapping):
+                text = _mapping(value)
+            else:
+                text = _sequence(value)
         else:
             text = _plain_repr(value, limit)
     except Exception as error:  # a summary is a courtesy: fall back to the repr

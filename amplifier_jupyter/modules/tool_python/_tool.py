@@ -1,0 +1,175 @@
+"""Running model-written code in the kernel, the way a cell runs."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+from amplifier_core import ToolResult
+
+from ...notebook_context import cut, format_exception, summarize
+
+NO_NOTEBOOK = (
+    "the python tool needs a Jupyter kernel: it runs where amplifier_jupyter registered "
+    "the notebook.shell capability"
+)
+DEFAULT_MAX_OUTPUT = 10_000
+INTERRUPTED = "KeyboardInterrupt: the user interrupted the code"
+
+
+def _interruptible() -> contextlib.AbstractContextManager[Any]:
+    """The host's guard that turns a kernel interrupt into KeyboardInterrupt in user code."""
+    try:
+        from ...interrupts import user_code_interruptible
+    except ImportError:  # another host: the interrupt keeps whatever handler it has
+        return contextlib.nullcontext()
+    return user_code_interruptible()
+
+
+@contextlib.contextmanager
+def _tee(sink: list[str]) -> Iterator[None]:
+    """Copy what is written to stdout and stderr into ``sink``; it still reaches the cell.
+
+    The ``write`` methods are patched rather than the streams replaced:
+    ipykernel checks the stream objects' types.
+    """
+    patched: list[tuple[Any, Callable[..., Any], bool]] = []
+    for stream in {id(s): s for s in (sys.stdout, sys.stderr)}.values():
+        original = stream.write
+        own = "write" in getattr(stream, "__dict__", {})  # already patched by someone
+
+        def write(data: str, *args: Any, _original: Callable[..., Any] = original) -> Any:
+            if isinstance(data, str):
+                sink.append(data)
+            return _original(data, *args)
+
+        try:
+            stream.write = write
+        except (AttributeError, TypeError):
+            continue
+        patched.append((stream, original, own))
+    try:
+        yield
+    finally:
+        for stream, original, own in patched:
+            if own:
+                stream.write = original
+            else:
+                del stream.write  # back to the class's method
+
+
+def _run_without_the_loop(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Drive a coroutine that never suspends (IPython running synchronous code) to its end.
+
+    Synchronous user code blocks the loop anyway; running it without yielding
+    keeps other tasks from running while the normal SIGINT handler is in place.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("the code needed the event loop")
+
+
+class PythonTool:
+    """The ``python`` tool (see the package docstring)."""
+
+    name = "python"
+    description = (
+        "Run Python code in the user's Jupyter kernel, in the user's own namespace: their "
+        "variables, imports and data are there, and what the code defines stays there. "
+        "Anything it prints or displays (tables, plots) also appears in the notebook. Returns "
+        "what it printed, the value of the last expression (as a notebook cell shows it), or "
+        "the exception with its traceback. IPython syntax (%magics, !commands, top-level "
+        "await) works. The user approves each run: keep code short and say what it is for."
+    )
+    input_schema = {
+        "type": "object",
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": "Python code to run; the value of its last line is returned.",
+            }
+        },
+        "required": ["code"],
+    }
+
+    def __init__(self, coordinator: Any, config: dict[str, Any]) -> None:
+        self.coordinator = coordinator
+        self.max_output = int(config.get("max_output", DEFAULT_MAX_OUTPUT))
+
+    def _shell(self) -> Any:
+        getter = getattr(self.coordinator, "get_capability", None)
+        return getter("notebook.shell") if getter is not None else None
+
+    async def execute(self, input: dict[str, Any]) -> ToolResult:
+        """Run ``input["code"]`` in the kernel and report what happened."""
+        code = input.get("code")
+        if not isinstance(code, str) or not code.strip():
+            return _failure('give the code to run as {"code": "..."}')
+        shell = self._shell()
+        if shell is None:
+            return _failure(NO_NOTEBOOK)
+        printed: list[str] = []
+        try:
+            result = await self._run(shell, code, printed)
+        except KeyboardInterrupt:
+            text = self._report("".join(printed), None, INTERRUPTED)
+            return _failure(text)
+        error = result.error_before_exec or result.error_in_exec
+        shown = format_exception(error) if error is not None else None
+        text = self._report("".join(printed), result.result, shown)
+        if error is not None:
+            return _failure(text)
+        return ToolResult(success=True, output=text)
+
+    async def _run(self, shell: Any, code: str, printed: list[str]) -> Any:
+        preprocessing = None
+        try:
+            transformed = shell.transform_cell(code)
+        except Exception:
+            transformed, preprocessing = code, sys.exc_info()
+        needs_loop = shell.should_run_async(
+            code, transformed_cell=transformed, preprocessing_exc_tuple=preprocessing
+        )
+        run = shell.run_cell_async(
+            code,
+            store_history=False,
+            silent=False,
+            transformed_cell=transformed,
+            preprocessing_exc_tuple=preprocessing,
+        )
+        result = None
+        try:
+            with _tee(printed):
+                if needs_loop:
+                    # Awaiting code lets the loop run: its interrupt stops the agent instead.
+                    result = await run
+                else:
+                    with _interruptible():
+                        result = _run_without_the_loop(run)
+                        if isinstance(result.error_in_exec, KeyboardInterrupt):
+                            raise result.error_in_exec
+        finally:
+            # What ipykernel does after a cell: figures are flushed to the output here.
+            shell.events.trigger("post_execute")
+            if result is not None:
+                shell.events.trigger("post_run_cell", result)
+        return result
+
+    def _report(self, printed: str, value: Any, error: str | None) -> str:
+        parts = []
+        if printed.strip():
+            parts.append("printed:\n" + cut(printed.rstrip("\n"), self.max_output))
+        if value is not None:
+            parts.append("Out:\n" + summarize(value))
+        if error:
+            parts.append(error)
+        return "\n\n".join(parts) or "(ran; printed nothing and returned no value)"
+
+
+def _failure(message: str) -> ToolResult:
+    return ToolResult(success=False, output=message, error={"message": message})
