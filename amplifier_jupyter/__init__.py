@@ -11,6 +11,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 __all__ = [
+    "ApprovalSystem",
+    "DisplaySystem",
     "get_kernel_session",
     "get_session",
     "load_ipython_extension",
@@ -18,6 +20,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    # Amplifier's approval and display protocols for notebooks (the magic uses the same).
+    "ApprovalSystem": ("amplifier_jupyter.ui.approval", "JupyterApprovalSystem"),
+    "DisplaySystem": ("amplifier_jupyter.ui.display", "JupyterDisplaySystem"),
     "get_session": ("amplifier_jupyter.api", "get_session"),
     # Not "kernel_session": that is the submodule's name.
     "get_kernel_session": ("amplifier_jupyter.kernel_session", "kernel_session"),

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from .errors import AmplifierUserError, one_line
-from .kernel_session import KernelSession, kernel_session
+from .interrupts import interrupt_stops
+from .kernel_session import BUSY_LINE, KernelSession, kernel_session
 from .options import CellOptions, parse_cell_options
-from .ui.view import QuietView, RunView
+from .ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
 RERUN_APPENDS = (
@@ -27,75 +25,115 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def make_view() -> RunView:
-    """The view for this cell."""
-    return QuietView()
+def make_view(ks: KernelSession | None = None, *, background: bool = False) -> RunView:
+    """The view for this cell: the widget panel in a kernel, plain text in a terminal."""
+    from .ui.environment import widgets_available
 
+    if widgets_available():
+        from .ui.panel import PanelView
 
-@contextlib.contextmanager
-def interrupt_stops(ks: KernelSession) -> Iterator[None]:
-    """For the run's length, the kernel's interrupt asks the agent to stop.
+        return PanelView(ks.stop if ks is not None else None, background=background)
+    from .ui.text import TextView
 
-    An awaiting cell sees a SIGINT only when its awaited call returns
-    (design.md fact 8), so the loop's own handler takes it, and gives it back
-    afterwards so plain cells are interrupted as usual.
-    """
-    loop = asyncio.get_running_loop()
-    installed = False
-    if threading.current_thread() is threading.main_thread():
-        try:
-            loop.add_signal_handler(signal.SIGINT, lambda: asyncio.ensure_future(ks.stop()))
-            installed = True
-        except (NotImplementedError, RuntimeError, ValueError):
-            installed = False
-    try:
-        yield
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
-            # remove_signal_handler leaves SIG_DFL behind; the kernel expects its own.
-            signal.signal(signal.SIGINT, signal.default_int_handler)
+    return TextView(background=background)
 
 
 async def run_cell(args: str, body: str) -> None:
     """What a ``%%amplifier`` cell does (the input transformer awaits this)."""
     ks = kernel_session()
-    view: RunView = make_view()
     try:
         options = parse_cell_options(args)
     except AmplifierUserError as error:
-        view.fail(str(error))
+        complain(str(error))
         return
     prompt = body.strip()
     if not prompt:
-        view.notice(EMPTY_CELL_HINT)
+        say(EMPTY_CELL_HINT)
         return
-    shown_notices = len(ks.loader.notices) if ks.loader is not None and ks.session else 0
-    shown_failures = len(ks.load_failures) if ks.session else 0
+    if ks.busy:
+        complain(BUSY_LINE)
+        return
+    view: RunView = make_view(ks, background=options.background)
+    shown = _shown_so_far(ks)
     ks.listeners.append(view.on_event)
+    _attach(ks, view)
     view.start(prompt)
     try:
         prompt, cell_id = await _notebook_context(ks, view, options, prompt)
-        with interrupt_stops(ks):
-            if options.child:
-                from .children import run_child_cell
-
-                answer = await run_child_cell(ks, options, prompt, view.notice)
-            else:
-                answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
     except AmplifierUserError as error:
-        _flush_notices(ks, view, shown_notices, shown_failures)
+        _detach(ks, view)
         view.fail(str(error))
         return
+    work = _execute(ks, view, options, prompt, cell_id, shown)
+    if options.background:
+        # The cell returns now; the panel goes on through widget state (design.md fact 7).
+        ks.background_run = asyncio.ensure_future(work)
+        return
+    # The interrupt handler belongs to the foreground cell only.
+    with interrupt_stops(ks.stop):
+        await work
+
+
+async def _execute(
+    ks: KernelSession,
+    view: RunView,
+    options: CellOptions,
+    prompt: str,
+    cell_id: str | None,
+    shown: tuple[int, int],
+) -> str:
+    """Run the prompt and show the outcome; returns it in one line (for ``%amplifier wait``)."""
+    try:
+        if options.child:
+            from .children import run_child_cell
+
+            answer = await run_child_cell(ks, options, prompt, view.notice)
+        else:
+            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
+    except AmplifierUserError as error:
+        _flush_notices(ks, view, *shown)
+        view.fail(str(error))
+        return str(error)
+    except asyncio.CancelledError:
+        view.fail("the run was cancelled")
+        raise
+    except Exception as error:
+        if not options.background:
+            raise
+        # Nobody awaits a background run but the panel: show it there, in one line.
+        view.fail(one_line(error))
+        return one_line(error)
     finally:
-        with contextlib.suppress(ValueError):
-            ks.listeners.remove(view.on_event)
-    _flush_notices(ks, view, shown_notices, shown_failures)
+        _detach(ks, view)
+    _flush_notices(ks, view, *shown)
     view.finish(answer)
-    show_answer(answer)
+    if not (view.answer_shown or view.stopped):
+        show_answer(answer)
     shell = _shell()
     if shell is not None:
         shell.user_ns[options.out] = answer
+    return "stopped" if view.stopped else "finished"
+
+
+def _shown_so_far(ks: KernelSession) -> tuple[int, int]:
+    """How many session notices and load failures earlier cells already showed."""
+    notices = len(ks.loader.notices) if ks.loader is not None and ks.session else 0
+    return notices, len(ks.load_failures) if ks.session else 0
+
+
+def _attach(ks: KernelSession, view: RunView) -> None:
+    """For the run, questions and hook messages show in this view."""
+    for system in (ks.approval_system, ks.display_system):
+        if system is not None and hasattr(system, "host"):
+            system.host = view
+
+
+def _detach(ks: KernelSession, view: RunView) -> None:
+    with contextlib.suppress(ValueError):
+        ks.listeners.remove(view.on_event)
+    for system in (ks.approval_system, ks.display_system):
+        if getattr(system, "host", None) is view:
+            system.host = None
 
 
 async def _notebook_context(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import session_commands
+from . import run_commands, session_commands
 from .errors import AmplifierUserError
 from .kernel_session import KernelSession, kernel_session
 from .plans import plan_modules, resolve_plan_spec
@@ -14,6 +14,7 @@ from .ui.view import complain, say
 
 LINE_USAGE = (
     "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
+    " | approve [ask|allow|deny] [TOOL ...] [--timeout S] | wait"
     " | sessions [--all] | save PATH | transcripts on|off"
 )
 HELP = """\
@@ -69,6 +70,7 @@ async def _status(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> No
 
 async def _help(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     print(HELP)
+    print(run_commands.HELP)
     print(session_commands.HELP)
 
 
@@ -78,6 +80,8 @@ COMMANDS: dict[str, Command] = {
     "stop": _stop,
     "status": _status,
     "help": _help,
+    # Approval policy and background runs (issue 4).
+    **run_commands.COMMANDS,
     # Sessions, transcripts, resume and module sources (issue 6).
     **session_commands.COMMANDS,
 }

@@ -16,6 +16,10 @@ from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
 EventListener = Callable[[str, dict[str, Any]], None]
 # Hooks of ours that status does not list as the plan's hooks.
 INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript"}
+BUSY_LINE = (
+    "an agent run is still going in this kernel: wait for it (%amplifier wait) "
+    "or stop it (%amplifier stop)"
+)
 # After cleanup(), let the kernel's tasks finish before anything else happens
 # (design.md fact 2: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
@@ -98,14 +102,24 @@ class KernelSession:
         self.loader: Any = None
         self.turns = 0
         self.totals = Totals()
-        self.approval_system: Any = None
-        self.display_system: Any = None
+        # One implementation for the magic and the Python API (ui/approval.py, ui/display.py);
+        # each run attaches its view to them as ``host``. Outside IPython there is nobody
+        # to ask, and an ask is denied at once with a note (the loop's rule).
+        from .ui.approval import JupyterApprovalSystem
+        from .ui.display import JupyterDisplaySystem
+        from .ui.environment import in_ipython
+
+        self.approval_system: Any = JupyterApprovalSystem() if in_ipython() else None
+        self.display_system: Any = JupyterDisplaySystem() if in_ipython() else None
         self.policy: Any = None
-        self.listeners: list[EventListener] = []
+        # The approval system learns which tool asks from the loop's approval:required.
+        self.listeners: list[EventListener] = [self._tell_approval_system]
         self.load_failures: list[str] = []
         # Hooks that raised during the last run (the kernel logs and goes on).
         self.hook_errors: list[str] = []
         self.running: asyncio.Task | None = None
+        # A ``%%amplifier --background`` run (cell.py), until ``%amplifier wait`` reports it.
+        self.background_run: asyncio.Task | None = None
         # Child sessions by name (see children.py); ended with the kernel's session.
         self.children: dict[str, Any] = {}
         # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
@@ -132,6 +146,10 @@ class KernelSession:
 
             self.policy = ApprovalPolicy()
         return self.policy
+
+    def approval_policy(self) -> Any:
+        """The approval policy every session of this kernel uses (``%amplifier approve``)."""
+        return self._approval_policy()
 
     async def ensure_session(self) -> Any:
         """The initialized session, created from the active plan on first use."""
@@ -228,8 +246,23 @@ class KernelSession:
         if self.policy is not None:
             self.policy.always.clear()
 
+    @property
+    def busy(self) -> bool:
+        """Whether an agent run is going (in the foreground or the background)."""
+        background = self.background_run is not None and not self.background_run.done()
+        return background or self._lock.locked()
+
+    def _tell_approval_system(self, event: str, data: dict[str, Any]) -> None:
+        on_event = getattr(self.approval_system, "on_event", None)
+        if on_event is not None and event == "approval:required":
+            on_event(event, data)
+
     async def stop(self) -> None:
         """Ask the running agent (and any child it runs) to stop at its next safe point."""
+        # A hook's question is not watched by the loop's cancellation: answer it now.
+        deny_pending = getattr(self.approval_system, "deny_pending", None)
+        if deny_pending is not None:
+            deny_pending()
         if self.session is not None:
             await self.session.coordinator.request_cancel()
         for child in list(self.children.values()):
@@ -250,10 +283,7 @@ class KernelSession:
         user can act on; the session and the conversation stay usable.
         """
         if self._lock.locked():
-            raise AmplifierUserError(
-                "an agent run is still going in this kernel: wait for it (%amplifier wait) "
-                "or stop it (%amplifier stop)"
-            )
+            raise AmplifierUserError(BUSY_LINE)
         async with self._lock:
             session = await self.ensure_session()
             coordinator = session.coordinator

@@ -12,7 +12,7 @@ from .notebook_context.references import is_reference
 
 CELL_USAGE = (
     "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "
-    "[--vars a,b] [--notebook] [--no-interpolate] [--child NAME [--config PLAN]] "
+    "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
 )
 
@@ -38,6 +38,8 @@ class CellOptions:
     variables: list[str] = field(default_factory=list)
     notebook: bool = False
     interpolate: bool = True
+    # The run goes on as a task; the cell returns at once (%amplifier wait awaits it).
+    background: bool = False
     # Child sessions (issue 6): run in the child NAME, with its own plan if given.
     child: str | None = None
     config: str | None = None
@@ -52,6 +54,7 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--vars", default="")
     parser.add_argument("--notebook", action="store_true")
     parser.add_argument("--no-interpolate", dest="interpolate", action="store_false")
+    parser.add_argument("--background", action="store_true")
     parser.add_argument("--child")
     parser.add_argument("--config")
     return parser
@@ -125,4 +128,5 @@ def parse_cell_options(line: str) -> CellOptions:
         variables=_variable_names(namespace.vars),
         notebook=namespace.notebook,
         interpolate=namespace.interpolate,
+        background=namespace.background,
     )

@@ -1,0 +1,111 @@
+"""The kernel's interrupt during an agent run, and around user code run by a tool.
+
+Two situations, two behaviours:
+
+* While a ``%%amplifier`` cell awaits the agent, ipykernel's own SIGINT
+  handler only takes effect when the awaited call returns (design.md fact 8),
+  so :func:`interrupt_stops` lets the event loop take the signal and ask the
+  agent to stop at once. It is used by the foreground cell (and
+  ``%amplifier wait``) only: a background run is stopped by its Stop button.
+
+* A tool that runs user code synchronously in the kernel (the ``python``
+  tool) blocks the loop, so a loop-level handler would never run. Such a tool
+  wraps the user code in :func:`user_code_interruptible`::
+
+      from amplifier_jupyter.interrupts import user_code_interruptible
+
+      try:
+          with user_code_interruptible():
+              exec(code, namespace)
+      except KeyboardInterrupt:
+          return ToolResult(success=False, error={"message": "KeyboardInterrupt"})
+
+  Inside the block the interrupt raises ``KeyboardInterrupt`` in the user
+  code, as in any cell. When it escapes the block, the agent is asked to stop
+  (the foreground run's stop, or ``on_interrupt`` when given). The tool must
+  catch it (outside the block, as above): a ``KeyboardInterrupt`` leaving a
+  task would stop the kernel's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+StopFunction = Callable[[], Awaitable[Any]]
+
+# The loop-level handler installed by interrupt_stops, if any: (loop, callback).
+_installed: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
+
+
+def _in_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def interrupt_stops(stop: StopFunction) -> Iterator[None]:
+    """For the block's length, the kernel's interrupt calls ``stop()`` (a coroutine function).
+
+    The handler the kernel had before (ipykernel's own during a cell) is put
+    back afterwards, so plain cells are interrupted as usual.
+    """
+    global _installed
+    loop = asyncio.get_running_loop()
+    if not _in_main_thread() or _installed is not None:
+        # Signals reach the main thread only; and a nested use keeps the outer handler.
+        yield
+        return
+
+    def on_interrupt() -> None:
+        asyncio.ensure_future(stop())
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):
+        yield
+        return
+    _installed = (loop, on_interrupt)
+    try:
+        yield
+    finally:
+        _installed = None
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
+        )
+
+
+@contextlib.contextmanager
+def user_code_interruptible(on_interrupt: Callable[[], Any] | None = None) -> Iterator[None]:
+    """Let the kernel's interrupt reach synchronous user code as ``KeyboardInterrupt``.
+
+    Restores Python's normal SIGINT handler (``signal.default_int_handler``)
+    for the block and re-installs whatever was there afterwards (the loop's
+    stop handler during a run). A ``KeyboardInterrupt`` leaving the block also
+    asks the agent to stop: ``on_interrupt()`` if given, else the foreground
+    run's stop; then it propagates, for the tool to report as its result.
+    See the module docstring for the pattern.
+    """
+    if not _in_main_thread():
+        yield
+        return
+    installed = _installed
+    if installed is not None:
+        installed[0].remove_signal_handler(signal.SIGINT)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    except KeyboardInterrupt:
+        callback = on_interrupt or (installed[1] if installed is not None else None)
+        if callback is not None:
+            callback()
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if installed is not None and _installed is installed:
+            installed[0].add_signal_handler(signal.SIGINT, installed[1])

@@ -1,0 +1,97 @@
+"""``%amplifier approve`` and ``%amplifier wait``: approval policy and background runs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from .errors import AmplifierUserError, one_line
+from .interrupts import interrupt_stops
+from .kernel_session import KernelSession
+from .options import split_args
+from .ui.view import complain, say
+
+APPROVE_USAGE = "usage: %amplifier approve [ask|allow|deny|auto] [TOOL ...] [--timeout SECONDS]"
+HELP = """\
+%amplifier approve ask|allow|deny [TOOL ...]
+                                          approval policy for all tools or the named ones
+                                          (default auto: read-only tools run, others ask)
+%amplifier approve --timeout SECONDS      how long a question waits before it is denied
+%amplifier approve                        show the policy
+%%amplifier --background                  run without blocking the notebook; the panel
+                                          goes on; %amplifier wait awaits it"""
+
+
+def _parse_approve(rest: str) -> tuple[str | None, list[str], float | None]:
+    """``(mode, tools, timeout)`` from the words after ``approve``."""
+    words = split_args(rest)
+    timeout: float | None = None
+    if "--timeout" in words:
+        at = words.index("--timeout")
+        if at + 1 >= len(words):
+            raise AmplifierUserError(f"--timeout needs a number of seconds. {APPROVE_USAGE}")
+        value = words[at + 1]
+        try:
+            timeout = float(value)
+        except ValueError:
+            raise AmplifierUserError(
+                f"--timeout needs a number of seconds, not {value!r}. {APPROVE_USAGE}"
+            ) from None
+        if not timeout > 0 or timeout == float("inf"):
+            raise AmplifierUserError(f"--timeout must be more than 0 seconds. {APPROVE_USAGE}")
+        del words[at : at + 2]
+    unknown = [w for w in words if w.startswith("-")]
+    if unknown:
+        raise AmplifierUserError(f"unknown option {unknown[0]}. {APPROVE_USAGE}")
+    if not words:
+        return None, [], timeout
+    mode, tools = words[0].lower(), words[1:]
+    if mode not in ("ask", "allow", "deny", "auto"):
+        raise AmplifierUserError(
+            f"the mode is ask, allow or deny (or auto), not {words[0]!r}. {APPROVE_USAGE}"
+        )
+    if mode == "auto" and tools:
+        raise AmplifierUserError(f"auto is for all tools: name no tool. {APPROVE_USAGE}")
+    return mode, tools, timeout
+
+
+async def _approve(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    mode, tools, timeout = _parse_approve(rest)
+    policy = ks.approval_policy()
+    if mode is not None:
+        policy.set(mode, tools or None)
+    if timeout is not None:
+        policy.timeout = timeout
+    say(f"approval: {policy.describe()}")
+
+
+async def _wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    task = ks.background_run
+    if task is None:
+        say("no background run to wait for")
+        return
+    if not task.done():
+        # While waiting, this cell is the run's foreground: the interrupt stops it.
+        with interrupt_stops(ks.stop):
+            await asyncio.wait([task])
+    ks.background_run = None
+    if task.cancelled():
+        complain("the background run was cancelled")
+        return
+    error = task.exception()
+    if error is not None:
+        complain(one_line(error))
+        return
+    outcome = task.result()
+    if outcome == "finished":
+        say("the background run finished")
+    elif outcome == "stopped":
+        say("the background run was stopped")
+    else:
+        complain(str(outcome))
+
+
+COMMANDS = {
+    "approve": _approve,
+    "wait": _wait,
+}

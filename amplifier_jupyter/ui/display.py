@@ -1,0 +1,56 @@
+"""``JupyterDisplaySystem``: Amplifier's display protocol, shown in the notebook.
+
+``show_message(message, level, source)`` is how a hook's ``user_message``
+reaches the user (the kernel calls it synchronously, on the loop's thread).
+During a ``%%amplifier`` run the message joins the panel's timeline (the
+magic attaches the run's view as ``host``); otherwise it is shown as one
+quiet line in the running cell (a widget, or text in a terminal).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Protocol
+
+from .environment import widgets_available
+
+
+class MessageHost(Protocol):
+    """Something that can show a message (a run's panel or text view)."""
+
+    def show_message(self, message: str, level: str = "info", source: str = "hook") -> None:
+        """Show one message."""
+
+
+class JupyterDisplaySystem:
+    """Amplifier's ``DisplaySystem`` for notebooks (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.host: MessageHost | None = None
+        self.shown: list[tuple[str, str, str]] = []
+
+    def show_message(self, message: str, level: str = "info", source: str = "hook") -> None:
+        """Show a message from a hook (``level``: info, warning or error)."""
+        self.shown.append((message, level, source))
+        del self.shown[:-100]
+        host = self.host
+        if host is not None and hasattr(host, "show_message"):
+            host.show_message(message, level, source)
+        elif widgets_available():
+            _display_line(message, level, source)
+        else:
+            stream = sys.stderr if level in ("warning", "error") else sys.stdout
+            print(f"amplifier [{level}] {source}: {message}", file=stream, flush=True)
+
+
+def _display_line(message: str, level: str, source: str) -> Any:
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from .style import LEVEL_COLOURS, MUTED, span
+
+    colour = LEVEL_COLOURS.get({"warn": "warning"}.get(level, level), MUTED)
+    line = widgets.HTML(span(f"{source}: {message}", colour))
+    line.add_class("amplifier-message")
+    display(line)
+    return line

@@ -1,0 +1,248 @@
+"""A run's events as a compact timeline: pure logic, shared by the panel and the text view.
+
+Each event that matters to a person becomes an :class:`Entry` (one short
+line, an optional detail); a later event may complete an earlier entry (a
+tool's result, a model call's latency and tokens). Totals for the run
+(model calls, tokens, cost) are kept on the side for the status line.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+# Short marks for the kinds of entry; the panel colours them, the text view prints them.
+MARKS = {
+    "prompt": "›",
+    "model": "◆",
+    "said": "“",
+    "tool": "⚙",
+    "approval": "?",
+    "allowed": "✓",
+    "denied": "✗",
+    "error": "!",
+    "fork": "⑂",
+    "message": "i",
+    "stop": "■",
+    "note": "·",
+}
+
+
+def shorten(value: Any, limit: int = 120) -> str:
+    """One line of at most ``limit`` characters for any value."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_tool_input(tool_input: Any, limit: int = 120) -> str:
+    """A tool's input in one line: code as code, anything else as compact JSON."""
+    if isinstance(tool_input, dict) and set(tool_input) == {"code"}:
+        return shorten(tool_input["code"], limit)
+    return shorten(tool_input, limit)
+
+
+def describe_tool_result(result: Any, limit: int = 160) -> tuple[str, bool]:
+    """``(summary, ok)`` of a ``tool:post`` result (a ``ToolResult`` dump or anything)."""
+    if isinstance(result, dict) and ("output" in result or "success" in result):
+        if result.get("success") is False:
+            error = result.get("error") or {}
+            message = error.get("message") if isinstance(error, dict) else error
+            return shorten(message or result.get("output") or "failed", limit), False
+        return shorten(result.get("output", ""), limit), True
+    return shorten(result, limit), True
+
+
+def _cost(usage: dict[str, Any]) -> Decimal:
+    try:
+        return Decimal(str(usage.get("cost_usd") or "0"))
+    except InvalidOperation:
+        return Decimal("0")
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    kind: str
+    text: str
+    detail: str = ""
+    level: str = "info"  # info | success | warning | error
+    child: str | None = None
+
+    @property
+    def mark(self) -> str:
+        """The short mark printed before the line."""
+        return MARKS.get(self.kind, "·")
+
+
+class Timeline:
+    """Entries built from events, with the run's totals (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.model_calls = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cost = Decimal("0")
+        self.status: str | None = None  # completed | cancelled | failed, once known
+        self._open_model: dict[str | None, Entry] = {}
+        self._open_tools: dict[str, Entry] = {}
+
+    def add(self, kind: str, text: str, **fields: Any) -> Entry:
+        """Append an entry and return it."""
+        entry = Entry(kind, text, **fields)
+        self.entries.append(entry)
+        return entry
+
+    def on_event(self, event: str, data: dict[str, Any]) -> bool:
+        """Take one event; True when the entries or totals changed."""
+        child = data.get("child")
+        handler = getattr(self, "_on_" + event.replace(":", "_"), None)
+        if handler is None:
+            return False
+        return handler(data, child) is not False
+
+    # -- one method per event; ``child`` names a child session's events ----
+
+    def _on_prompt_submit(self, data: dict[str, Any], child: str | None) -> None:
+        self.add("prompt", shorten(data.get("prompt", ""), 100), child=child)
+
+    def _on_provider_request(self, data: dict[str, Any], child: str | None) -> None:
+        model = data.get("model") or data.get("provider") or "model"
+        self._open_model[child] = self.add("model", f"{model} …", child=child)
+
+    def _on_provider_response(self, data: dict[str, Any], child: str | None) -> None:
+        usage = data.get("usage") or {}
+        cost = _cost(usage)
+        if child is None:
+            self.model_calls += 1
+            self.input_tokens += int(usage.get("input_tokens") or 0)
+            self.output_tokens += int(usage.get("output_tokens") or 0)
+            self.cost += cost
+        parts = [str(data.get("model") or data.get("provider") or "model")]
+        if data.get("latency_ms") is not None:
+            parts.append(f"{int(data['latency_ms']) / 1000:.1f} s")
+        parts.append(
+            f"{int(usage.get('input_tokens') or 0):,} in · "
+            f"{int(usage.get('output_tokens') or 0):,} out"
+        )
+        if cost:
+            parts.append(f"${cost:.4f}")
+        if data.get("tool_calls"):
+            calls = int(data["tool_calls"])
+            parts.append(f"{calls} tool call{'s' if calls != 1 else ''}")
+        text = " · ".join(parts)
+        entry = self._open_model.pop(child, None)
+        if entry is None:
+            self.add("model", text, child=child)
+        else:
+            entry.text = text
+
+    def _on_provider_error(self, data: dict[str, Any], child: str | None) -> None:
+        self._open_model.pop(child, None)
+        kind = data.get("error_type") or "error"
+        self.add(
+            "error", f"{kind}: {shorten(data.get('error', ''), 160)}", level="error", child=child
+        )
+
+    def _on_provider_retry(self, data: dict[str, Any], child: str | None) -> None:
+        attempt = data.get("attempt")
+        delay = data.get("delay") or data.get("retry_after")
+        text = "retrying" + (f" (attempt {attempt})" if attempt else "")
+        if delay:
+            text += f" in {float(delay):.1f} s"
+        if data.get("error"):
+            text += f": {shorten(data['error'], 120)}"
+        self.add("note", text, level="warning", child=child)
+
+    def _on_tool_pre(self, data: dict[str, Any], child: str | None) -> None:
+        name = data.get("tool_name", "tool")
+        entry = self.add(
+            "tool", f"{name} …", detail=describe_tool_input(data.get("tool_input", {})), child=child
+        )
+        self._open_tools[str(data.get("tool_call_id"))] = entry
+
+    def _tool_entry(self, data: dict[str, Any], child: str | None) -> Entry:
+        entry = self._open_tools.pop(str(data.get("tool_call_id")), None)
+        if entry is None:
+            entry = self.add(
+                "tool",
+                str(data.get("tool_name", "tool")),
+                detail=describe_tool_input(data.get("tool_input", {})),
+                child=child,
+            )
+        return entry
+
+    def _on_tool_post(self, data: dict[str, Any], child: str | None) -> None:
+        entry = self._tool_entry(data, child)
+        summary, ok = describe_tool_result(data.get("result"))
+        entry.text = f"{data.get('tool_name', 'tool')} → {summary}" if summary else entry.text
+        entry.text = entry.text.removesuffix(" …")
+        if not ok:
+            entry.level = "error"
+
+    def _on_tool_error(self, data: dict[str, Any], child: str | None) -> None:
+        entry = self._tool_entry(data, child)
+        error = data.get("error") or {}
+        message = error.get("msg") or error.get("message") if isinstance(error, dict) else error
+        entry.text = f"{data.get('tool_name', 'tool')} failed: {shorten(message or '', 140)}"
+        entry.level = "error"
+
+    def _on_approval_required(self, data: dict[str, Any], child: str | None) -> bool:
+        return False  # the approval card shows the question; the decision gets the line
+
+    def _on_approval_granted(self, data: dict[str, Any], child: str | None) -> None:
+        decision = str(data.get("decision") or "allow")
+        text = f"{data.get('tool_name', 'tool')}: {decision}"
+        if data.get("reason"):
+            text += f" ({data['reason']})"
+        self.add("allowed", text, level="success", child=child)
+
+    def _on_approval_denied(self, data: dict[str, Any], child: str | None) -> None:
+        reason = data.get("reason") or "denied"
+        self.add(
+            "denied", f"{data.get('tool_name', 'tool')}: {reason}", level="warning", child=child
+        )
+
+    def _on_session_fork(self, data: dict[str, Any], child: str | None) -> None:
+        name = child or data.get("name") or data.get("child_id") or data.get("session_id") or ""
+        self.add("fork", f"child session {name}".strip())
+
+    def _on_orchestrator_complete(self, data: dict[str, Any], child: str | None) -> bool:
+        if child is not None:
+            return False
+        self.status = str(data.get("status") or "completed")
+        if self.status == "cancelled":
+            self.add("stop", "stopped", level="warning")
+        for entry in [*self._open_tools.values(), *self._open_model.values()]:
+            entry.text = entry.text.removesuffix(" …") + " (not finished)"
+        self._open_tools.clear()
+        self._open_model.clear()
+        return True
+
+    def message(self, message: str, level: str = "info", source: str | None = None) -> Entry:
+        """A message for the user (``display_system.show_message``)."""
+        level = {"warn": "warning"}.get(level, level)
+        text = f"{source}: {message}" if source else message
+        return self.add("message", shorten(text, 300), level=level)
+
+    def describe_totals(self) -> str:
+        """``2 model calls · 1,234 in · 56 out · $0.0012`` (empty before any call)."""
+        if not self.model_calls:
+            return ""
+        parts = [
+            f"{self.model_calls} model call{'s' if self.model_calls != 1 else ''}",
+            f"{self.input_tokens:,} in · {self.output_tokens:,} out",
+        ]
+        if self.cost:
+            parts.append(f"${self.cost:.4f}")
+        return " · ".join(parts)

@@ -1,0 +1,112 @@
+"""Widgets seen from the wire: models from iopub comm messages, clicks sent as comm messages.
+
+This is what a frontend does: it learns each widget's state from ``comm_open``
+and ``comm_msg`` updates on iopub, and a button click is a ``comm_msg``
+``{"method": "custom", "content": {"event": "click"}}`` on the shell channel.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kernel_harness import CellResult, Kernel
+
+WIDGET_TARGET = "jupyter.widget"
+
+
+@dataclass
+class Update:
+    """One state update of one widget, as it arrived."""
+
+    comm_id: str
+    state: dict[str, Any]
+    date: Any
+
+
+@dataclass
+class Widgets:
+    """Every widget model seen on iopub, with its latest state and its updates."""
+
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    updates: list[Update] = field(default_factory=list)
+
+    def feed(self, msg: dict[str, Any]) -> None:
+        """Take one iopub message (anything that is not a widget comm is ignored)."""
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "comm_open" and content.get("target_name") == WIDGET_TARGET:
+            self.states[content["comm_id"]] = dict(content["data"].get("state", {}))
+        elif kind == "comm_msg" and content["comm_id"] in self.states:
+            data = content.get("data", {})
+            if data.get("method") == "update":
+                self.states[content["comm_id"]].update(data["state"])
+                self.updates.append(
+                    Update(content["comm_id"], data["state"], msg["header"].get("date"))
+                )
+
+    def find(self, **match: Any) -> list[str]:
+        """Ids of the widgets whose state has all of ``match`` (e.g. description="Deny")."""
+        return [
+            comm_id
+            for comm_id, state in self.states.items()
+            if all(state.get(key) == value for key, value in match.items())
+        ]
+
+    def with_class(self, css_class: str) -> list[str]:
+        """Ids of the widgets carrying a CSS class (``_dom_classes``)."""
+        return [c for c, s in self.states.items() if css_class in (s.get("_dom_classes") or ())]
+
+    def enabled_button(self, description: str) -> str | None:
+        """The newest button with this label that can still be clicked."""
+        found = [
+            c for c in self.find(_model_name="ButtonModel", description=description)
+            if not self.states[c].get("disabled")
+        ]
+        return found[-1] if found else None
+
+
+def click(kernel: Kernel, comm_id: str) -> None:
+    """Click a button the way a frontend does: a comm message on the shell channel."""
+    content = {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}}
+    msg = kernel.client.session.msg("comm_msg", content)
+    kernel.client.shell_channel.send(msg)
+
+
+def execute(
+    kernel: Kernel,
+    code: str,
+    on_message: Callable[[dict[str, Any]], None] | None = None,
+    timeout: float = 60,
+) -> CellResult:
+    """Run one cell; ``on_message`` sees every iopub message, whatever cell caused it.
+
+    (A background run's widgets keep the parent of the cell that started it.)
+    """
+    msg_id = kernel.client.execute(code)
+    result = CellResult(reply={})
+    deadline = time.monotonic() + timeout
+    idle = False
+    while not idle:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"cell did not finish in {timeout}s: {code[:80]!r}")
+        try:
+            msg = kernel.client.get_iopub_msg(timeout=min(remaining, 0.2))
+        except queue.Empty:
+            continue
+        if on_message is not None:
+            on_message(msg)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            idle = True
+        else:
+            result.messages.append(msg)
+    while True:
+        reply = kernel.client.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            result.reply = reply
+            return result
