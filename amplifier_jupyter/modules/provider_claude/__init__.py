@@ -1,5 +1,62 @@
-"""placeholder"""
+"""``provider-claude``: Anthropic's Claude through the official SDK, as an Amplifier provider.
+
+Also serves plans that name the upstream ``provider-anthropic`` (the host maps
+the id here and passes the plan's config as it is). Config keys, all optional::
+
+    model          default "claude-sonnet-5-5" (alias: default_model); a
+                   deprecated id works and warns once, ChatRequest.model
+                   overrides it for one call (%%amplifier --model ID)
+    api_key        else ANTHROPIC_API_KEY
+    base_url       else ANTHROPIC_BASE_URL (read by the SDK)
+    max_tokens     default min(32000, the model's maximum)
+    temperature    sent only to models that accept sampling parameters
+    timeout        seconds per try, default 600
+    max_retries    default 3: 429, 529, 5xx, timeouts and cut streams are
+                   retried with backoff (retry_base_delay, default 1 s,
+                   doubling up to max_retry_delay, default 60 s), honouring
+                   retry-after; each retry is emitted as provider:retry
+    thinking       true, a budget (int) or {"budget_tokens": N, "display": ...}:
+                   adaptive thinking on current models, a token budget on
+                   older ones; false asks for as little as the model allows
+    effort         low / medium / high / xhigh / max (output_config.effort)
+    stream         default true: content_block:* events as tokens arrive
+    cache          default true: prompt caching on the system prompt and the
+                   conversation tail
+    max_cost_usd   spending cap for this provider instance (one session)
+    stop_sequences
+
+Upstream spellings (use_streaming, enable_prompt_caching, min_retry_delay,
+reasoning_effort, ...) are accepted; other unknown keys are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from ._errors import NO_KEY_MESSAGE
+from ._provider import OBSERVED_EVENTS, ClaudeProvider, ModelDeprecationWarning
+
+__amplifier_module_type__ = "provider"
+__all__ = ["NO_KEY_MESSAGE", "ClaudeProvider", "ModelDeprecationWarning", "mount"]
 
 
-async def mount(coordinator, config=None):
-    raise NotImplementedError
+async def mount(
+    coordinator: Any, config: dict[str, Any] | None = None
+) -> Callable[[], Awaitable[None]]:
+    """Mount the provider as ``claude``; return the cleanup that closes its HTTP client.
+
+    Raises ``amplifier_core.llm_errors.AuthenticationError`` with ``NO_KEY_MESSAGE``
+    when no API key is configured, and ``ConfigurationError`` for a bad value.
+    """
+    provider = ClaudeProvider(config or {}, coordinator=coordinator)
+    await coordinator.mount("providers", provider, name=provider.name)
+    if hasattr(coordinator, "register_contributor"):
+        coordinator.register_contributor(
+            "observability.events", "provider-claude", lambda: list(OBSERVED_EVENTS)
+        )
+
+    async def cleanup() -> None:
+        await provider.close()
+
+    return cleanup

@@ -1,0 +1,444 @@
+"""The Claude provider: one ``complete()`` per model call, streamed, retried, priced."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import anthropic
+from amplifier_core import (
+    ChatRequest,
+    ChatResponse,
+    ConfigField,
+    ModelInfo,
+    ProviderInfo,
+    ToolCall,
+    Usage,
+)
+from amplifier_core.llm_errors import AbortError, InvalidToolCallError, QuotaExceededError
+from amplifier_core.models import Pricing
+
+from ._config import Settings
+from ._errors import (
+    PROVIDER,
+    StreamCut,
+    UnreadableResponse,
+    describe,
+    is_retryable,
+    one_line,
+    retry_after,
+    status_of,
+    translate,
+)
+from ._mapping import build_request, to_chat_response
+from ._pricing import MODELS, ModelSpec, cost_usd, deprecation_note, model_spec
+from ._streaming import StreamRelay
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# How often a waiting call looks at the cancellation token: Stop must take
+# effect well within a second, even while the API is silent.
+CANCEL_POLL = 0.05
+# Used for ids neither the table nor the family guess knows (e.g. a proxy's own names).
+FALLBACK_SPEC = ModelSpec(
+    "unknown",
+    "unknown model",
+    "unknown",
+    200_000,
+    64_000,
+    MODELS["claude-sonnet-5-5"].rates,
+    sampling=True,
+)
+OBSERVED_EVENTS = [
+    "llm:request",
+    "llm:response",
+    "provider:retry",
+    "provider:tool_sequence_repaired",
+    "content_block:start",
+    "content_block:delta",
+    "content_block:end",
+    "thinking:delta",
+    "thinking:final",
+]
+
+# The SDK warns about deprecated ids with a DeprecationWarning, which Python
+# hides outside __main__; we say it ourselves, once, as a visible line.
+warnings.filterwarnings(
+    "ignore", message=r"The model '.*' is deprecated", category=DeprecationWarning
+)
+
+
+class ModelDeprecationWarning(UserWarning):
+    """The configured model still works but is deprecated (shown once per model)."""
+
+
+_warned_models: set[str] = set()
+
+
+def warn_if_deprecated(model: str) -> None:
+    """Show the deprecation line for ``model`` once per process."""
+    note = deprecation_note(model)
+    if note and model not in _warned_models:
+        _warned_models.add(model)
+        warnings.warn(note, ModelDeprecationWarning, stacklevel=3)
+
+
+class ClaudeProvider:
+    """Anthropic's Messages API as an Amplifier provider (see the package docstring)."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        config: dict[str, Any] | None = None,
+        coordinator: Any = None,
+        *,
+        client: Any = None,
+    ) -> None:
+        self.settings = Settings.from_config(config)
+        self.model = self.settings.model
+        self._coordinator = coordinator
+        # Retries are ours (max_retries=0) so each one can be emitted and stopped.
+        self.client = client or anthropic.AsyncAnthropic(
+            api_key=self.settings.api_key,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout,
+            max_retries=0,
+        )
+        self.spent_usd = Decimal("0")
+        self.requests = 0
+        self._noted: set[str] = set()
+        warn_if_deprecated(self.model)
+
+    # -- metadata ----------------------------------------------------------
+
+    @staticmethod
+    def spec_for(model: str) -> ModelSpec:
+        """The table's row for ``model`` (a conservative default for unknown ids)."""
+        return model_spec(model) or FALLBACK_SPEC
+
+    @property
+    def context_window(self) -> int:
+        """Input tokens the configured model accepts (for the context manager's budget)."""
+        return self.spec_for(self.model).context_window
+
+    @property
+    def max_output_tokens(self) -> int:
+        """Output tokens the configured model can write at most."""
+        return self.spec_for(self.model).max_output_tokens
+
+    def get_model_info(self, model: str | None = None) -> ModelInfo:
+        """Limits and prices of ``model`` (default: the configured one)."""
+        model = model or self.model
+        spec = self.spec_for(model)
+        rates = spec.rates
+        capabilities = ["tools", "streaming", "vision", "thinking", "prompt_caching"]
+        return ModelInfo(
+            id=model,
+            display_name=spec.display_name if spec is not FALLBACK_SPEC else model,
+            context_window=spec.context_window,
+            max_output_tokens=spec.max_output_tokens,
+            capabilities=capabilities,
+            defaults={"max_tokens": min(32_000, spec.max_output_tokens)},
+            pricing=Pricing(
+                input_per_million=float(rates.input),
+                output_per_million=float(rates.output),
+                cache_read_per_million=float(rates.cache_read),
+                cache_write_per_million=float(rates.cache_write),
+            ),
+        )
+
+    def get_info(self) -> ProviderInfo:
+        """Provider metadata: credentials, capabilities, defaults, setup fields."""
+        return ProviderInfo(
+            id=PROVIDER,
+            display_name="Anthropic Claude",
+            credential_env_vars=["ANTHROPIC_API_KEY"],
+            capabilities=["streaming", "tools", "thinking", "vision", "prompt_caching"],
+            defaults={
+                "model": self.model,
+                "timeout": self.settings.timeout,
+                "max_retries": self.settings.max_retries,
+                "stream": self.settings.stream,
+                "cache": self.settings.cache,
+            },
+            config_fields=[
+                ConfigField(
+                    id="api_key",
+                    display_name="API key",
+                    field_type="secret",
+                    prompt="Anthropic API key",
+                    env_var="ANTHROPIC_API_KEY",
+                ),
+                ConfigField(
+                    id="model",
+                    display_name="Model",
+                    field_type="choice",
+                    prompt="Claude model",
+                    choices=[m.id for m in MODELS.values() if m.current],
+                    default=self.model,
+                    required=False,
+                ),
+            ],
+        )
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The models in the table that still answer, current ones first (no network call)."""
+        ordered = sorted(MODELS.values(), key=lambda m: (not m.current, bool(m.deprecated_until)))
+        return [self.get_model_info(m.id) for m in ordered]
+
+    def parse_tool_calls(self, response: ChatResponse) -> list[ToolCall]:
+        """The response's tool calls (already parsed from ``tool_use`` blocks)."""
+        return list(response.tool_calls or [])
+
+    # -- the call --------------------------------------------------------------
+
+    async def complete(self, request: ChatRequest, **kwargs: Any) -> ChatResponse:
+        """One model call: map, send (streamed unless ``stream: false``), retry, price.
+
+        ``request.model`` (or ``model=`` here) overrides the configured model for
+        this call; ``stream=`` overrides the config for this call.
+        """
+        model = str(kwargs.get("model") or request.model or self.model)
+        spec = self.spec_for(model)
+        warn_if_deprecated(model)
+        self._check_spending(model)
+        api = build_request(request, self.settings, model, spec)
+        for note in api.notes:
+            self._note(note)
+        if api.repairs:
+            await self._emit(
+                "provider:tool_sequence_repaired",
+                {
+                    "provider": PROVIDER,
+                    "model": model,
+                    "repair_count": len(api.repairs),
+                    "repairs": [r.as_dict() for r in api.repairs],
+                },
+            )
+        stream = bool(kwargs.get("stream", self.settings.stream))
+        timeout = float(request.timeout or self.settings.timeout)
+        await self._emit(
+            "llm:request",
+            {
+                "provider": PROVIDER,
+                "model": model,
+                "message_count": len(api.params["messages"]),
+                "tool_count": len(api.params.get("tools", [])),
+                "stream": stream,
+                "thinking": api.params.get("thinking"),
+            },
+        )
+
+        started = time.perf_counter()
+        message, request_id, attempts = await self._with_retries(
+            lambda: self._send(api.params, stream=stream, timeout=timeout, model=model),
+            model=model,
+            timeout=timeout,
+        )
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        self.requests += 1
+        usage = self._usage(message, model)
+        if usage.cost_usd is not None:
+            self.spent_usd += usage.cost_usd
+        await self._emit(
+            "llm:response",
+            {
+                "provider": PROVIDER,
+                "model": message.model or model,
+                "usage": usage.model_dump(),
+                "cost_usd": None if usage.cost_usd is None else str(usage.cost_usd),
+                "latency_ms": latency_ms,
+                "finish_reason": message.stop_reason,
+                "attempts": attempts,
+            },
+        )
+        self._check_truncated_tool_call(message, model)
+        metadata = {
+            "model": message.model or model,
+            "requested_model": model,
+            "latency_ms": latency_ms,
+            "request_id": request_id,
+            "attempts": attempts,
+            "stop_sequence": message.stop_sequence,
+            "streamed": stream,
+        }
+        return to_chat_response(message, usage=usage, metadata=metadata)
+
+    async def _send(
+        self, params: dict[str, Any], *, stream: bool, timeout: float, model: str
+    ) -> tuple[Any, str | None]:
+        """One try: ``(final API message, request id)``."""
+        if not stream:
+            try:
+                message = await self.client.messages.create(**params, timeout=timeout)
+            except ValueError as error:  # malformed JSON body
+                if isinstance(error, anthropic.AnthropicError):
+                    raise
+                raise UnreadableResponse(one_line(error, 60), model=model) from error
+            return message, getattr(message, "_request_id", None)
+        async with self.client.messages.stream(**params, timeout=timeout) as events:
+            relay = StreamRelay(self._emit, self._cancelled, model)
+            try:
+                message = await relay.run(events)
+            except (AbortError, StreamCut, anthropic.APIStatusError):
+                raise
+            except ValueError as error:  # unparsable SSE data or tool-input JSON
+                raise UnreadableResponse(one_line(error, 60), model=model) from error
+            except (anthropic.APIConnectionError, OSError) as error:
+                raise StreamCut(one_line(error, 60), model=model) from error
+            except Exception as error:
+                # httpx's transport errors (peer closed mid-body, read timeout)
+                # are not wrapped by the SDK while a stream is being read.
+                if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore"):
+                    raise StreamCut(one_line(error, 60), model=model) from error
+                raise
+            return message, events.request_id
+
+    async def _with_retries(
+        self,
+        attempt: Callable[[], Awaitable[tuple[Any, str | None]]],
+        *,
+        model: str,
+        timeout: float,
+    ) -> tuple[Any, str | None, int]:
+        """Run ``attempt`` until it succeeds, retrying what is worth retrying."""
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                message, request_id = await self._until_cancelled(attempt(), model)
+                return message, request_id, tries
+            except (AbortError, asyncio.CancelledError):
+                raise
+            except Exception as error:
+                if self._cancelled():
+                    raise AbortError(
+                        "stopped by the user", provider=PROVIDER, model=model
+                    ) from error
+                final = translate(
+                    error,
+                    model=model,
+                    attempts=tries,
+                    base_url=str(self.client.base_url),
+                    timeout=timeout,
+                    secret=self.settings.api_key,
+                )
+                if tries > self.settings.max_retries or not is_retryable(error):
+                    raise final from error
+                delay = self._delay(error, tries)
+                if delay is None:  # the API asks for a longer wait than we may take
+                    raise final from error
+                await self._emit(
+                    "provider:retry",
+                    {
+                        "provider": PROVIDER,
+                        "model": model,
+                        "attempt": tries,
+                        "delay": round(delay, 3),
+                        "status": status_of(error),
+                        "error": describe(error),
+                    },
+                )
+                await self._until_cancelled(asyncio.sleep(delay), model)
+
+    def _delay(self, error: BaseException, tries: int) -> float | None:
+        """Seconds before the next try: ``retry-after`` if given, else jittered backoff."""
+        cap = self.settings.max_retry_delay
+        asked = retry_after(error)
+        if asked is not None:
+            return asked if asked <= cap else None
+        backoff = min(cap, self.settings.retry_base_delay * 2 ** (tries - 1))
+        return backoff * (0.75 + random.random() / 4)
+
+    # -- helpers -----------------------------------------------------------------
+
+    def _usage(self, message: Any, model: str) -> Usage:
+        raw = message.usage
+        input_tokens = raw.input_tokens or 0
+        output_tokens = raw.output_tokens or 0
+        cache_read = getattr(raw, "cache_read_input_tokens", None) or 0
+        cache_write = getattr(raw, "cache_creation_input_tokens", None) or 0
+        served = message.model if model_spec(message.model or "") else model
+        cost = cost_usd(
+            served,
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+        )
+        return Usage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=input_tokens + cache_read + cache_write + output_tokens,
+            cache_read_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            cost_usd=cost,
+        )
+
+    def _check_spending(self, model: str) -> None:
+        cap = self.settings.max_cost_usd
+        if cap is not None and self.spent_usd >= cap:
+            raise QuotaExceededError(
+                f"Spending cap reached: ${self.spent_usd:.4f} spent of max_cost_usd ${cap} "
+                'for this session; raise "max_cost_usd" in the provider config to go on.',
+                provider=PROVIDER,
+                model=model,
+            )
+
+    def _check_truncated_tool_call(self, message: Any, model: str) -> None:
+        """A tool call cut off by max_tokens has partial input: refuse it rather than run it."""
+        if message.stop_reason != "max_tokens" or not message.content:
+            return
+        last = message.content[-1]
+        if getattr(last, "type", None) == "tool_use":
+            raise InvalidToolCallError(
+                f"The answer reached max_tokens in the middle of a call to {last.name}: "
+                'raise "max_tokens" in the provider config and run the cell again.',
+                tool_name=last.name,
+                provider=PROVIDER,
+                model=model,
+            )
+
+    def _note(self, note: str) -> None:
+        if note not in self._noted:
+            self._noted.add(note)
+            log.info("provider-claude: %s", note)
+
+    def _cancelled(self) -> bool:
+        token = getattr(self._coordinator, "cancellation", None)
+        return bool(token is not None and token.is_cancelled)
+
+    async def _until_cancelled(self, awaitable: Awaitable[T], model: str) -> T:
+        """Await, but stop at once (``AbortError``) when the user asks to stop."""
+        task = asyncio.ensure_future(awaitable)
+        if getattr(self._coordinator, "cancellation", None) is None:
+            return await task
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=CANCEL_POLL)
+                if done:
+                    return task.result()
+                if self._cancelled():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                    raise AbortError("stopped by the user", provider=PROVIDER, model=model)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+
+    async def _emit(self, event: str, data: dict[str, Any]) -> None:
+        hooks = getattr(self._coordinator, "hooks", None)
+        if hooks is not None:
+            await hooks.emit(event, data)
+
+    async def close(self) -> None:
+        """Close the SDK client's connections."""
+        await self.client.close()

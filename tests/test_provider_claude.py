@@ -1,0 +1,533 @@
+"""provider-claude through the real anthropic SDK against the fake Messages API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import warnings
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from amplifier_core import ChatRequest, Message, ToolSpec
+from amplifier_core.llm_errors import (
+    AbortError,
+    AuthenticationError,
+    ConfigurationError,
+    InvalidRequestError,
+    NetworkError,
+    NotFoundError,
+    ProviderUnavailableError,
+    QuotaExceededError,
+    RateLimitError,
+    StreamError,
+)
+from amplifier_core.testing import MockCoordinator
+from fake_anthropic import (
+    FakeAnthropic,
+    Reply,
+    cut_stream,
+    error_reply,
+    malformed_reply,
+    thinking_reply,
+    tool_reply,
+)
+from fake_fixtures import fake_anthropic  # noqa: F401
+
+from amplifier_jupyter.modules.provider_claude import (
+    NO_KEY_MESSAGE,
+    ClaudeProvider,
+    ModelDeprecationWarning,
+    mount,
+)
+from amplifier_jupyter.modules.provider_claude import _provider as provider_module
+from amplifier_jupyter.modules.provider_claude._pricing import cost_usd
+
+KEY = "sk-ant-test-0123456789abcdef"
+RECORDED = (
+    "content_block:start",
+    "content_block:delta",
+    "content_block:end",
+    "thinking:delta",
+    "thinking:final",
+    "llm:request",
+    "llm:response",
+    "provider:retry",
+    "provider:tool_sequence_repaired",
+)
+ADD_TOOL = ToolSpec(
+    name="add",
+    description="Adds two numbers.",
+    parameters={"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}},
+)
+
+
+class Recorder:
+    """A real (mock) coordinator whose hooks record every provider event."""
+
+    def __init__(self) -> None:
+        self.coordinator = MockCoordinator()
+        self.events: list[tuple[str, dict[str, Any]]] = []
+        for event in RECORDED:
+            self.coordinator.hooks.register(event, self._record, name=f"test-{event}")
+
+    async def _record(self, event: str, data: dict[str, Any]) -> None:
+        self.events.append((event, data))
+
+    def of(self, event: str) -> list[dict[str, Any]]:
+        return [data for name, data in self.events if name == event]
+
+
+@pytest.fixture
+def fake(fake_anthropic: FakeAnthropic) -> FakeAnthropic:  # noqa: F811 - the imported fixture
+    return fake_anthropic
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+def config(fake: FakeAnthropic, **extra: Any) -> dict[str, Any]:
+    """A config that reaches only the fake, with tiny retry delays."""
+    return {"api_key": KEY, "base_url": fake.url, "retry_base_delay": 0.001, **extra}
+
+
+def provider(fake: FakeAnthropic, recorder: Recorder | None = None, **extra: Any) -> ClaudeProvider:
+    coordinator = recorder.coordinator if recorder else None
+    return ClaudeProvider(config(fake, **extra), coordinator=coordinator)
+
+
+def ask(*messages: dict[str, Any] | str, **kw: Any) -> ChatRequest:
+    """A ChatRequest from stored-form message dicts (a str is a user message)."""
+    built = [
+        Message(**({"role": "user", "content": m} if isinstance(m, str) else m)) for m in messages
+    ]
+    return ChatRequest(messages=built, **kw)
+
+
+# -- mount and config ----------------------------------------------------------
+
+
+async def test_mount_registers_claude_and_cleanup_closes_client(fake: FakeAnthropic) -> None:
+    coordinator = MockCoordinator()
+    cleanup = await mount(coordinator, config(fake))
+    mounted = coordinator.get("providers")["claude"]
+    assert isinstance(mounted, ClaudeProvider) and mounted.name == "claude"
+    await cleanup()
+    assert mounted.client.is_closed()
+
+
+async def test_mount_without_key_raises_the_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    with pytest.raises(AuthenticationError) as caught:
+        await mount(MockCoordinator(), {"model": "claude-sonnet-5-5"})
+    assert str(caught.value) == NO_KEY_MESSAGE
+    assert NO_KEY_MESSAGE == (
+        'No Anthropic API key: set ANTHROPIC_API_KEY (or "api_key" in the provider config), '
+        "or use the offline provider-scripted."
+    )
+
+
+def test_key_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-from-env-123456")
+    assert ClaudeProvider({}).settings.api_key == "sk-from-env-123456"
+
+
+def test_upstream_config_keys_are_accepted(fake: FakeAnthropic) -> None:
+    p = provider(
+        fake,
+        default_model="claude-opus-5-5",
+        use_streaming=False,
+        enable_prompt_caching=False,
+        priority=100,
+        enable_web_search=False,
+    )
+    assert p.model == "claude-opus-5-5"
+    assert p.settings.stream is False and p.settings.cache is False
+    assert p.settings.ignored == ["enable_web_search", "priority"]
+
+
+def test_bad_config_value_is_one_line(fake: FakeAnthropic) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        provider(fake, max_tokens="lots")
+    assert "\n" not in str(caught.value) and "max_tokens" in str(caught.value)
+
+
+def test_default_model_is_current_and_info_gives_limits(fake: FakeAnthropic) -> None:
+    p = provider(fake)
+    assert p.model == "claude-sonnet-5-5"
+    assert p.context_window == 1_000_000 and p.max_output_tokens == 128_000
+    info = p.get_info()
+    assert info.id == "claude" and "ANTHROPIC_API_KEY" in info.credential_env_vars
+    assert p.get_model_info("claude-haiku-4-5-20251001").context_window == 200_000
+
+
+async def test_list_models_has_limits_and_prices(fake: FakeAnthropic) -> None:
+    models = {m.id: m for m in await provider(fake).list_models()}
+    sonnet = models["claude-sonnet-5-5"]
+    assert sonnet.max_output_tokens == 128_000 and sonnet.pricing.input_per_million == 2.0
+    assert list(models)[0] in ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5")
+
+
+def test_deprecated_model_warns_once(fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(provider_module, "_warned_models", set())
+    with pytest.warns(ModelDeprecationWarning, match='use "claude-sonnet-5-5" instead'):
+        provider(fake, model="claude-sonnet-4-5")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        provider(fake, model="claude-sonnet-4-5")
+
+
+# -- answers -------------------------------------------------------------------
+
+
+async def test_text_answer_without_streaming(fake: FakeAnthropic) -> None:
+    response = await provider(fake, stream=False).complete(ask("What is 2 + 2?"))
+    assert [b.text for b in response.content] == ["4"]
+    assert response.finish_reason == "end_turn" and response.tool_calls is None
+    assert response.metadata["model"] == "claude-sonnet-5-5"
+    assert response.metadata["latency_ms"] >= 0 and response.metadata["streamed"] is False
+    body = fake.bodies[0]
+    assert "stream" not in body and body["model"] == "claude-sonnet-5-5"
+    assert body["messages"][0]["content"][0]["text"] == "What is 2 + 2?"
+    assert fake.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+async def test_streamed_deltas_arrive_in_order_and_join_to_the_text(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    text = "Streaming works: one piece after another, in order."
+    fake.enqueue(Reply.from_spec({"text": text, "chunk_size": 5}))
+    response = await provider(fake, recorder).complete(ask("Say something."))
+    deltas = recorder.of("content_block:delta")
+    assert len(deltas) > 5
+    assert "".join(d["delta"] for d in deltas) == text == response.content[0].text
+    assert {(d["provider"], d["block_index"], d["block_type"]) for d in deltas} == {
+        ("claude", 0, "text")
+    }
+    order = [name for name, _ in recorder.events if name.startswith("content_block")]
+    assert order[0] == "content_block:start" and order[-1] == "content_block:end"
+    assert recorder.of("content_block:end")[0]["block"] == {"type": "text", "text": text}
+    assert fake.bodies[0]["stream"] is True
+
+
+async def test_usage_and_cost_on_response_and_llm_response_event(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    usage = {
+        "input_tokens": 1000,
+        "output_tokens": 500,
+        "cache_read_input_tokens": 2000,
+        "cache_creation_input_tokens": 100,
+    }
+    fake.enqueue(Reply.from_spec({"text": "ok", "usage": usage}))
+    response = await provider(fake, recorder).complete(ask("hi"))
+    expected = Decimal(1000 * 2 + 500 * 10) / 10**6 + Decimal("2000") * Decimal("0.10") / 10**6
+    expected += Decimal(100) * Decimal("2.50") / 10**6
+    assert response.usage.cost_usd == expected
+    assert response.usage.input_tokens == 1000 and response.usage.output_tokens == 500
+    assert response.usage.cache_read_tokens == 2000 and response.usage.cache_write_tokens == 100
+    assert response.usage.total_tokens == 3600
+    (event,) = recorder.of("llm:response")
+    assert event["cost_usd"] == str(expected) and event["model"] == "claude-sonnet-5-5"
+    assert event["usage"]["cache_read_tokens"] == 2000 and event["latency_ms"] >= 0
+
+
+def test_haiku_long_prompt_band() -> None:
+    short = cost_usd("claude-haiku-5-5", input_tokens=100_000, output_tokens=0)
+    long = cost_usd("claude-haiku-5-5", input_tokens=100_001, output_tokens=0)
+    assert short == Decimal("0.01") and long == Decimal("100001") * Decimal("0.5") / 10**6
+
+
+async def test_tool_use_round_trip_mapping(fake: FakeAnthropic, recorder: Recorder) -> None:
+    fake.enqueue(tool_reply("add", {"a": 2, "b": 3}, id="toolu_01", text="Adding."))
+    p = provider(fake, recorder)
+    first = await p.complete(ask("Add 2 and 3.", tools=[ADD_TOOL]))
+    (call,) = p.parse_tool_calls(first)
+    assert (call.id, call.name, call.arguments) == ("toolu_01", "add", {"a": 2, "b": 3})
+    assert first.finish_reason == "tool_use"
+    tool_deltas = [d for d in recorder.of("content_block:delta") if d["block_type"] == "tool_call"]
+    assert "".join(d["delta"] for d in tool_deltas) == '{"a": 2, "b": 3}'
+    tools = fake.bodies[0]["tools"]
+    assert tools[0]["name"] == "add" and tools[0]["input_schema"]["type"] == "object"
+
+    # What the orchestrator stores, sent back: the fake (strict) checks the pairing.
+    assistant = {
+        "role": "assistant",
+        "content": [b.model_dump() for b in first.content],
+        "tool_calls": [{"id": "toolu_01", "tool": "add", "arguments": {"a": 2, "b": 3}}],
+    }
+    result = {"role": "tool", "tool_call_id": "toolu_01", "name": "add", "content": "sum=5"}
+    second = await p.complete(ask("Add 2 and 3.", assistant, result, tools=[ADD_TOOL]))
+    assert second.content[0].text == "The tool returned: sum=5"
+    sent = fake.bodies[1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert sent[1]["content"][1] == {
+        "type": "tool_use",
+        "id": "toolu_01",
+        "name": "add",
+        "input": {"a": 2, "b": 3},
+    }
+    tool_result = sent[2]["content"][0]
+    assert tool_result["type"] == "tool_result" and tool_result["tool_use_id"] == "toolu_01"
+    assert tool_result["content"] == "sum=5"
+    assert not recorder.of("provider:tool_sequence_repaired")
+
+
+async def test_consecutive_tool_results_merge_into_one_user_message(fake: FakeAnthropic) -> None:
+    assistant = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {"id": "t1", "tool": "add", "arguments": {"a": 1}},
+            {"id": "t2", "tool": "add", "arguments": {"a": 2}},
+        ],
+    }
+    results = [
+        {"role": "tool", "tool_call_id": f"t{i}", "name": "add", "content": f"r{i}"} for i in (1, 2)
+    ]
+    await provider(fake).complete(ask("Go.", assistant, *results))
+    sent = fake.bodies[0]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert [b["tool_use_id"] for b in sent[2]["content"]] == ["t1", "t2"]
+
+
+async def test_missing_tool_result_is_repaired(fake: FakeAnthropic, recorder: Recorder) -> None:
+    assistant = {
+        "role": "assistant",
+        "content": [{"type": "tool_call", "id": "t9", "name": "add", "input": {"a": 1}}],
+        "tool_calls": [{"id": "t9", "tool": "add", "arguments": {"a": 1}}],
+    }
+    response = await provider(fake, recorder).complete(ask("First.", assistant, "Never mind."))
+    assert response.content[0].text == "Echo: Never mind."
+    (event,) = recorder.of("provider:tool_sequence_repaired")
+    assert event["repair_count"] == 1
+    assert event["repairs"][0]["tool_call_id"] == "t9" and event["repairs"][0]["tool_name"] == "add"
+    repaired = fake.bodies[0]["messages"][2]["content"]
+    assert repaired[0]["type"] == "tool_result" and repaired[0]["is_error"] is True
+    assert repaired[1]["text"] == "Never mind."
+
+
+async def test_thinking_streams_and_is_sent_back_with_its_signature(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(thinking_reply("Two and two make four.", "4", signature="sig-abc"))
+    p = provider(fake, recorder, thinking=True)
+    response = await p.complete(ask("What is 2 + 2?"))
+    assert fake.bodies[0]["thinking"] == {"type": "adaptive", "display": "summarized"}
+    thinking, text = response.content
+    assert (thinking.thinking, thinking.signature, text.text) == (
+        "Two and two make four.",
+        "sig-abc",
+        "4",
+    )
+    assert "".join(d["delta"] for d in recorder.of("thinking:delta")) == "Two and two make four."
+    assert recorder.of("thinking:final")[0]["text"] == "Two and two make four."
+    assert recorder.of("content_block:start")[0]["block_type"] == "thinking"
+
+    stored = {"role": "assistant", "content": [b.model_dump() for b in response.content]}
+    await p.complete(ask("What is 2 + 2?", stored, "And 3 + 3?"))
+    replayed = fake.bodies[1]["messages"][1]["content"][0]
+    assert replayed == {
+        "type": "thinking",
+        "thinking": "Two and two make four.",
+        "signature": "sig-abc",
+    }
+
+
+async def test_budget_thinking_on_older_models_leaves_temperature_out(fake: FakeAnthropic) -> None:
+    p = provider(fake, model="claude-haiku-4-5", thinking={"budget_tokens": 2048}, max_tokens=1000)
+    await p.complete(ask("Think."))
+    body = fake.bodies[0]
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert body["max_tokens"] > 2048
+
+
+async def test_temperature_only_where_the_model_accepts_it(fake: FakeAnthropic) -> None:
+    await provider(fake, temperature=0.3).complete(ask("a"))
+    await provider(fake, temperature=0.3, model="claude-sonnet-4-6").complete(ask("b"))
+    assert "temperature" not in fake.bodies[0]
+    assert fake.bodies[1]["temperature"] == 0.3
+
+
+async def test_system_developer_and_caching_markers(fake: FakeAnthropic) -> None:
+    p = provider(fake)
+    messages = [
+        {"role": "system", "content": "You are helpful."},
+        {"role": "developer", "content": "Notebook context: x = 1"},
+        "What is x?",
+    ]
+    first = await p.complete(ask(*messages))
+    body = fake.bodies[0]
+    assert [b["text"] for b in body["system"]] == ["You are helpful.", "Notebook context: x = 1"]
+    assert body["system"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in body["system"][0]
+    assert body["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert first.usage.cache_write_tokens > 0
+
+    later = [*messages, {"role": "assistant", "content": "x is 1."}, "And x + 1?"]
+    second = await p.complete(ask(*later))
+    assert second.usage.cache_read_tokens > 0
+    markers = str(fake.bodies[1]).count("cache_control")
+    assert markers == 2
+
+
+async def test_cache_false_sends_no_markers(fake: FakeAnthropic) -> None:
+    await provider(fake, cache=False).complete(ask({"role": "system", "content": "S."}, "hi"))
+    assert "cache_control" not in str(fake.bodies[0])
+
+
+async def test_request_model_overrides_the_configured_one(fake: FakeAnthropic) -> None:
+    p = provider(fake)
+    response = await p.complete(ask("hi", model="claude-opus-5-5"))
+    assert fake.bodies[0]["model"] == "claude-opus-5-5"
+    assert response.metadata["model"] == "claude-opus-5-5"
+    assert response.usage.cost_usd == cost_usd(
+        "claude-opus-5-5",
+        input_tokens=response.usage.input_tokens,
+        output_tokens=response.usage.output_tokens,
+        cache_write_tokens=response.usage.cache_write_tokens,
+    )
+    await p.complete(ask("hi"))
+    assert fake.bodies[1]["model"] == "claude-sonnet-5-5"
+
+
+# -- failures ------------------------------------------------------------------
+
+
+async def test_retries_honour_retry_after_and_are_emitted(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(error_reply(429, retry_after=0.2), error_reply(529), "Finally.")
+    started = time.monotonic()
+    response = await provider(fake, recorder).complete(ask("hi"))
+    assert response.content[0].text == "Finally." and response.metadata["attempts"] == 3
+    assert time.monotonic() - started >= 0.2
+    retries = recorder.of("provider:retry")
+    assert [(r["attempt"], r["status"]) for r in retries] == [(1, 429), (2, 529)]
+    assert retries[0]["delay"] == 0.2 and retries[0]["provider"] == "claude"
+    assert "rate_limit_error" in retries[0]["error"]
+
+
+async def test_rate_limit_after_the_last_try_is_one_line(fake: FakeAnthropic) -> None:
+    fake.enqueue(error_reply(429, retry_after=0), error_reply(429, retry_after=0.5))
+    with pytest.raises(RateLimitError) as caught:
+        await provider(fake, max_retries=1).complete(ask("hi"))
+    message = str(caught.value)
+    assert "\n" not in message and "429, after 2 tries" in message and "wait" in message
+    assert caught.value.retry_after == 0.5 and len(fake.requests) == 2
+
+
+async def test_retry_after_beyond_the_cap_is_not_waited_for(fake: FakeAnthropic) -> None:
+    fake.enqueue(error_reply(529, retry_after=120))
+    started = time.monotonic()
+    with pytest.raises(ProviderUnavailableError, match="overloaded"):
+        await provider(fake, max_retry_delay=5).complete(ask("hi"))
+    assert time.monotonic() - started < 2 and len(fake.requests) == 1
+
+
+async def test_refused_key_is_one_line_without_the_key() -> None:
+    with FakeAnthropic(api_key="sk-ant-the-right-key") as fake:
+        with pytest.raises(AuthenticationError) as caught:
+            await provider(fake).complete(ask("hi"))
+        message = str(caught.value)
+        assert "refused the API key (401)" in message and "\n" not in message
+        assert KEY not in message and KEY not in repr(caught.value)
+        assert len(fake.requests) == 1  # never retried
+
+
+async def test_retired_model_names_a_current_one() -> None:
+    fake = FakeAnthropic(not_found_models={"claude-3-opus-20240229"})
+    with fake, pytest.raises(NotFoundError) as caught:
+        await provider(fake, model="claude-3-opus-20240229").complete(ask("hi"))
+    assert str(caught.value) == (
+        'Model "claude-3-opus-20240229" was not found (retired or misspelled): '
+        'use "claude-opus-5-5" instead.'
+    )
+
+
+async def test_bad_request_is_not_retried(fake: FakeAnthropic) -> None:
+    fake.enqueue(error_reply(400, message="max_tokens: must be at most 128000"))
+    with pytest.raises(InvalidRequestError, match="max_tokens: must be at most 128000"):
+        await provider(fake).complete(ask("hi"))
+    assert len(fake.requests) == 1
+
+
+async def test_cut_stream_is_retried_never_returned_as_complete(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(cut_stream("A long answer that will be cut.", after=4), "Whole answer.")
+    response = await provider(fake, recorder).complete(ask("hi"))
+    assert [b.text for b in response.content] == ["Whole answer."]
+    (retry,) = recorder.of("provider:retry")
+    assert "cut off" in retry["error"]
+
+
+async def test_cut_stream_on_the_last_try_raises_stream_error(fake: FakeAnthropic) -> None:
+    fake.enqueue(cut_stream(after=5))
+    with pytest.raises(StreamError) as caught:
+        await provider(fake, max_retries=0).complete(ask("hi"))
+    assert str(caught.value) == (
+        "The answer stream was cut off before it finished: run the cell again."
+    )
+
+
+async def test_malformed_json_is_retried(fake: FakeAnthropic) -> None:
+    fake.enqueue(malformed_reply(), malformed_reply(), "Readable.")
+    response = await provider(fake, stream=False).complete(ask("hi"))
+    assert response.content[0].text == "Readable." and response.metadata["attempts"] == 2 + 1
+    fake.enqueue(malformed_reply())
+    with pytest.raises(ProviderUnavailableError, match="could not be read"):
+        await provider(fake, max_retries=0).complete(ask("hi"))
+
+
+async def test_unreachable_api_is_a_network_error() -> None:
+    with FakeAnthropic() as fake:
+        url = fake.url  # a port nobody listens on once stopped
+    p = ClaudeProvider({"api_key": KEY, "base_url": url, "max_retries": 0})
+    with pytest.raises(NetworkError, match="Could not reach the Anthropic API"):
+        await p.complete(ask("hi"))
+
+
+async def test_spending_cap_refuses_the_next_request(fake: FakeAnthropic) -> None:
+    usage = {"input_tokens": 10_000, "output_tokens": 10_000}
+    usage |= {"cache_read_input_tokens": 0, "cache_creation_input_tokens": 0}
+    fake.enqueue(Reply.from_spec({"text": "Expensive.", "usage": usage}))
+    p = provider(fake, max_cost_usd=0.05)
+    await p.complete(ask("hi"))
+    assert p.spent_usd == Decimal("0.12")
+    with pytest.raises(QuotaExceededError) as caught:
+        await p.complete(ask("again"))
+    assert "max_cost_usd" in str(caught.value) and "\n" not in str(caught.value)
+    assert len(fake.requests) == 1  # the refused request never left
+
+
+async def test_stop_ends_a_slow_stream_within_a_second(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(Reply.from_spec({"text": "word " * 200, "chunk_size": 5, "chunk_delay": 0.05}))
+    coordinator = recorder.coordinator
+
+    async def stop_after_first_delta(event: str, data: dict[str, Any]) -> None:
+        coordinator.cancellation.request_immediate()
+
+    coordinator.hooks.register("content_block:delta", stop_after_first_delta, name="stopper")
+    started = time.monotonic()
+    with pytest.raises(AbortError):
+        await provider(fake, recorder).complete(ask("Talk for a while."))
+    assert time.monotonic() - started < 1.0
+    assert len(recorder.of("content_block:delta")) < 5
+
+
+async def test_stop_during_a_retry_wait(fake: FakeAnthropic, recorder: Recorder) -> None:
+    fake.enqueue(error_reply(529, retry_after=30))
+    p = provider(fake, recorder, max_retry_delay=60)
+    task = asyncio.ensure_future(p.complete(ask("hi")))
+    while not recorder.of("provider:retry"):
+        await asyncio.sleep(0.01)
+    recorder.coordinator.cancellation.request_immediate()
+    started = time.monotonic()
+    with pytest.raises(AbortError):
+        await task
+    assert time.monotonic() - started < 1.0
