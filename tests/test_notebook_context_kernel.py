@@ -1,44 +1,58 @@
-"""The notebook as context, in a real kernel: what the user writes and what reaches the model."""
+"""The notebook as context, in a real kernel: what the user writes and what reaches the
+Messages API (the fake one on 127.0.0.1, through provider-claude and the real SDK)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import offline_env
+from fake_anthropic import FakeAnthropic
 from kernel_harness import CellResult, Kernel
 
-PLAN = (
-    'plan = {"session": {"orchestrator": "loop-notebook", "context": "context-notebook"},'
-    ' "providers": [{"module": "provider-scripted", "config": {"script": []}}]}\n'
-    "%amplifier config plan"
-)
-LAST_REQUEST = (
-    "from amplifier_jupyter import get_kernel_session as _ks\n"
-    "_p = _ks().session.coordinator.get('providers')['scripted']\n"
-    "import json as _json\n"
-    "print(_json.dumps([{'role': m.role, 'content': m.content if isinstance(m.content, str) "
-    "else str(m.content)} for m in _p.requests[-1].messages]))"
-)
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeAnthropic]:
+    """The fake Messages API, in this process."""
+    with FakeAnthropic() as server:
+        yield server
 
 
-def fresh_session(kernel: Kernel) -> None:
-    """A new session with the offline provider (it echoes the last user message)."""
-    result = kernel.execute(PLAN)
-    assert result.ok and "plan set" in result.stdout, result.error
+@pytest.fixture(scope="module")
+def kernel(fake: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+    """A kernel whose default plan (provider-claude) talks to the fake."""
+    env = offline_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test-key")
+    with Kernel(env=env, cwd=str(tmp_path_factory.mktemp("kernel"))) as k:
+        assert k.execute("%load_ext amplifier_jupyter").ok
+        yield k
 
 
-def last_request(kernel: Kernel) -> list[dict[str, Any]]:
-    """The messages of the last request that reached the provider."""
-    result = kernel.execute(LAST_REQUEST)
+def fresh_session(kernel: Kernel, fake: FakeAnthropic) -> None:
+    """A new session with the default plan; the fake forgets earlier requests."""
+    result = kernel.execute("%amplifier reset")
     assert result.ok, result.error
-    return json.loads(result.stdout)
+    fake.reset()
 
 
-def sent_text(kernel: Kernel) -> str:
-    """The user text of the last request."""
-    return last_request(kernel)[-1]["content"]
+def text_of(content: Any) -> str:
+    """The text of a message's content (a string, or text blocks)."""
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
+
+
+def user_texts(fake: FakeAnthropic) -> list[str]:
+    """The user turns of the last request, as text (tool results left out)."""
+    texts = [text_of(m["content"]) for m in fake.bodies[-1]["messages"] if m["role"] == "user"]
+    return [text for text in texts if text]
+
+
+def sent_text(fake: FakeAnthropic) -> str:
+    """The user text of the last request that reached the API."""
+    return user_texts(fake)[-1]
 
 
 def in_cell(kernel: Kernel, code: str, cell_id: str) -> CellResult:
@@ -70,29 +84,33 @@ def count_of(result: CellResult) -> int:
     return result.reply["content"]["execution_count"]
 
 
-def test_interpolated_text_reaches_the_model_and_typos_are_named(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_interpolated_text_reaches_the_api_and_typos_are_named(
+    kernel: Kernel, fake: FakeAnthropic
+) -> None:
+    fresh_session(kernel, fake)
     kernel.execute("threshold = 0.75\nconfig = {'lr': 0.01}\nrows = list(range(10_000))")
     cell = '%%amplifier\nUse {threshold} and {config[lr]}; keep {"a": 1} and {threshhold}. {rows}'
     result = kernel.execute(cell)
     assert result.ok and result.stderr == "", result.error
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert text.startswith('Use 0.75 and 0.01; keep {"a": 1} and {threshhold}. list of 10,000')
     assert len(text) < 4_100  # the list went as its bounded summary
     assert "amplifier: left as written (no such variable): {threshhold}" in result.stdout
     assert "amplifier: sent: {threshold} (float) · {config[lr]} (float) · {rows}" in result.stdout
 
 
-def test_no_interpolate_sends_the_text_untouched(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_no_interpolate_sends_the_text_untouched(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fresh_session(kernel, fake)
     kernel.execute("threshold = 0.75")
     result = kernel.execute("%%amplifier --no-interpolate\nf'{threshold}' {threshold}")
     assert result.ok and "sent:" not in result.stdout
-    assert sent_text(kernel) == "f'{threshold}' {threshold}"
+    assert sent_text(fake) == "f'{threshold}' {threshold}"
 
 
-def test_cells_send_source_printed_output_result_and_error(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_cells_send_source_printed_output_result_and_error(
+    kernel: Kernel, fake: FakeAnthropic
+) -> None:
+    fresh_session(kernel, fake)
     first = count_of(kernel.execute("print('hello from a cell')"))
     kernel.execute("total = 6 * 7\ntotal")
     kernel.execute("{}['missing']")
@@ -100,7 +118,7 @@ def test_cells_send_source_printed_output_result_and_error(kernel: Kernel) -> No
     result = kernel.execute(f"%%amplifier --cells {first}-{last - 1}\nWhat happened?")
     assert result.ok, result.error
     assert f"amplifier: sent: cells {first}–{last - 1}" in result.stdout
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert text.startswith("<notebook_context>") and text.endswith("What happened?")
     assert f"In [{first}]:\n```python\nprint('hello from a cell')\n```" in text
     assert "printed output:\nhello from a cell" in text
@@ -109,31 +127,31 @@ def test_cells_send_source_printed_output_result_and_error(kernel: Kernel) -> No
     assert "not sent" not in text
 
 
-def test_the_last_two_cells_and_a_missing_one(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_the_last_two_cells_and_a_missing_one(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fresh_session(kernel, fake)
     kernel.execute("a = 'first'")
     kernel.execute("b = 'second'")
     result = kernel.execute("%%amplifier --cells -2:,99999\nExplain.")
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert "a = 'first'" in text and "b = 'second'" in text
     assert "amplifier: --cells: no earlier cell [99999]" in result.stdout
 
 
-def test_error_sends_the_last_traceback(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_error_sends_the_last_traceback(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fresh_session(kernel, fake)
     kernel.execute("def ratio(a, b):\n    return a / b\n")
     kernel.execute("ratio(1, 0)")
     result = kernel.execute("%%amplifier --error\nWhy?")
     assert "amplifier: sent: last error ZeroDivisionError" in result.stdout
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert "## Last error\n\nTraceback (most recent call last):" in text
     assert "return a / b" in text and "ZeroDivisionError: division by zero" in text
     assert "interactiveshell.py" not in text  # the kernel's own frames are left out
 
 
-def test_vars_send_type_aware_bounded_summaries(kernel: Kernel) -> None:
+def test_vars_send_type_aware_bounded_summaries(kernel: Kernel, fake: FakeAnthropic) -> None:
     pytest.importorskip("pandas")
-    fresh_session(kernel)
+    fresh_session(kernel, fake)
     kernel.execute(
         "import pandas as pd, numpy as np\n"
         "df = pd.DataFrame({'a': range(1000), 'b': 1.5, 'c': 'x', 'd': None})\n"
@@ -145,7 +163,7 @@ def test_vars_send_type_aware_bounded_summaries(kernel: Kernel) -> None:
         result.stdout
     )
     assert "amplifier: --vars: nope not sent: no variable named nope" in result.stdout
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert "pandas DataFrame: 1,000 rows × 4 columns" in text and "head(5):" in text
     assert "NumPy array: shape (3, 4), dtype float64\nmin 0 max 11" in text
     blob = text.split("### blob (dict of 1,000)\n", 1)[1].split("\n</notebook_context>")[0]
@@ -153,9 +171,9 @@ def test_vars_send_type_aware_bounded_summaries(kernel: Kernel) -> None:
 
 
 def test_notebook_sends_the_saved_file_and_says_when_it_was_saved(
-    kernel: Kernel, tmp_path: Path
+    kernel: Kernel, fake: FakeAnthropic, tmp_path: Path
 ) -> None:
-    fresh_session(kernel)
+    fresh_session(kernel, fake)
     path = tmp_path / "analysis.ipynb"
     cells = [
         {"cell_type": "markdown", "source": "# Churn study"},
@@ -168,37 +186,40 @@ def test_notebook_sends_the_saved_file_and_says_when_it_was_saved(
     finally:
         kernel.execute("del os.environ['JPY_SESSION_NAME']")
     assert "amplifier: sent: notebook analysis.ipynb (as saved " in result.stdout
-    text = sent_text(kernel)
+    text = sent_text(fake)
     assert "[0] markdown:\n# Churn study" in text and "model.fit(X, y)" in text
     missing = kernel.execute("%%amplifier --notebook\nAgain?")
     assert "--notebook: this kernel does not know its notebook file" in missing.stdout
 
 
-def test_rerunning_the_latest_cell_replaces_its_turn(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_rerunning_the_latest_cell_replaces_its_turn(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fresh_session(kernel, fake)
     in_cell(kernel, "%%amplifier\nFirst question.", "cell-1")
     in_cell(kernel, "%%amplifier\nA draft prompt.", "cell-2")
     result = in_cell(kernel, "%%amplifier\nThe refined prompt.", "cell-2")
     assert result.ok and "added at the end" not in result.stdout
-    assert [m["role"] for m in last_request(kernel)] == ["user", "assistant", "user"]
-    users = [m["content"] for m in last_request(kernel) if m["role"] == "user"]
-    assert users == ["First question.", "The refined prompt."]
-    turns = kernel.execute("print(_ks().turns, len(await _ks().messages()))")
+    assert [m["role"] for m in fake.bodies[-1]["messages"]] == ["user", "assistant", "user"]
+    assert user_texts(fake) == ["First question.", "The refined prompt."]
+    turns = kernel.execute(
+        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "print(_ks().turns, len(await _ks().messages()))"
+    )
     assert turns.stdout.split() == ["2", "4"]
 
 
-def test_rerunning_an_earlier_cell_appends_and_says_so(kernel: Kernel) -> None:
-    fresh_session(kernel)
+def test_rerunning_an_earlier_cell_appends_and_says_so(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fresh_session(kernel, fake)
     in_cell(kernel, "%%amplifier\nOne.", "cell-a")
     in_cell(kernel, "%%amplifier\nTwo.", "cell-b")
     result = in_cell(kernel, "%%amplifier\nOne, again.", "cell-a")
     assert "the new run is added at the end of the conversation" in result.stdout
-    users = [m["content"] for m in last_request(kernel) if m["role"] == "user"]
-    assert users == ["One.", "Two.", "One, again."]
+    assert user_texts(fake) == ["One.", "Two.", "One, again."]
 
 
-def test_a_bad_flag_value_is_one_usage_line(kernel: Kernel) -> None:
+def test_a_bad_flag_value_is_one_usage_line(kernel: Kernel, fake: FakeAnthropic) -> None:
+    fake.reset()
     result = kernel.execute("%%amplifier --cells 5-3\nhi")
     assert result.ok and result.stdout == ""
     assert result.stderr.startswith("amplifier: --cells '5-3' runs backwards: write 3-5.")
     assert len(result.stderr.strip().splitlines()) == 1
+    assert fake.bodies == []  # nothing was sent

@@ -1,12 +1,14 @@
-"""The notebook tools in a real kernel: python, notebook, variables; what the model reads back."""
+"""The notebook tools in a real kernel: python, notebook, variables; what reaches the API."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from amplifier_core import ToolResult
+from conftest import offline_env
+from fake_anthropic import FakeAnthropic, tool_reply
 from kernel_harness import Kernel
 
 from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
@@ -14,48 +16,70 @@ from amplifier_jupyter.modules.tool_notebook import NotebookTool
 from amplifier_jupyter.modules.tool_python import PythonTool
 from amplifier_jupyter.modules.tool_variables import VariablesTool
 
-TOOLS = ["tool-python", "tool-notebook", "tool-variables"]
 KS = "from amplifier_jupyter import get_kernel_session as _ks\n"
+ALLOW_PYTHON = (
+    KS + "from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy as _AP\n"
+    "_k = _ks(); _k.policy = _k.policy or _AP(); _k.policy.set('allow', ['python'])"
+)
 
 
-def run_with_script(kernel: Kernel, replies: list[Any], prompt: str = "Go.") -> Any:
-    """Set a scripted plan with the notebook tools, allow python, run one prompt."""
-    plan = {
-        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
-        "providers": [{"module": "provider-scripted", "config": {"script": replies}}],
-        "tools": [{"module": m} for m in TOOLS],
-    }
-    setup = kernel.execute(
-        f"_plan = {plan!r}\n%amplifier config _plan\n" + KS + "from amplifier_jupyter.modules."
-        "loop_notebook import ApprovalPolicy as _AP\n"
-        "_k = _ks(); _k.policy = _k.policy or _AP(); _k.policy.set('allow', ['python'])"
-    )
-    assert setup.ok, setup.error
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeAnthropic]:
+    """The fake Messages API, in this process."""
+    with FakeAnthropic() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def kernel(fake: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+    """A kernel with the default plan (provider-claude -> the fake, the notebook tools);
+    python is allowed without asking, as a user's "Allow always" would."""
+    env = offline_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test-key")
+    with Kernel(env=env, cwd=str(tmp_path_factory.mktemp("kernel"))) as k:
+        assert k.execute("%load_ext amplifier_jupyter").ok
+        assert k.execute(ALLOW_PYTHON).ok
+        yield k
+
+
+def run(kernel: Kernel, fake: FakeAnthropic, *replies: Any, prompt: str = "Go.") -> Any:
+    """Run one prompt with these API replies queued (a fresh conversation)."""
+    assert kernel.execute("%amplifier reset").ok
+    fake.reset()
+    fake.enqueue(*replies)
     return kernel.execute(f"%%amplifier\n{prompt}")
 
 
-def tool_results(kernel: Kernel) -> list[str]:
-    """What the model read back from each tool, from the provider's last request."""
-    result = kernel.execute(
-        KS + "_p = _ks().session.coordinator.get('providers')['scripted']\n"
-        "import json as _json\n"
-        "print(_json.dumps([m.content if isinstance(m.content, str) else str(m.content) "
-        "for m in _p.requests[-1].messages if m.role == 'tool']))"
-    )
-    assert result.ok, result.error
-    return json.loads(result.stdout)
+def text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
 
 
-def call(tool: str, /, **tool_input: Any) -> dict[str, Any]:
-    return {"tool_calls": [{"name": tool, "input": tool_input}]}
+def tool_results(fake: FakeAnthropic) -> list[tuple[str, bool]]:
+    """Each tool_result of the last request: (its text, is_error)."""
+    found = []
+    for message in fake.bodies[-1]["messages"]:
+        if message["role"] != "user" or isinstance(message["content"], str):
+            continue
+        for block in message["content"]:
+            if block.get("type") == "tool_result":
+                found.append((text_of(block.get("content", "")), bool(block.get("is_error"))))
+    return found
+
+
+def test_the_tools_reach_the_api_with_their_schemas(kernel: Kernel, fake: FakeAnthropic) -> None:
+    run(kernel, fake, "Hello.")
+    tools = {t["name"]: t for t in fake.bodies[-1]["tools"]}
+    assert sorted(tools) == ["notebook", "python", "variables"]
+    assert tools["python"]["input_schema"]["required"] == ["code"]
 
 
 def test_python_runs_in_the_users_namespace_and_its_output_shows_in_the_cell(
-    kernel: Kernel,
+    kernel: Kernel, fake: FakeAnthropic
 ) -> None:
     kernel.execute("base = 20")
     code = "print('computing')\nanswer = base * 2 + 2\nanswer"
-    result = run_with_script(kernel, [call("python", code=code), "It is 42."])
+    result = run(kernel, fake, tool_reply("python", {"code": code}), "It is 42.")
     assert result.ok and result.markdown[-1] == "It is 42.", result.error
     assert "computing" in result.stdout  # printed into the cell too
     shown = [
@@ -64,25 +88,33 @@ def test_python_runs_in_the_users_namespace_and_its_output_shows_in_the_cell(
         if m["msg_type"] == "execute_result"
     ]
     assert shown == ["42"]  # the value is displayed in the cell, as a cell would
-    (reply,) = tool_results(kernel)
-    assert reply == "printed:\ncomputing\n\nOut:\n42"
+    assert tool_results(fake) == [("printed:\ncomputing\n\nOut:\n42", False)]
     assert kernel.execute("print(answer)").stdout == "42\n"  # the state stays
 
 
-def test_python_reports_the_exception_and_the_run_goes_on(kernel: Kernel) -> None:
+def test_python_reports_the_exception_and_the_run_goes_on(
+    kernel: Kernel, fake: FakeAnthropic
+) -> None:
     code = "def f(x):\n    return 1 / x\nprint('before')\nf(0)"
-    result = run_with_script(kernel, [call("python", code=code), "Division by zero."])
+    result = run(kernel, fake, tool_reply("python", {"code": code}), "Division by zero.")
     assert result.ok and result.markdown[-1] == "Division by zero."
-    (reply,) = tool_results(kernel)
-    assert reply.startswith("Error: printed:\nbefore\n\nTraceback (most recent call last):")
+    ((reply, is_error),) = tool_results(fake)
+    assert is_error or reply.startswith("Error: ")
+    assert "printed:\nbefore\n\nTraceback (most recent call last):" in reply
     assert "return 1 / x" in reply and reply.endswith("ZeroDivisionError: division by zero")
     assert "interactiveshell" not in reply
 
 
-def test_python_sends_displays_and_syntax_errors_back(kernel: Kernel) -> None:
+def test_python_displays_in_the_cell_and_reports_syntax_errors(
+    kernel: Kernel, fake: FakeAnthropic
+) -> None:
     display = "from IPython.display import display, HTML\ndisplay(HTML('<b>bold</b>'))"
-    result = run_with_script(
-        kernel, [call("python", code=display), call("python", code="x = ("), "Done."]
+    result = run(
+        kernel,
+        fake,
+        tool_reply("python", {"code": display}),
+        tool_reply("python", {"code": "x = ("}),
+        "Done.",
     )
     html = [
         m["content"]["data"]["text/html"]
@@ -90,38 +122,48 @@ def test_python_sends_displays_and_syntax_errors_back(kernel: Kernel) -> None:
         if m["msg_type"] == "display_data" and "text/html" in m["content"]["data"]
     ]
     assert html == ["<b>bold</b>"]
-    shown, syntax = tool_results(kernel)
+    (shown, _), (syntax, _) = tool_results(fake)
     assert shown == "(ran; printed nothing and returned no value)"
-    assert syntax.startswith("Error: ") and "SyntaxError" in syntax
+    assert "SyntaxError" in syntax
 
 
-def test_variables_lists_and_inspects_bounded(kernel: Kernel) -> None:
+def test_variables_lists_and_inspects_bounded(kernel: Kernel, fake: FakeAnthropic) -> None:
     pytest.importorskip("pandas")
     kernel.execute(
         "import pandas as pd\n"
         "sales = pd.DataFrame({'city': ['Oslo'] * 1000, 'amount': range(1000)})\n"
         "notes = 'n' * 50_000"
     )
-    run_with_script(
+    run(
         kernel,
-        [call("variables"), call("variables", name="sales"), call("variables", name="notes"),
-         call("variables", name="sales.nope"), "Seen."],
-    )  # fmt: skip
-    listing, sales, notes, missing = tool_results(kernel)
+        fake,
+        tool_reply("variables", {}),
+        tool_reply("variables", {"name": "sales"}),
+        tool_reply("variables", {"name": "notes"}),
+        tool_reply("variables", {"name": "sales.nope"}),
+        "Seen.",
+    )
+    (listing, _), (sales, _), (notes, _), (missing, missing_error) = tool_results(fake)
     assert "sales: DataFrame 1000×2" in listing.splitlines()
     assert "pd:" not in listing and "In:" not in listing
     assert sales.startswith("sales (DataFrame 1000×2):\npandas DataFrame: 1,000 rows × 2 columns")
     assert len(notes) <= 4_000 + len("notes (str of 50,000 chars):\n")
-    assert missing == "Error: sales.nope: DataFrame has no attribute 'nope'"
+    assert "sales.nope: DataFrame has no attribute 'nope'" in missing
+    assert missing_error or missing.startswith("Error: ")
 
 
-def test_notebook_lists_and_reads_cells(kernel: Kernel) -> None:
+def test_notebook_lists_and_reads_cells(kernel: Kernel, fake: FakeAnthropic) -> None:
     first = kernel.execute("print('listed cell')").reply["content"]["execution_count"]
     kernel.execute("[1, 2, 3]")
     kernel.execute("raise ValueError('bad value')")
-    replies = [call("notebook"), call("notebook", action="read", cells=f"{first}-{first + 2}")]
-    run_with_script(kernel, [*replies, "Read."])
-    listing, cells = tool_results(kernel)
+    run(
+        kernel,
+        fake,
+        tool_reply("notebook", {}),
+        tool_reply("notebook", {"action": "read", "cells": f"{first}-{first + 2}"}),
+        "Read.",
+    )
+    (listing, _), (cells, _) = tool_results(fake)
     lines = listing.splitlines()
     assert f"[{first}] print('listed cell')" in lines
     assert f"[{first + 1}] [1, 2, 3]  -> list of 3" in lines
@@ -130,7 +172,9 @@ def test_notebook_lists_and_reads_cells(kernel: Kernel) -> None:
     assert "ValueError: bad value" in cells
 
 
-def test_interrupting_the_kernel_stops_the_code_and_the_agent(kernel: Kernel) -> None:
+def test_interrupting_the_kernel_stops_the_code_and_the_agent(
+    kernel: Kernel, fake: FakeAnthropic
+) -> None:
     pytest.importorskip("amplifier_jupyter.interrupts")  # the host's interrupt guard
     code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')"
     interrupted = []
@@ -142,24 +186,17 @@ def test_interrupting_the_kernel_stops_the_code_and_the_agent(kernel: Kernel) ->
             interrupted.append(True)
             kernel.manager.interrupt_kernel()
 
-    run_with_script(kernel, ["warm-up"])  # the plan and policy; the session exists
-    kernel.execute(
-        KS + "_k = _ks(); _p = _k.session.coordinator.get('providers')['scripted']\n"
-        f"_p.script = [{{'text': '', 'thinking': None, 'tool_calls': [{{'id': 't1', "
-        f"'name': 'python', 'input': {{'code': {code!r}}}}}]}}, "
-        "{'text': 'never', 'thinking': None, 'tool_calls': []}]; _p.calls = 0"
-    )
+    assert kernel.execute("%amplifier reset").ok
+    fake.reset()
+    fake.enqueue(tool_reply("python", {"code": code}), "never sent")
     result = kernel.execute("%%amplifier\nSleep.", on_message=on_message)
     assert interrupted and result.ok, result.error
     assert "woke" not in result.stdout
-    # Nothing was sent after the stop: the tool's result is in the conversation.
+    assert len(fake.bodies) == 1  # the agent stopped: nothing was asked after the tool
     messages = kernel.execute(
-        "print([m['content'] for m in await _ks().messages() if m['role'] == 'tool'])"
+        KS + "print([m['content'] for m in await _ks().messages() if m['role'] == 'tool'])"
     )
     assert "KeyboardInterrupt: the user interrupted the code" in messages.stdout
-    # The agent was asked to stop: the scripted second reply was never requested.
-    calls = kernel.execute("print(_p.calls)")
-    assert calls.stdout.strip() == "1"
     after = kernel.execute("import time\ntime.sleep(0)\nprint('plain cells still run')")
     assert after.stdout == "plain cells still run\n"
 
