@@ -1,4 +1,4 @@
-"""The lifecycle subcommands of ``%amplifier``: sessions, save and transcripts
+"""The lifecycle subcommands of ``%amplifier``: sessions, resume, save and transcripts
 (listed in ``commands.COMMANDS``)."""
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
     if args not in ([], ["--all"]):
         raise AmplifierUserError("usage: %amplifier sessions [--all]")
     print(saved_tree(ks) if args else sessions_tree(ks))
+
+
+async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    """``%amplifier resume ID``."""
+    from .resume import resume_session
+
+    say(await resume_session(ks, rest.strip()))
 
 
 def _live_session(ks: KernelSession, which: str | None) -> Any:
@@ -85,6 +92,7 @@ async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -
 
 COMMANDS = {
     "sessions": sessions,
+    "resume": resume,
     "save": save,
     "transcripts": transcripts,
 }
@@ -93,5 +101,6 @@ HELP = """\
                                           continue it); PLAN as for %amplifier config
 %amplifier sessions [--all]               this kernel's sessions as a tree (--all: every
                                           saved session of this folder)
+%amplifier resume ID                      bring a saved session back, with its conversation
 %amplifier save PATH [NAME|ID]            export a transcript (.md, .json or .jsonl)
 %amplifier transcripts on|off             write transcripts to .amplifier/sessions/ or not"""

@@ -7,10 +7,12 @@ and ``comm_msg`` updates on iopub, and a button click is a ``comm_msg``
 
 from __future__ import annotations
 
+import json
 import queue
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kernel_harness import CellResult, Kernel
@@ -62,7 +64,8 @@ class Widgets:
     def enabled_button(self, description: str) -> str | None:
         """The newest button with this label that can still be clicked."""
         found = [
-            c for c in self.find(_model_name="ButtonModel", description=description)
+            c
+            for c in self.find(_model_name="ButtonModel", description=description)
             if not self.states[c].get("disabled")
         ]
         return found[-1] if found else None
@@ -110,3 +113,60 @@ def execute(
         if reply["parent_header"].get("msg_id") == msg_id:
             result.reply = reply
             return result
+
+
+# -- an offline plan with the test tools (tests/modules) ------------------------------
+
+TOOLS_SOURCE = str(Path(__file__).parent / "modules" / "amplifier_module_tool_echo")
+
+
+def configure(kernel: Kernel, script: list[Any], **provider_config: Any) -> None:
+    """A fresh session: the scripted provider with ``script``, and the test tools."""
+    plan = {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [
+            {"module": "provider-scripted", "config": {"script": script, **provider_config}}
+        ],
+        "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE}],
+    }
+    result = kernel.execute(f"_plan = {json.dumps(plan)}\n%amplifier config _plan")
+    assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
+
+
+def run_python(kernel: Kernel, code: str) -> str:
+    """Run helper code in the kernel; its stdout (an error fails the test)."""
+    result = kernel.execute(code)
+    assert result.ok, result.error
+    return result.stdout
+
+
+INSPECT = (
+    "from amplifier_jupyter import get_kernel_session as _ks\n"
+    "import amplifier_module_tool_echo as _tools\n"
+)
+
+
+def tool_messages(kernel: Kernel) -> list[str]:
+    """The contents of the tool results in the conversation."""
+    out = run_python(
+        kernel,
+        INSPECT + "import json\n"
+        "print(json.dumps([m['content'] for m in await _ks().messages() if m['role'] == 'tool']))",
+    )
+    return json.loads(out)
+
+
+def tool_calls(kernel: Kernel) -> list[list[Any]]:
+    """Every call the test tools received in this kernel, in order: [name, input]."""
+    return json.loads(run_python(kernel, INSPECT + "import json\nprint(json.dumps(_tools.CALLS))"))
+
+
+def sent_to_model(kernel: Kernel) -> list[str]:
+    """The tool results in the provider's last request (what the model read)."""
+    out = run_python(
+        kernel,
+        INSPECT + "import json\n"
+        "_p = _ks().session.coordinator.get('providers')['scripted']\n"
+        "print(json.dumps([str(m.content) for m in _p.requests[-1].messages if m.role == 'tool']))",
+    )
+    return json.loads(out)

@@ -1,0 +1,153 @@
+"""The panel's pure parts: the timeline from events, coalescing, the approval request's life."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from amplifier_core.approval import ApprovalTimeoutError
+
+from amplifier_jupyter.ui.approval import ApprovalRequest, JupyterApprovalSystem
+from amplifier_jupyter.ui.coalesce import Coalescer
+from amplifier_jupyter.ui.text import match_option
+from amplifier_jupyter.ui.timeline import Timeline
+
+
+def test_timeline_pairs_calls_with_their_results_and_sums_the_run() -> None:
+    t = Timeline()
+    t.on_event("prompt:submit", {"prompt": "Plot   the\ndata"})
+    t.on_event("provider:request", {"provider": "claude", "model": "claude-x"})
+    t.on_event(
+        "provider:response",
+        {
+            "model": "claude-x",
+            "latency_ms": 1234,
+            "tool_calls": 1,
+            "usage": {"input_tokens": 1200, "output_tokens": 30, "cost_usd": "0.0042"},
+        },
+    )
+    t.on_event(
+        "tool:pre", {"tool_name": "python", "tool_call_id": "t1", "tool_input": {"code": "1+1"}}
+    )
+    t.on_event(
+        "tool:post",
+        {"tool_name": "python", "tool_call_id": "t1", "result": {"success": True, "output": "2"}},
+    )
+    t.on_event(
+        "approval:denied", {"tool_name": "rm", "reason": "no answer within 2s: deny applied"}
+    )
+    t.on_event("provider:error", {"error": "overloaded", "error_type": "RateLimitError"})
+    t.on_event("session:fork", {"child": "helper"})
+    t.on_event("content_block:delta", {"delta": "ignored"})
+    assert [(e.kind, e.text) for e in t.entries] == [
+        ("prompt", "Plot the data"),
+        ("model", "claude-x · 1.2 s · 1,200 in · 30 out · $0.0042 · 1 tool call"),
+        ("tool", "python → 2"),
+        ("denied", "rm: no answer within 2s: deny applied"),
+        ("error", "RateLimitError: overloaded"),
+        ("fork", "child session helper"),
+    ]
+    assert t.entries[2].detail == "1+1"
+    assert t.describe_totals() == "1 model call · 1,200 in · 30 out · $0.0042"
+
+
+def test_a_child_sessions_events_are_marked_and_not_counted_as_the_runs() -> None:
+    t = Timeline()
+    t.on_event("provider:request", {"model": "m", "child": "helper"})
+    t.on_event("provider:response", {"model": "m", "usage": {"input_tokens": 5}, "child": "helper"})
+    t.on_event("orchestrator:complete", {"status": "completed", "child": "helper"})
+    assert t.entries[0].child == "helper" and t.model_calls == 0 and t.status is None
+
+
+def test_a_stop_closes_what_was_still_running() -> None:
+    t = Timeline()
+    t.on_event("tool:pre", {"tool_name": "nap", "tool_call_id": "t1", "tool_input": {}})
+    t.on_event("orchestrator:complete", {"status": "cancelled"})
+    assert [e.text for e in t.entries] == ["nap (not finished)", "stopped"]
+    assert t.status == "cancelled"
+
+
+async def test_coalescing_folds_a_burst_into_one_push_and_keeps_the_last() -> None:
+    pushed: list[int] = []
+    value = 0
+
+    def push() -> None:
+        pushed.append(value)
+
+    c = Coalescer(push, interval=0.05)
+    for value in range(1, 1001):  # noqa: B007 - push() reads the latest value
+        c.changed()
+    # The first change goes out at once, the other 999 wait for one later push.
+    assert pushed == [1]
+    await asyncio.sleep(0.1)
+    assert pushed == [1, 1000]
+    c.changed()
+    c.flush()
+    assert pushed[-1] == 1000 and c.pushes == 3
+    c.flush()  # nothing pending: nothing sent
+    assert c.pushes == 3
+
+
+class AnsweringHost:
+    """Shows nothing; answers each question with a fixed option."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+        self.shown: list[ApprovalRequest] = []
+
+    def show_approval(self, request: ApprovalRequest) -> None:
+        self.shown.append(request)
+        if self.answer is not None:
+            request.choose(self.answer)
+
+
+async def test_the_loops_question_carries_the_tool_announced_just_before() -> None:
+    approvals = JupyterApprovalSystem()
+    approvals.host = AnsweringHost("Allow once")
+    approvals.on_event("approval:required", {"tool_name": "python", "tool_input": {"code": "x"}})
+    choice = await approvals.request_approval(
+        "Allow?", ["Allow once", "Allow always", "Deny"], 5, "deny"
+    )
+    request = approvals.host.shown[0]
+    assert choice == "Allow once" and request.tool_name == "python" and request.from_loop
+    assert request.outcome == "Allow once" and not approvals.pending
+    # A hook's own question (its own options) does not take the tool of an earlier one.
+    approvals.host.answer = "Yes"
+    assert await approvals.request_approval("Proceed?", ["Yes", "No"], 5, "deny") == "Yes"
+    assert approvals.host.shown[1].tool_name is None
+
+
+async def test_no_answer_times_out_and_a_stop_closes_the_question() -> None:
+    approvals = JupyterApprovalSystem()
+    approvals.host = AnsweringHost(None)
+    with pytest.raises(ApprovalTimeoutError):
+        await approvals.request_approval("Run?", ["Yes", "No"], 0.05, "deny")
+    timed_out = approvals.host.shown[0]
+    assert timed_out.outcome == "timeout"
+    assert timed_out.describe_outcome() == "no answer within 0.05 s: deny applied"
+
+    task = asyncio.ensure_future(approvals.request_approval("Run?", ["Yes", "No"], 30, "deny"))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert approvals.host.shown[1].outcome == "stopped"
+
+
+async def test_a_stop_answers_a_hooks_question_with_deny() -> None:
+    approvals = JupyterApprovalSystem()
+    approvals.host = AnsweringHost(None)
+    task = asyncio.ensure_future(approvals.request_approval("Run?", ["Yes", "No"], 30, "deny"))
+    await asyncio.sleep(0.01)
+    approvals.deny_pending()
+    assert await task == "deny"
+    assert approvals.host.shown[0].outcome == "stopped"
+
+
+def test_a_typed_answer_is_a_number_a_name_or_a_unique_prefix() -> None:
+    options = ["Allow once", "Allow always", "Deny"]
+    assert match_option("1", options) == "Allow once"
+    assert match_option(" deny\n", options) == "Deny"
+    assert match_option("allow a", options) == "Allow always"
+    assert match_option("allow", options) is None  # two options start so
+    assert match_option("7", options) is None
