@@ -24,7 +24,9 @@ the helpers take: ``text``, ``thinking``, ``signature``, ``tool_use`` (a dict
 or a list of ``{"name", "input", "id"}``), ``content`` (raw API blocks),
 ``stop_reason``, ``usage``, ``model``, ``status``, ``error_type``, ``message``,
 ``headers``, ``retry_after``, ``cut_after``, ``malformed``, ``chunk_delay``,
-``chunk_size``.
+``chunk_size`` (see :class:`Reply`). Helpers: :func:`text_reply`,
+:func:`tool_reply`, :func:`thinking_reply`, :func:`error_reply`,
+:func:`cut_stream`, :func:`stream_error`, :func:`malformed_reply`.
 
 From another process (e.g. a kernel started by a test)::
 
@@ -62,6 +64,7 @@ __all__ = [
     "cut_stream",
     "error_reply",
     "malformed_reply",
+    "stream_error",
     "text_reply",
     "thinking_reply",
     "tool_reply",
@@ -107,8 +110,10 @@ class Reply:
     ``redacted_thinking``, ``tool_use``). ``status`` other than 200 makes it an
     error response (``error_type``/``message`` for the body, ``retry_after``
     as the header). ``cut_after`` drops the connection after that many SSE
-    events (or half-way through a JSON body); ``malformed`` sends data that is
-    not JSON; ``chunk_delay`` sleeps between SSE events; ``chunk_size`` is the
+    events (or half-way through a JSON body), or, with ``error_type`` set and
+    ``status`` 200, sends an SSE ``error`` event there instead (a plain request
+    then gets the error's status). ``malformed`` sends data that is not JSON;
+    ``chunk_delay`` sleeps between SSE events; ``chunk_size`` is the
     characters per text/thinking delta.
     """
 
@@ -205,6 +210,21 @@ def cut_stream(
 ) -> Reply:
     """A streamed answer whose connection drops after ``after`` SSE events."""
     return Reply.from_spec({"text": text, "cut_after": after})
+
+
+def stream_error(error_type: str = "overloaded_error", after: int = 3) -> Reply:
+    """A streamed answer that sends an SSE ``error`` event after ``after`` events.
+
+    This is how the real API reports, say, an overload that happens once the
+    200 response has started; a non-streamed request gets the error status.
+    """
+    return Reply.from_spec(
+        {
+            "text": "This answer stops with an error event.",
+            "error_type": error_type,
+            "cut_after": after,
+        }
+    )
 
 
 def malformed_reply() -> Reply:
@@ -364,6 +384,16 @@ class _Handler(BaseHTTPRequestHandler):
         }
         self._send_json(status, body, kw.get("headers"))
 
+    def _write_chunk(self, chunk: bytes) -> bool:
+        """Send one chunk of a chunked body; False when the client has gone (Stop)."""
+        try:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        except OSError:
+            self.close_connection = True
+            return False
+        return True
+
     def _drop(self) -> None:
         """Close the connection abruptly (no terminating chunk)."""
         self.close_connection = True
@@ -413,6 +443,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(400, None, problem)
             return
         reply = fake._next_reply(body)
+        if reply.status == 200 and reply.error_type and not body.get("stream"):
+            status = next((k for k, v in ERROR_TYPES.items() if v == reply.error_type), 500)
+            reply = Reply(status=status, error_type=reply.error_type, message=reply.message)
         if reply.status != 200:
             extra = dict(reply.headers)
             if reply.retry_after is not None:
@@ -462,23 +495,29 @@ class _Handler(BaseHTTPRequestHandler):
         stopping = self.server.fake._stopping
         for count, (event, data) in enumerate(_sse_events(message, reply.chunk_size)):
             if reply.cut_after is not None and count >= reply.cut_after:
-                self._drop()
+                if reply.error_type:
+                    kind = reply.error_type
+                    error = {"type": kind, "message": reply.message or ERROR_MESSAGES.get(kind, "")}
+                    self._write_chunk(_sse_chunk("error", {"type": "error", "error": error}))
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                else:
+                    self._drop()
                 return
-            payload = json.dumps(data)
+            chunk = _sse_chunk(event, data)
             if reply.malformed and event == "content_block_delta":
-                payload = payload[: len(payload) // 2]
-            chunk = f"event: {event}\ndata: {payload}\n\n".encode()
-            try:
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                self.wfile.flush()
-            except OSError:  # the client went away (e.g. the user pressed Stop)
-                self.close_connection = True
+                chunk = chunk[: len(chunk) // 2] + b"\n\n"
+            if not self._write_chunk(chunk):
                 return
             if reply.chunk_delay and stopping.wait(reply.chunk_delay):
                 self._drop()
                 return
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()
+
+
+def _sse_chunk(event: str, data: dict[str, Any]) -> bytes:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _pieces(text: str, size: int) -> Iterator[str]:

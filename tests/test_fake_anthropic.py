@@ -19,6 +19,7 @@ from fake_anthropic import (
     cut_stream,
     error_reply,
     malformed_reply,
+    stream_error,
     thinking_reply,
     tool_reply,
 )
@@ -247,3 +248,16 @@ def test_command_line_serves_a_script(tmp_path: Path) -> None:
     finally:
         process.terminate()
         assert process.wait(timeout=5) == 0
+
+
+def test_stream_error_event(fake: FakeAnthropic) -> None:
+    fake.enqueue(stream_error("overloaded_error", after=3), stream_error("api_error"))
+    status, _, raw = post(fake.url, body(stream=True))
+    events = sse(raw)
+    assert status == 200 and len(events) == 4
+    assert events[-1] == (
+        "error",
+        {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+    )
+    status, _, raw = post(fake.url, body())  # not streamed: the error's own status
+    assert status == 500 and json.loads(raw)["error"]["type"] == "api_error"
