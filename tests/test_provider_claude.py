@@ -29,6 +29,7 @@ from fake_anthropic import (
     cut_stream,
     error_reply,
     malformed_reply,
+    stream_error,
     thinking_reply,
     tool_reply,
 )
@@ -41,7 +42,9 @@ from amplifier_jupyter.modules.provider_claude import (
     mount,
 )
 from amplifier_jupyter.modules.provider_claude import _provider as provider_module
-from amplifier_jupyter.modules.provider_claude._pricing import cost_usd
+from amplifier_jupyter.modules.provider_claude._config import Settings
+from amplifier_jupyter.modules.provider_claude._mapping import build_request, convert_messages
+from amplifier_jupyter.modules.provider_claude._pricing import MODELS, cost_usd
 
 KEY = "sk-ant-test-0123456789abcdef"
 RECORDED = (
@@ -473,6 +476,19 @@ async def test_cut_stream_on_the_last_try_raises_stream_error(fake: FakeAnthropi
     )
 
 
+async def test_error_event_mid_stream_is_retried_by_its_type(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(stream_error("overloaded_error", after=4), "Recovered.")
+    response = await provider(fake, recorder).complete(ask("hi"))
+    assert response.content[0].text == "Recovered."
+    (retry,) = recorder.of("provider:retry")
+    assert retry["status"] == 529 and "overloaded_error" in retry["error"]
+    fake.enqueue(stream_error("invalid_request_error", after=2))
+    with pytest.raises(InvalidRequestError):
+        await provider(fake, max_retries=3).complete(ask("hi"))
+
+
 async def test_malformed_json_is_retried(fake: FakeAnthropic) -> None:
     fake.enqueue(malformed_reply(), malformed_reply(), "Readable.")
     response = await provider(fake, stream=False).complete(ask("hi"))
@@ -531,3 +547,63 @@ async def test_stop_during_a_retry_wait(fake: FakeAnthropic, recorder: Recorder)
     with pytest.raises(AbortError):
         await task
     assert time.monotonic() - started < 1.0
+
+
+# -- mapping details (no HTTP) ---------------------------------------------------
+
+
+def test_images_orphan_results_and_unsigned_thinking() -> None:
+    image = {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}
+    messages = [
+        Message(role="assistant", content="Earlier answer."),
+        Message(
+            role="user",
+            content=[{"type": "text", "text": "Look:"}, {"type": "image", "source": image}],
+        ),
+        Message(
+            role="assistant",
+            content=[
+                {"type": "thinking", "thinking": "no signature"},
+                {"type": "text", "text": "A cat."},
+            ],
+        ),
+        Message(role="tool", tool_call_id="gone", name="x", content="late result"),
+    ]
+    system, turns, repairs = convert_messages(messages)
+    assert system == []
+    assert turns[0] == {
+        "role": "user",
+        "content": [{"type": "text", "text": "(continuing an earlier conversation)"}],
+    }
+    assert turns[2]["content"][1] == {"type": "image", "source": image}
+    assert turns[3]["content"] == [{"type": "text", "text": "A cat."}]
+    assert turns[4]["content"] == [{"type": "text", "text": "[tool result gone] late result"}]
+    assert [(r.tool_call_id, r.action) for r in repairs] == [("gone", "converted_orphan_result")]
+
+
+def test_tool_choice_effort_and_stop_sequences() -> None:
+    settings = Settings.from_config({"api_key": KEY, "effort": "low", "stop": ["END"]})
+    request = ask("hi", tools=[ADD_TOOL], tool_choice="required")
+    current = build_request(request, settings, "claude-sonnet-5-5", MODELS["claude-sonnet-5-5"])
+    assert current.params["tool_choice"] == {"type": "auto"} and current.notes
+    assert current.params["output_config"] == {"effort": "low"}
+    assert current.params["stop_sequences"] == ["END"]
+    older = build_request(request, settings, "claude-haiku-4-5", MODELS["claude-haiku-4-5"])
+    assert older.params["tool_choice"] == {"type": "any"} and "output_config" not in older.params
+    named = ask("hi", tools=[ADD_TOOL], tool_choice={"type": "tool", "name": "add"})
+    picked = build_request(named, settings, "claude-sonnet-4-6", MODELS["claude-sonnet-4-6"])
+    assert picked.params["tool_choice"] == {"type": "tool", "name": "add"}
+
+
+def test_thinking_false_asks_for_the_least_each_model_allows() -> None:
+    settings = Settings.from_config({"api_key": KEY, "thinking": False})
+    params = {
+        model: build_request(ask("hi"), settings, model, MODELS[model]).params.get("thinking")
+        for model in ("claude-sonnet-5-5", "claude-opus-5-5", "claude-sonnet-5", "claude-haiku-4-5")
+    }
+    assert params == {
+        "claude-sonnet-5-5": {"type": "between_tools"},
+        "claude-opus-5-5": None,
+        "claude-sonnet-5": {"type": "disabled"},
+        "claude-haiku-4-5": None,
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -207,6 +208,8 @@ class ClaudeProvider:
         this call; ``stream=`` overrides the config for this call.
         """
         model = str(kwargs.get("model") or request.model or self.model)
+        if self._cancelled():  # Stop was pressed before this call began
+            raise AbortError("stopped by the user", provider=PROVIDER, model=model)
         spec = self.spec_for(model)
         warn_if_deprecated(model)
         self._check_spending(model)
@@ -279,9 +282,7 @@ class ClaudeProvider:
         if not stream:
             try:
                 message = await self.client.messages.create(**params, timeout=timeout)
-            except ValueError as error:  # malformed JSON body
-                if isinstance(error, anthropic.AnthropicError):
-                    raise
+            except json.JSONDecodeError as error:  # a 200 whose body is not JSON
                 raise UnreadableResponse(one_line(error, 60), model=model) from error
             return message, getattr(message, "_request_id", None)
         async with self.client.messages.stream(**params, timeout=timeout) as events:
