@@ -42,9 +42,11 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
+    from . import standins
     from .magics import register
 
     register(shell)
+    standins.install()
 
 
 def unload_ipython_extension(shell: Any) -> None:
