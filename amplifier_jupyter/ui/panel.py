@@ -154,6 +154,9 @@ class PanelView:
                 self._stream.append(str(data.get("delta") or ""))
                 self._stream_updates.changed()
             return
+        if own and event == "content_block:end":
+            self._stream_updates.flush()  # a finished block shows every character
+            return
         changed = self.timeline.on_event(event, data)
         calls_tools = event == "provider:response" and data.get("tool_calls")
         if own and (calls_tools or event == "provider:request") and "".join(self._stream).strip():

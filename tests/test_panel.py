@@ -1,0 +1,126 @@
+"""The panel in a real kernel, read from the widget messages a frontend would receive."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kernel_harness import Kernel
+from widget_comms import Update, Widgets, configure, execute
+
+BUSY = (
+    "amplifier: an agent run is still going in this kernel: wait for it (%amplifier wait) "
+    "or stop it (%amplifier stop)"
+)
+
+
+def one(widgets: Widgets, css_class: str) -> str:
+    (found,) = widgets.with_class(css_class)
+    return found
+
+
+def answer_updates(widgets: Widgets) -> list[Update]:
+    answer = one(widgets, "amplifier-answer")
+    return [u for u in widgets.updates if u.comm_id == answer and "outputs" in u.state]
+
+
+def markdown_of(update: Update) -> str:
+    outputs = update.state["outputs"]
+    return outputs[0]["data"]["text/markdown"] if outputs else ""
+
+
+def test_the_answer_streams_then_gives_way_to_the_final_markdown(kernel: Kernel) -> None:
+    text = " ".join(f"word{i}" for i in range(60)) + " **end**."
+    configure(kernel, [text], chunk_delay=0.01)
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier\nTalk for a while.", widgets.feed)
+    assert result.ok and result.stderr == ""
+    # The panel: one widget output whose plain-text form is short and stable.
+    (panel,) = [m for m in result.messages if m["msg_type"] == "display_data"][:1]
+    assert panel["content"]["data"]["text/plain"].startswith("amplifier panel")
+    assert "application/vnd.jupyter.widget-view+json" in panel["content"]["data"]
+    streamed = [markdown_of(u) for u in answer_updates(widgets)]
+    partial = [s for s in streamed if s and s != text]
+    assert partial and all(text.startswith(s) for s in partial)  # it grew as it came
+    assert text in streamed  # every character, once the block ended
+    # Then the streamed text gave way to the answer as a plain Markdown output.
+    assert streamed[-1] == "" and result.markdown == [text]
+    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
+    assert timeline.startswith("<details style") and "Talk for a while." in timeline
+    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "Done in" in status and "1 model call" in status
+    stop = widgets.states[one(widgets, "amplifier-stop")]
+    assert stop["description"] == "Stop"
+    assert widgets.states[stop["layout"].removeprefix("IPY_MODEL_")]["display"] == "none"
+
+
+def test_a_fast_stream_is_coalesced_and_complete(kernel: Kernel) -> None:
+    text = " ".join(f"w{i}" for i in range(2000))
+    configure(kernel, [text], chunk_delay=0.0005)
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier\nStream fast.", widgets.feed)
+    assert result.ok and result.markdown == [text]
+    updates = [u for u in answer_updates(widgets) if markdown_of(u)]
+    # 2,000 deltas, a few dozen updates: at most one per 50 ms (the last one may come
+    # sooner: the end of the block flushes), and the last one holds every character.
+    assert 2 <= len(updates) < 200
+    gaps = [
+        (b.date - a.date).total_seconds() for a, b in zip(updates[:-2], updates[1:-1], strict=True)
+    ]
+    assert min(gaps) >= 0.045, gaps
+    assert markdown_of(updates[-1]) == text
+
+
+def test_a_failure_shows_in_the_panel_and_as_one_line(kernel: Kernel) -> None:
+    configure(kernel, [], when_exhausted="error")
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier\nAnything.", widgets.feed)
+    assert result.ok
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("amplifier: ") and "all are used" in line
+    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "Failed after" in status and "all are used" in status
+    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
+    assert "ScriptError" in timeline
+
+
+def test_background_returns_at_once_refuses_a_second_run_and_wait_awaits_it(
+    kernel: Kernel,
+) -> None:
+    text = " ".join(f"slow{i}" for i in range(40))
+    configure(kernel, [text], chunk_delay=0.03)
+    widgets = Widgets()
+    started = execute(kernel, "%%amplifier --background\nTake your time.", widgets.feed)
+    assert started.ok and started.markdown == [] and started.stderr == ""
+    free = kernel.execute("print('the notebook is free')")
+    assert free.stdout == "the notebook is free\n"
+    second = kernel.execute("%%amplifier\nMe too.")
+    assert second.stderr.strip() == BUSY
+    waited = execute(kernel, "%amplifier wait", widgets.feed)
+    assert waited.stdout.strip() == "amplifier: the background run finished"
+    assert json.loads(kernel.execute("import json; print(json.dumps(_amplifier))").stdout) == text
+    # With no cell left to show it in, the panel itself shows the final answer.
+    assert markdown_of(answer_updates(widgets)[-1]) == text
+    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "Done in" in status
+    assert kernel.execute("%amplifier wait").stdout.strip() == (
+        "amplifier: no background run to wait for"
+    )
+
+
+def test_hook_messages_and_context_lines_join_the_timeline(kernel: Kernel) -> None:
+    configure(kernel, ["Noted."])
+    kernel.execute("secret_number = 42")
+    code = (
+        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "_ks().display_system.show_message('outside a run', 'info', 'test')"
+    )
+    outside = Widgets()
+    execute(kernel, code, outside.feed)
+    (line,) = outside.with_class("amplifier-message")
+    assert "test: outside a run" in outside.states[line]["value"]
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier --vars secret_number\nRemember it.", widgets.feed)
+    assert "sent: secret_number" in result.stdout
+    timeline: Any = widgets.states[one(widgets, "amplifier-timeline")]["value"]
+    assert "sent: secret_number" in timeline
