@@ -15,7 +15,7 @@ from .ui.view import complain, say
 LINE_USAGE = (
     "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
     " | approve [ask|allow|deny] [TOOL ...] [--timeout S] | wait"
-    " | sessions [--all] | resume ID | save PATH | transcripts on|off"
+    " | sessions [--all] | resume ID | save PATH | transcripts on|off | install SOURCE | modules"
 )
 HELP = """\
 %%amplifier [--model ID] [--out NAME]     the cell's text is the prompt; the answer is shown

@@ -5,12 +5,16 @@ Order (first match wins):
 1. a module installed under that id (``amplifier.modules`` entry point);
 2. a ``source`` that is a local directory: imported from there;
 3. the upstream ids ``loop-basic``, ``loop-streaming``, ``context-simple`` and
-   ``provider-anthropic``: the built-in equivalent, with the plan's config;
-4. otherwise one line saying which module was not found, from which source.
+   ``provider-anthropic``: the built-in equivalent, with the plan's config
+   (``%amplifier install`` installs the real one instead);
+4. a ``git+https://...@ref`` / ``git+file://...`` source: installed into the
+   kernel's environment with pip on first use (installer.py), then loaded;
+5. otherwise one line saying which module was not found, from which source.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import sys
@@ -64,6 +68,8 @@ class NotebookModuleLoader(ModuleLoader):
         super().__init__(coordinator=coordinator)
         self.origins: dict[str, str] = {}
         self.notices: list[str] = []
+        # Event listeners (the kernel session's): install progress goes to the panel.
+        self.listeners: list[Any] = []
 
     async def load(
         self,
@@ -94,11 +100,47 @@ class NotebookModuleLoader(ModuleLoader):
             )
             return await super().load(equivalent, config, None, coordinator)
 
+        from .installer import git_source
+
+        git = git_source(source_hint)
+        if git is not None:
+            await self._install(module_id, git)
+            self.origins[module_id] = f"git {git}"
+            return await super().load(module_id, config, None, coordinator)
+
         where = f" (source: {source_hint})" if source_hint else ""
         raise ModuleNotFound(
             f"module '{module_id}' could not be found{where}: install it into this kernel's "
             "environment, or give a local directory as its source"
         )
+
+    def _progress(self, module_id: str, source: str, status: str, line: str = "") -> None:
+        data = {"module_id": module_id, "source": source, "status": status, "line": line}
+        for listener in list(self.listeners):
+            # A broken view must not stop the install.
+            with contextlib.suppress(Exception):
+                listener("install:progress", data)
+
+    async def _install(self, module_id: str, source: str) -> None:
+        """pip-install a git source, reporting progress; one line if it cannot be used."""
+        from .errors import AmplifierUserError
+        from .installer import install_source
+
+        self._progress(module_id, source, "started")
+        try:
+            result = await install_source(
+                source, lambda line: self._progress(module_id, source, "progress", line)
+            )
+        except AmplifierUserError as error:
+            self._progress(module_id, source, "failed", str(error))
+            raise ModuleNotFound(f"module '{module_id}' from {source}: {error}") from None
+        self._progress(module_id, source, "done", result.describe())
+        if module_id not in installed_module_ids():
+            raise ModuleNotFound(
+                f"{source} was installed but registers no module '{module_id}' "
+                "(an amplifier.modules entry point): check the module id"
+            )
+        self.notices.append(f"{module_id}: {result.describe()} from {source}")
 
     def _load_from_directory(self, module_id: str, directory: Path, config: dict | None) -> Any:
         package = f"amplifier_module_{module_id.replace('-', '_')}"
@@ -122,3 +164,64 @@ class NotebookModuleLoader(ModuleLoader):
             return await mount(coordinator, config or {})
 
         return mount_with_config
+
+
+def _installed_origin(distribution: str) -> tuple[str, str]:
+    """Where an installed distribution came from (git, path, index) and its version."""
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "installed", "?"
+    origin = "installed"
+    direct = dist.read_text("direct_url.json")
+    if direct:
+        import json
+
+        info = json.loads(direct)
+        vcs = info.get("vcs_info") or {}
+        if vcs:
+            ref = vcs.get("requested_revision")
+            commit = str(vcs.get("commit_id", ""))[:10]
+            at = f"@{ref}" if ref else ""
+            url = str(info.get("url", ""))
+            url = url if url.startswith("git+") else f"git+{url}"
+            origin = f"git {url}{at} (installed, {commit})"
+        elif (info.get("dir_info") or {}).get("editable"):
+            origin = f"path {info.get('url', '').removeprefix('file://')} (editable install)"
+    return origin, dist.version
+
+
+def module_origin(module_id: str, source: Any = None) -> tuple[str, str]:
+    """``(where from, version)`` of a module as the loader would resolve it, without loading."""
+    installed = installed_module_ids()
+    if module_id in installed:
+        distribution = installed[module_id]
+        if distribution == "amplifier-jupyter":
+            return "built-in", importlib.metadata.version("amplifier-jupyter")
+        return _installed_origin(distribution)
+    directory = local_directory(source)
+    if directory is not None:
+        return f"path {directory}", _directory_version(directory)
+    equivalent = BUILTIN_EQUIVALENTS.get(module_id)
+    if equivalent is not None:
+        return f"built-in {equivalent}", importlib.metadata.version("amplifier-jupyter")
+    from .installer import git_ref, git_source
+
+    git = git_source(source)
+    if git is not None:
+        return f"git {git} (installed on first use)", git_ref(git) or "default branch"
+    return "not found", "-"
+
+
+def _directory_version(directory: Path) -> str:
+    """The version in the pyproject.toml at or above a module's directory."""
+    import tomllib
+
+    for folder in (directory, directory.parent):
+        path = folder / "pyproject.toml"
+        if path.is_file():
+            try:
+                return str(tomllib.loads(path.read_text())["project"]["version"])
+            except (OSError, KeyError, ValueError):
+                return "-"
+    return "-"

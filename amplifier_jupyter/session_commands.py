@@ -1,5 +1,5 @@
-"""The lifecycle subcommands of ``%amplifier``: sessions, resume, save and transcripts
-(listed in ``commands.COMMANDS``)."""
+"""The lifecycle subcommands of ``%amplifier``: sessions, resume, save, transcripts,
+install and modules (listed in ``commands.COMMANDS``)."""
 
 from __future__ import annotations
 
@@ -90,11 +90,54 @@ async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -
     say(f"transcripts are {state} ({sessions_dir()})")
 
 
+async def install(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    """``%amplifier install SOURCE|MODULE-ID``: pip-install a module source now."""
+    from .installer import install_source, source_text
+    from .plans import plan_modules
+
+    spec = rest.strip()
+    if not spec:
+        raise AmplifierUserError(
+            "usage: %amplifier install git+https://...@ref | PATH | MODULE-ID (from the plan)"
+        )
+    source = spec
+    for _, module_id, module_source in plan_modules(ks.active_plan()):
+        if module_id == spec:
+            source = source_text(module_source) or ""
+            if not source:
+                raise AmplifierUserError(
+                    f"the plan gives no source for {module_id}: give the source instead"
+                )
+    result = await install_source(source, lambda line: print(f"  {line}", flush=True))
+    say(result.describe())
+    if result.installed and ks.session is not None:
+        say("the running session keeps its modules: %amplifier reset to start one with these")
+
+
+async def modules(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    """``%amplifier modules``: every module of the plan, where it comes from, its version."""
+    from .plans import plan_modules
+    from .resolver import module_origin
+
+    rows = [("kind", "module", "from", "version")]
+    for kind, module_id, source in plan_modules(ks.active_plan()):
+        origin, version = module_origin(module_id, source)
+        loaded = ks.loader.origins.get(module_id) if ks.loader is not None else None
+        if loaded and loaded.split()[0] != origin.split()[0]:
+            origin = f"{origin} (this session: {loaded})"
+        rows.append((kind, module_id, origin, version))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+
+
 COMMANDS = {
     "sessions": sessions,
     "resume": resume,
     "save": save,
     "transcripts": transcripts,
+    "install": install,
+    "modules": modules,
 }
 HELP = """\
 %%amplifier --child NAME [--config PLAN]  run the cell in the child session NAME (again:
@@ -103,4 +146,6 @@ HELP = """\
                                           saved session of this folder)
 %amplifier resume ID                      bring a saved session back, with its conversation
 %amplifier save PATH [NAME|ID]            export a transcript (.md, .json or .jsonl)
-%amplifier transcripts on|off             write transcripts to .amplifier/sessions/ or not"""
+%amplifier transcripts on|off             write transcripts to .amplifier/sessions/ or not
+%amplifier install SOURCE | MODULE-ID     pip-install a module source (git+https://...@ref)
+%amplifier modules                        the plan's modules, where from, which version"""

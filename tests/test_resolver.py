@@ -82,7 +82,8 @@ async def test_builtin_ids_load_as_installed_modules_without_notices() -> None:
 
 async def test_an_unknown_orchestrator_fails_with_one_line_and_the_kernel_session_lives() -> None:
     plan = scripted_plan(["hi"])
-    plan["session"]["orchestrator"] = {"module": "loop-nowhere", "source": "git+https://x/y@v1"}
+    # Not a git source: those are installed with pip (test_sources.py), and this stays offline.
+    plan["session"]["orchestrator"] = {"module": "loop-nowhere", "source": "./no-such-folder"}
     ks = KernelSession()
     await ks.set_plan(plan)
     with pytest.raises(AmplifierUserError) as caught:
@@ -90,7 +91,7 @@ async def test_an_unknown_orchestrator_fails_with_one_line_and_the_kernel_sessio
     message = str(caught.value)
     assert message == (
         "the session could not start: Cannot initialize without orchestrator: module "
-        "'loop-nowhere' could not be found (source: git+https://x/y@v1): install it into this "
+        "'loop-nowhere' could not be found (source: ./no-such-folder): install it into this "
         "kernel's environment, or give a local directory as its source"
     )
     await ks.set_plan(scripted_plan(["back"]))
