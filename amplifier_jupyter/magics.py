@@ -67,7 +67,9 @@ class AmplifierMagics(Magics):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(coroutine)
+            # No loop runs (terminal IPython): IPython's own runner keeps the one
+            # loop that top-level awaits use, so the session stays on it.
+            return self.shell.loop_runner(coroutine)
         finished, value = _finish_now(coroutine)
         if finished:
             return value
