@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from fake_fixtures import fake_anthropic  # noqa: E402, F401  (a fixture for every test)
 from kernel_harness import Kernel  # noqa: E402
 
 
