@@ -167,6 +167,9 @@ class PanelView:
             changed = True
         if changed:
             self._timeline_updates.changed()
+            if event == "tool:pre":
+                # A tool may block the loop (user code runs synchronously): show it now.
+                self._timeline_updates.flush()
             self._push_status()
 
     def notice(self, message: str) -> None:

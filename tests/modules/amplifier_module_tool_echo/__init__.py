@@ -50,6 +50,7 @@ class Block:
         CALLS.append((self.name, dict(input)))
         try:
             with user_code_interruptible():
+                print("blocking", flush=True)  # the test interrupts once it sees this
                 time.sleep(float(input.get("seconds", 30)))
         except KeyboardInterrupt:
             return ToolResult(success=False, error={"message": "KeyboardInterrupt"})
