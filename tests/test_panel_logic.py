@@ -42,12 +42,12 @@ def test_timeline_pairs_calls_with_their_results_and_sums_the_run() -> None:
     assert [(e.kind, e.text) for e in t.entries] == [
         ("prompt", "Plot the data"),
         ("model", "claude-x · 1.2 s · 1,200 in · 30 out · $0.0042 · 1 tool call"),
-        ("tool", "python → 2"),
+        ("tool", "python"),
         ("denied", "rm: no answer within 2s: deny applied"),
         ("error", "RateLimitError: overloaded"),
         ("fork", "child session helper"),
     ]
-    assert t.entries[2].detail == "1+1"
+    assert (t.entries[2].detail, t.entries[2].result) == ("1+1", "2")
     assert t.describe_totals() == "1 model call · 1,200 in · 30 out · $0.0042"
 
 
@@ -63,7 +63,7 @@ def test_a_stop_closes_what_was_still_running() -> None:
     t = Timeline()
     t.on_event("tool:pre", {"tool_name": "nap", "tool_call_id": "t1", "tool_input": {}})
     t.on_event("orchestrator:complete", {"status": "cancelled"})
-    assert [e.text for e in t.entries] == ["nap (not finished)", "stopped"]
+    assert [(e.text, e.result) for e in t.entries] == [("nap", "not finished"), ("stopped", "")]
     assert t.status == "cancelled"
 
 

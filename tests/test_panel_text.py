@@ -54,7 +54,7 @@ def test_terminal_ipython_streams_text_and_asks_on_stdin(tmp_path) -> None:
     assert "[1] Allow once  [2] Allow always  [3] Deny" in out
     assert "deny in 120 s if no answer" in out
     # Allowed: it ran and the model's answer streamed; denied: it did not run.
-    assert "✓ echo: Allow once" in out and "⚙ echo → echo: hi" in out
+    assert "✓ echo: Allow once" in out and '⚙ echo {"text": "hi"} → echo: hi' in out
     assert "Let me echo." in out and "Echoed." in out
     assert "✗ echo: the user denied it" in out and "Refused." in out
     assert "calls: [('echo', {'text': 'hi'})] answer: Refused." in out

@@ -108,7 +108,8 @@ def test_a_stop_while_a_question_waits_denies_it(kernel: Kernel) -> None:
 
 def tool_running(name: str):
     return lambda w: any(
-        f"{name} …" in w.states[t]["value"] for t in w.with_class("amplifier-timeline")
+        f"{name} <span" in w.states[t]["value"] and "→ …" in w.states[t]["value"]
+        for t in w.with_class("amplifier-timeline")
     )
 
 
@@ -121,7 +122,7 @@ def test_a_stop_mid_tool_cancels_the_tool_call(kernel: Kernel) -> None:
     # The nap is a minute long: the cell's 30 s limit only passes if the stop worked.
     result = execute(kernel, "%%amplifier\nNap.", on_message, timeout=30)
     assert stopped and result.ok and result.stdout == "amplifier: stopped\n"
-    assert "nap (not finished)" in timeline(widgets)
+    assert "{&quot;seconds&quot;: 60}</span> → not finished" in timeline(widgets)
     assert conversation(kernel)["tools"] == ["Not run: (stopped by the user)"]
     assert execute(kernel, "%%amplifier\nAwake?").markdown == ["Rested enough."]
 
@@ -143,7 +144,7 @@ def test_the_interrupt_reaches_synchronous_user_code_as_keyboardinterrupt(kernel
     result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
     assert interrupted and result.ok and result.stdout == "blocking\namplifier: stopped\n"
     # The tool saw the KeyboardInterrupt and reported it; the agent then stopped.
-    assert "block → KeyboardInterrupt" in timeline(widgets)
+    assert "</span> → KeyboardInterrupt" in timeline(widgets)
     calls = run_python(
         kernel,
         "from amplifier_jupyter import get_kernel_session as _ks\n"

@@ -56,6 +56,8 @@ def entry_html(entry: Entry) -> str:
         if entry.detail
         else ""
     )
+    if entry.result:
+        detail += f" → {html.escape(entry.result)}"
     return (
         f'<div class="amplifier-entry amplifier-entry-{entry.kind}" '
         f'style="color: {colour}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">'
@@ -121,9 +123,9 @@ class PanelView:
         header.layout.align_items = "center"
         header.layout.justify_content = "space-between"
         header.add_class("amplifier-header")
-        self.answer = widgets.Output()
+        self.answer = widgets.Output(layout=widgets.Layout(display="none"))
         self.answer.add_class("amplifier-answer")
-        self.approvals = widgets.VBox([])
+        self.approvals = widgets.VBox([], layout=widgets.Layout(display="none"))
         self.approvals.add_class("amplifier-approvals")
         self.timeline_view = widgets.HTML(timeline_html(self.timeline, True))
         self.timeline_view.add_class("amplifier-timeline")
@@ -200,10 +202,10 @@ class PanelView:
             self.state = "Done"
             self._stream_updates.cancel()
             if self.background:
-                self.answer.outputs = (_markdown_output(answer or "*(no answer)*"),)
+                self._show_answer(answer or "*(no answer)*")
                 self.answer_shown = True
             else:
-                self.answer.outputs = ()
+                self._show_answer("")
         self._fold()
 
     def fail(self, message: str) -> None:
@@ -226,13 +228,17 @@ class PanelView:
         from .approval_card import ApprovalCard
 
         card = ApprovalCard(request)
-        self.approvals.children = (*self.approvals.children, card.widget)
+        self._set_approvals((*self.approvals.children, card.widget))
         self.state = "Waiting for approval"
         self._push_status()
         request.on_close(lambda request: self._approval_closed(request, card))
 
+    def _set_approvals(self, cards: tuple[Any, ...]) -> None:
+        self.approvals.children = cards
+        self.approvals.layout.display = None if cards else "none"  # no room when empty
+
     def _approval_closed(self, request: ApprovalRequest, card: Any) -> None:
-        self.approvals.children = tuple(c for c in self.approvals.children if c is not card.widget)
+        self._set_approvals(tuple(c for c in self.approvals.children if c is not card.widget))
         if self.running:
             self.state = "Working"
             self._push_status()
@@ -304,8 +310,14 @@ class PanelView:
     # -- pushing widget state --------------------------------------------
 
     def _push_stream(self) -> None:
-        text = "".join(self._stream)
+        self._show_answer("".join(self._stream))
+
+    def _show_answer(self, text: str) -> None:
         self.answer.outputs = (_markdown_output(text),) if text else ()
+        # An empty output area still takes room: hide it until there is text.
+        display = None if text else "none"
+        if self.answer.layout.display != display:
+            self.answer.layout.display = display
 
     def _push_timeline(self) -> None:
         self.timeline_view.value = timeline_html(self.timeline, self._timeline_open)

@@ -56,7 +56,7 @@ class TextView:
         entries = self.timeline.entries
         while self._printed < len(entries):
             entry = entries[self._printed]
-            if entry.text.endswith("…") and not everything:
+            if entry.pending and not everything:
                 break
             self._printed += 1
             if entry.kind != "prompt":
@@ -113,8 +113,9 @@ class TextView:
 def format_entry(entry: Entry) -> str:
     """One timeline line in plain text."""
     who = f"{entry.child} › " if entry.child else ""
-    detail = f"  {entry.detail}" if entry.detail else ""
-    return f"{entry.mark} {who}{entry.text}{detail}"
+    detail = f" {entry.detail}" if entry.detail else ""
+    result = f" → {entry.result}" if entry.result else ""
+    return f"{entry.mark} {who}{entry.text}{detail}{result}"
 
 
 def question_text(request: ApprovalRequest) -> str:

@@ -74,9 +74,15 @@ class Entry:
 
     kind: str
     text: str
-    detail: str = ""
+    detail: str = ""  # what went in (a tool's input), shown after the text
+    result: str = ""  # what came out (a tool's result), shown last
     level: str = "info"  # info | success | warning | error
     child: str | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether a later event will complete this entry (a call still running)."""
+        return self.text.endswith("…") or self.result == "…"
 
     @property
     def mark(self) -> str:
@@ -167,8 +173,9 @@ class Timeline:
     def _on_tool_pre(self, data: dict[str, Any], child: str | None) -> None:
         name = data.get("tool_name", "tool")
         entry = self.add(
-            "tool", f"{name} …", detail=describe_tool_input(data.get("tool_input", {})), child=child
+            "tool", name, detail=describe_tool_input(data.get("tool_input", {})), child=child
         )
+        entry.result = "…"
         self._open_tools[str(data.get("tool_call_id"))] = entry
 
     def _tool_entry(self, data: dict[str, Any], child: str | None) -> Entry:
@@ -185,8 +192,7 @@ class Timeline:
     def _on_tool_post(self, data: dict[str, Any], child: str | None) -> None:
         entry = self._tool_entry(data, child)
         summary, ok = describe_tool_result(data.get("result"))
-        entry.text = f"{data.get('tool_name', 'tool')} → {summary}" if summary else entry.text
-        entry.text = entry.text.removesuffix(" …")
+        entry.result = summary or "(no output)"
         if not ok:
             entry.level = "error"
 
@@ -194,7 +200,7 @@ class Timeline:
         entry = self._tool_entry(data, child)
         error = data.get("error") or {}
         message = error.get("msg") or error.get("message") if isinstance(error, dict) else error
-        entry.text = f"{data.get('tool_name', 'tool')} failed: {shorten(message or '', 140)}"
+        entry.result = f"failed: {shorten(message or '', 140)}"
         entry.level = "error"
 
     def _on_approval_required(self, data: dict[str, Any], child: str | None) -> bool:
@@ -223,7 +229,9 @@ class Timeline:
         self.status = str(data.get("status") or "completed")
         if self.status == "cancelled":
             self.add("stop", "stopped", level="warning")
-        for entry in [*self._open_tools.values(), *self._open_model.values()]:
+        for entry in self._open_tools.values():
+            entry.result = "not finished"
+        for entry in self._open_model.values():
             entry.text = entry.text.removesuffix(" …") + " (not finished)"
         self._open_tools.clear()
         self._open_model.clear()
