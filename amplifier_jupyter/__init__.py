@@ -49,6 +49,11 @@ def load_ipython_extension(shell: Any) -> None:
     standins.install()
 
 
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the built lab extension (``jupyter labextension develop``)."""
+    return [{"src": "labextension", "dest": "amplifier-jupyter"}]
+
+
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
     from .magics import unregister
