@@ -1,0 +1,206 @@
+"""A JupyterLab server for browser tests, and the notebook files it serves.
+
+The server runs this interpreter's ``jupyter lab`` on 127.0.0.1 with a random
+port and token, in a scratch root folder, with its own config, settings and
+workspace folders (nothing of the user's leaks in, nothing of ours leaks
+out). ``JUPYTER_PATH`` puts this checkout's built lab extension first, so
+the tests see the code in the working tree even where an older copy is
+installed in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILT = ROOT / "amplifier_jupyter" / "labextension"
+SOURCES = ROOT / "labextension"
+EXTENSION_NAME = "amplifier-jupyter"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+# Plugins that would reach the internet or pop up over the notebook.
+DISABLED_PLUGINS = {
+    "@jupyterlab/apputils-extension:announcements": True,
+}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def extension_is_stale() -> bool:
+    """Whether the built extension is missing or older than a source file."""
+    built = BUILT / "package.json"
+    if not built.is_file():
+        return True
+    newest = max(
+        p.stat().st_mtime
+        for folder in ("src", "style")
+        for p in (SOURCES / folder).iterdir()
+        if p.is_file()
+    )
+    return newest > built.stat().st_mtime
+
+
+def ensure_extension_built() -> None:
+    """Build the lab extension if it is missing or stale (``labextension/build.sh``)."""
+    if not extension_is_stale():
+        return
+    done = subprocess.run(
+        ["bash", str(SOURCES / "build.sh")], capture_output=True, text=True, timeout=600
+    )
+    if done.returncode != 0:
+        raise RuntimeError(
+            "the lab extension did not build: run `bash labextension/build.sh` "
+            f"(node and npm needed)\n{done.stderr[-3000:]}"
+        )
+
+
+def notebook_json(cells: list[str]) -> dict[str, Any]:
+    """A notebook of code cells whose kernelspec is set (so Lab asks no "Select Kernel")."""
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"cell-{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": source,
+            }
+            for i, source in enumerate(cells)
+        ],
+        "metadata": {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+class LabServer:
+    """``jupyter lab`` in a subprocess; ``url_for(path)`` opens a file with the token.
+
+    ``env`` is the whole environment of the server and its kernels (default:
+    this process's); the Jupyter folders and ``PYTHONPATH`` are set on top.
+    """
+
+    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+        self.home = home
+        self.root = home / "root"
+        self.port = free_port()
+        self.token = secrets.token_hex(16)
+        self.env = dict(os.environ if env is None else env)
+        self.log_path = home / "jupyter-lab.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def url_for(self, path: str) -> str:
+        """The Lab URL that opens ``path`` (relative to the root folder) alone.
+
+        ``reset`` starts from an empty workspace: no tab of an earlier test reopens.
+        """
+        return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
+
+    def write_notebook(self, name: str, cells: list[str]) -> str:
+        """Write a notebook of code cells into the root folder; returns its name."""
+        (self.root / name).write_text(json.dumps(notebook_json(cells)), encoding="utf-8")
+        return name
+
+    def read_notebook(self, name: str) -> dict[str, Any]:
+        """A notebook as saved on disk."""
+        return json.loads((self.root / name).read_text(encoding="utf-8"))
+
+    def start(self, timeout: float = 60.0) -> LabServer:
+        """Start the server and wait until its API answers."""
+        for folder in ("root", "config/labconfig", "data/labextensions", "settings", "workspaces"):
+            (self.home / folder).mkdir(parents=True, exist_ok=True)
+        (self.home / "config" / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": DISABLED_PLUGINS}), encoding="utf-8"
+        )
+        link = self.home / "data" / "labextensions" / EXTENSION_NAME
+        if not link.exists():
+            link.symlink_to(BUILT, target_is_directory=True)
+        env = {
+            **self.env,
+            "JUPYTER_CONFIG_DIR": str(self.home / "config"),
+            "JUPYTER_PATH": str(self.home / "data"),
+            "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
+            # The kernel's Python must import this checkout, whatever the cwd.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")])),
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--port-retries=0",
+            f"--IdentityProvider.token={self.token}",
+            "--allow-root",
+            f"--ServerApp.root_dir={self.root}",
+            f"--LabApp.user_settings_dir={self.home / 'settings'}",
+            f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
+            "--LabApp.news_url=",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            # window.jupyterapp: tests read cell sources from the notebook model.
+            "--LabApp.expose_app_in_browser=True",
+        ]
+        log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited at start:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2):
+                    return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)  # polling for readiness, not an assertion
+        self.stop()
+        raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log()}")
+
+    def stop(self) -> None:
+        """Stop the server (and with it the kernels it started)."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+
+    def log(self) -> str:
+        """The end of the server's log (for failure messages)."""
+        try:
+            return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            return ""
+
+    def __enter__(self) -> LabServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,95 @@
+"""The JupyterLab extension in a real browser: the prompt-cell button, shortcut and palette
+entry, the prompt-cell marker, and a prompt run against an offline plan."""
+
+from __future__ import annotations
+
+import re
+
+from lab_page import NotebookPage
+from playwright.sync_api import expect
+
+ANSWER = "The answer is **42**."
+PROMPT = "What is the answer?"
+LOAD = "%load_ext amplifier_jupyter"
+# Set before the extension is loaded: the plan lives in the kernel, not in the magic.
+PLAN_CELL = (
+    "import amplifier_jupyter\n"
+    "from amplifier_jupyter.plans import scripted_plan\n"
+    f"await amplifier_jupyter.get_kernel_session().set_plan(scripted_plan([{ANSWER!r}]))"
+)
+MARKED = re.compile(r"(^|\s)amplifier-prompt-cell(\s|$)")
+
+
+def brand_shadow(notebook: NotebookPage, index: int) -> tuple[str, str]:
+    """The prompt-cell marker's computed shadow and the theme's brand colour, both as rgb()."""
+    return notebook.cell(index).evaluate(
+        """cell => {
+            const probe = document.createElement('div');
+            probe.style.color = 'var(--jp-brand-color1)';
+            document.body.appendChild(probe);
+            const brand = getComputedStyle(probe).color;
+            probe.remove();
+            const input = cell.querySelector('.jp-Cell-inputArea');
+            return [getComputedStyle(input).boxShadow, brand];
+        }"""
+    )
+
+
+def test_toolbar_button_inserts_a_prompt_cell_that_runs_offline(notebook: NotebookPage) -> None:
+    notebook.lab.write_notebook("prompt.ipynb", [PLAN_CELL])
+    notebook.open("prompt.ipynb")
+    button = notebook.toolbar.locator(".amplifier-toolbar-button")
+    expect(button).to_be_visible()
+    notebook.run_in_place(0)
+
+    button.click()
+
+    # No cell loads the extension yet: a load cell goes first, and runs at once.
+    notebook.wait_for_sources([PLAN_CELL, LOAD, "%%amplifier\n"])
+    notebook.wait_executed(1)
+    expect(notebook.cell(2)).to_have_class(MARKED)
+    expect(notebook.cell(1)).not_to_have_class(MARKED)
+    shadow, brand = brand_shadow(notebook, 2)
+    assert brand in shadow, (shadow, brand)
+
+    # The cursor waits on the second line: typing writes the prompt there.
+    notebook.page.keyboard.type(PROMPT)
+    notebook.wait_for_sources([PLAN_CELL, LOAD, f"%%amplifier\n{PROMPT}"])
+    notebook.page.keyboard.press("Shift+Enter")
+
+    output = notebook.output(2)
+    expect(output.locator(".jp-RenderedMarkdown strong")).to_have_text("42", timeout=30_000)
+    expect(output.locator(".amplifier-panel .amplifier-status")).to_contain_text("Done")
+    notebook.screenshot("lab-extension")
+
+
+def test_shortcut_and_palette_insert_prompt_cells_and_the_marker_follows_edits(
+    notebook: NotebookPage,
+) -> None:
+    notebook.lab.write_notebook("keys.ipynb", [LOAD, ""])
+    notebook.open("keys.ipynb")
+    page = notebook.page
+
+    # Ctrl+Shift+A on an empty cell fills it; the load cell above is enough, nothing runs.
+    notebook.click_editor(1)
+    page.keyboard.press("Control+Shift+A")
+    notebook.wait_for_sources([LOAD, "%%amplifier\n"])
+    expect(notebook.cell(1)).to_have_class(MARKED)
+    assert notebook.execution_counts() == [None, None]
+
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator(".lm-CommandPalette")
+    page.keyboard.type("Amplifier: new prompt")
+    expect(palette.locator(".lm-CommandPalette-item.lm-mod-active")).to_contain_text(
+        "Amplifier: new prompt cell"
+    )
+    page.keyboard.press("Enter")
+    notebook.wait_for_sources([LOAD, "%%amplifier\n", "%%amplifier\n"])
+    expect(notebook.cell(2)).to_have_class(MARKED)
+
+    # Rewriting a prompt cell into plain code drops its marker.
+    page.keyboard.press("Control+a")
+    page.keyboard.type("print(1)")
+    notebook.wait_for_sources([LOAD, "%%amplifier\n", "print(1)"])
+    expect(notebook.cell(2)).not_to_have_class(MARKED)
+    expect(notebook.cell(1)).to_have_class(MARKED)
