@@ -2,7 +2,8 @@
 # Build the JupyterLab extension into amplifier_jupyter/labextension/ and link it into
 # the active Python environment (like `jupyter labextension develop --overwrite .`).
 # Idempotent and quiet: steps whose inputs did not change are skipped; a failing
-# step prints its log. Run it with the project's venv active (.ci/run does).
+# step prints its log. Run it with the project's venv active (.ci/run does): its
+# `python` and `jupyter` build against its JupyterLab and link the extension into it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
@@ -36,7 +37,7 @@ if [ ! -f "$out/package.json" ] ||
   [ -n "$(find src style package.json package-lock.json tsconfig.json lib -newer "$out/package.json" -print -quit)" ]; then
   # Build against the JupyterLab installed here, so the shared packages match the running lab.
   core="$(python -c 'import jupyterlab, pathlib; print(pathlib.Path(jupyterlab.__file__).parent / "staging" / "package.json")')"
-  step "jupyter labextension build" python -m jupyter labextension build --core-package-file "$core" .
+  step "jupyter labextension build" jupyter labextension build --core-package-file "$core" .
 fi
 
-step "jupyter labextension develop" python -m jupyter labextension develop --overwrite "$root"
+step "jupyter labextension develop" jupyter labextension develop --overwrite "$root"
