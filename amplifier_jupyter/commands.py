@@ -57,7 +57,7 @@ async def _reset(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> Non
 
 
 async def _stop(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
-    if ks.running is None:
+    if not ks.busy:  # a run whose session is still starting counts: its stop is kept
         say("nothing is running")
         return
     await ks.stop()

@@ -120,6 +120,8 @@ class KernelSession:
         self.running: asyncio.Task | None = None
         # A ``%%amplifier --background`` run (cell.py), until ``%amplifier wait`` reports it.
         self.background_run: asyncio.Task | None = None
+        # A stop asked for while a run's session was still starting (see execute()).
+        self._stop_requested = False
         # Child sessions by name (see children.py); ended with the kernel's session.
         self.children: dict[str, Any] = {}
         # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
@@ -231,6 +233,12 @@ class KernelSession:
         """Clean the session up; the next run starts a fresh one with the same plan."""
         if self.running is not None and not self.running.done():
             await self.stop()
+        background = self.background_run
+        if background is not None and not background.done():
+            await self.stop()
+            if background is not asyncio.current_task():
+                # Let the stopped run unwind before its session goes away.
+                await asyncio.wait([background], timeout=10)
         from .children import end_children
 
         await end_children(self)
@@ -263,6 +271,8 @@ class KernelSession:
         deny_pending = getattr(self.approval_system, "deny_pending", None)
         if deny_pending is not None:
             deny_pending()
+        if self.busy:
+            self._stop_requested = True
         if self.session is not None:
             await self.session.coordinator.request_cancel()
         for child in list(self.children.values()):
@@ -284,6 +294,7 @@ class KernelSession:
         """
         if self._lock.locked():
             raise AmplifierUserError(BUSY_LINE)
+        self._stop_requested = False
         async with self._lock:
             session = await self.ensure_session()
             coordinator = session.coordinator
@@ -294,6 +305,8 @@ class KernelSession:
                 "notebook.request_overrides", {"model": model} if model else {}
             )
             coordinator.cancellation.reset()
+            if self._stop_requested:  # Stop came while the session was starting
+                await coordinator.request_cancel()
             context = coordinator.get("context")
             start, replaced = await self.cell_turns.rewind(context, cell_id)
             if replaced:
@@ -313,6 +326,7 @@ class KernelSession:
                 raise AmplifierUserError(one_line(error)) from None
             finally:
                 self.running = None
+                self._stop_requested = False
                 coordinator.register_capability("notebook.request_overrides", {})
                 await self.cell_turns.after_run(context, cell_id, start, completed)
                 self.hook_errors = LOG_COLLECTOR.hook_errors[hook_errors_before:]

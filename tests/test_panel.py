@@ -124,3 +124,33 @@ def test_hook_messages_and_context_lines_join_the_timeline(kernel: Kernel) -> No
     assert "sent: secret_number" in result.stdout
     timeline: Any = widgets.states[one(widgets, "amplifier-timeline")]["value"]
     assert "sent: secret_number" in timeline
+
+
+def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
+    configure(kernel, [" ".join(f"w{i}" for i in range(400)), "Fresh."], chunk_delay=0.02)
+    widgets = Widgets()
+    assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
+    # Once the agent is under way (an awaiting cell lets it go on)...
+    started = (
+        "import asyncio\nfrom amplifier_jupyter import get_kernel_session as _ks\n"
+        "while _ks().running is None:\n    await asyncio.sleep(0.01)"
+    )
+    assert execute(kernel, started, widgets.feed).ok
+    reset = execute(kernel, "%amplifier reset", widgets.feed)
+    assert reset.ok and "session ended" in reset.stdout and reset.stderr == ""
+    assert "Stopped after" in widgets.states[one(widgets, "amplifier-status")]["value"]
+    waited = kernel.execute("%amplifier wait")
+    assert waited.stdout.strip() == "amplifier: the background run was stopped"
+    assert "no session yet" in kernel.execute("%amplifier status").stdout
+
+
+def test_a_stop_while_the_session_starts_is_not_lost(kernel: Kernel) -> None:
+    configure(kernel, ["First reply."], tools_config={"mount_delay": 1.0})
+    widgets = Widgets()
+    # The first cell after a plan change starts the session (slowly here): stop it then.
+    assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
+    assert kernel.execute("%amplifier stop").stdout == "amplifier: stop requested\n"
+    waited = execute(kernel, "%amplifier wait", widgets.feed)
+    assert waited.stdout.strip() == "amplifier: the background run was stopped"
+    # The model was never asked: the next cell gets the script's first reply.
+    assert execute(kernel, "%%amplifier\nAgain.").markdown == ["First reply."]

@@ -120,14 +120,19 @@ def execute(
 TOOLS_SOURCE = str(Path(__file__).parent / "modules" / "amplifier_module_tool_echo")
 
 
-def configure(kernel: Kernel, script: list[Any], **provider_config: Any) -> None:
+def configure(
+    kernel: Kernel,
+    script: list[Any],
+    tools_config: dict[str, Any] | None = None,
+    **provider_config: Any,
+) -> None:
     """A fresh session: the scripted provider with ``script``, and the test tools."""
     plan = {
         "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
         "providers": [
             {"module": "provider-scripted", "config": {"script": script, **provider_config}}
         ],
-        "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE}],
+        "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE, "config": tools_config or {}}],
     }
     result = kernel.execute(f"_plan = {json.dumps(plan)}\n%amplifier config _plan")
     assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)

@@ -4,7 +4,8 @@
 ``nap`` awaits for ``seconds`` (a tool call to stop in the middle of);
 ``block`` sleeps synchronously inside ``user_code_interruptible``, like user
 code run by a python tool, so the kernel's interrupt must reach it as
-``KeyboardInterrupt``. Every call is recorded in ``CALLS``.
+``KeyboardInterrupt``. Every call is recorded in ``CALLS``. Config
+``mount_delay`` (seconds) makes the session start slowly.
 """
 
 from __future__ import annotations
@@ -58,5 +59,7 @@ class Block:
 
 
 async def mount(coordinator: Any, config: dict[str, Any] | None = None) -> None:
+    # ``mount_delay``: a slow start, so a test can act while the session starts.
+    await asyncio.sleep(float((config or {}).get("mount_delay", 0)))
     for tool in (Echo(), Nap(), Block()):
         await coordinator.mount("tools", tool, name=tool.name)
