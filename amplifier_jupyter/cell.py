@@ -25,17 +25,23 @@ def _shell() -> Any:
     return get_ipython()
 
 
-def make_view(ks: KernelSession | None = None, *, background: bool = False) -> RunView:
-    """The view for this cell: the widget panel in a kernel, plain text in a terminal."""
+def make_view(
+    ks: KernelSession | None = None, *, background: bool = False, child: str | None = None
+) -> RunView:
+    """The view for this cell: the widget panel in a kernel, plain text in a terminal.
+
+    ``child``: the cell runs in that child session, whose events are then the run's own.
+    """
     from .ui.environment import widgets_available
 
     if widgets_available():
         from .ui.panel import PanelView
 
-        return PanelView(ks.stop if ks is not None else None, background=background)
+        stop = ks.stop if ks is not None else None
+        return PanelView(stop, background=background, focus=child)
     from .ui.text import TextView
 
-    return TextView(background=background)
+    return TextView(background=background, focus=child)
 
 
 async def run_cell(args: str, body: str) -> None:
@@ -53,7 +59,7 @@ async def run_cell(args: str, body: str) -> None:
     if ks.busy:
         complain(BUSY_LINE)
         return
-    view: RunView = make_view(ks, background=options.background)
+    view: RunView = make_view(ks, background=options.background, child=options.child)
     shown = _shown_so_far(ks)
     ks.listeners.append(view.on_event)
     _attach(ks, view)

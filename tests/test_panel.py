@@ -154,3 +154,16 @@ def test_a_stop_while_the_session_starts_is_not_lost(kernel: Kernel) -> None:
     assert waited.stdout.strip() == "amplifier: the background run was stopped"
     # The model was never asked: the next cell gets the script's first reply.
     assert execute(kernel, "%%amplifier\nAgain.").markdown == ["First reply."]
+
+
+def test_a_child_cell_streams_its_own_answer(kernel: Kernel) -> None:
+    configure(kernel, ["The child answers in a stream of words."], chunk_delay=0.01)
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier --child helper\nHello, child.", widgets.feed)
+    assert result.ok and result.markdown == ["The child answers in a stream of words."]
+    streamed = [markdown_of(u) for u in answer_updates(widgets)]
+    assert "The child answers in a stream of words." in streamed
+    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "1 model call" in status
+    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
+    assert "helper › </span>scripted" not in timeline  # its events are the cell's own

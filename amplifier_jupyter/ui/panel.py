@@ -87,7 +87,8 @@ class PanelView:
 
     ``on_stop`` is awaited when the Stop button is clicked (the kernel
     session's ``stop``). ``background``: the run outlives its cell, so the
-    panel also shows notices, errors and the final answer itself.
+    panel also shows notices, errors and the final answer itself. ``focus``:
+    the child session the cell runs in (its events are the run's own).
     """
 
     def __init__(
@@ -95,8 +96,9 @@ class PanelView:
         on_stop: Callable[[], Awaitable[Any]] | None = None,
         *,
         background: bool = False,
+        focus: str | None = None,
     ) -> None:
-        self.timeline = Timeline()
+        self.timeline = Timeline(focus)
         self.background = background
         self.answer_shown = False
         self.running = False
@@ -150,7 +152,7 @@ class PanelView:
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
         """Stream text deltas into the answer; everything else into the timeline."""
-        own = data.get("child") is None
+        own = data.get("child") == self.timeline.focus
         if own and event == "content_block:delta":
             if data.get("block_type", "text") == "text":
                 self._stream.append(str(data.get("delta") or ""))

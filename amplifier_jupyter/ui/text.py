@@ -24,8 +24,8 @@ def _print(text: str, end: str = "\n") -> None:
 class TextView:
     """A :class:`~amplifier_jupyter.ui.view.RunView` writing plain text to stdout."""
 
-    def __init__(self, *, background: bool = False) -> None:
-        self.timeline = Timeline()
+    def __init__(self, *, background: bool = False, focus: str | None = None) -> None:
+        self.timeline = Timeline(focus)
         self.background = background
         self.answer_shown = False
         self.running = False
@@ -65,7 +65,7 @@ class TextView:
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
         """Stream text; print the timeline's lines as they complete."""
-        if data.get("child") is None and event == "content_block:delta":
+        if data.get("child") == self.timeline.focus and event == "content_block:delta":
             if data.get("block_type", "text") == "text":
                 self._write(str(data.get("delta") or ""))
                 self._streamed = True

@@ -93,7 +93,9 @@ class Entry:
 class Timeline:
     """Entries built from events, with the run's totals (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, focus: str | None = None) -> None:
+        # The child session whose events are the run's own (a --child cell), else None.
+        self.focus = focus
         self.entries: list[Entry] = []
         self.model_calls = 0
         self.input_tokens = 0
@@ -112,6 +114,8 @@ class Timeline:
     def on_event(self, event: str, data: dict[str, Any]) -> bool:
         """Take one event; True when the entries or totals changed."""
         child = data.get("child")
+        if child is not None and child == self.focus:
+            child = None
         handler = getattr(self, "_on_" + event.replace(":", "_"), None)
         if handler is None:
             return False
