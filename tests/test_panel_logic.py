@@ -151,3 +151,12 @@ def test_a_typed_answer_is_a_number_a_name_or_a_unique_prefix() -> None:
     assert match_option("allow a", options) == "Allow always"
     assert match_option("allow", options) is None  # two options start so
     assert match_option("7", options) is None
+
+
+def test_cached_input_counts_as_input_in_the_timeline() -> None:
+    t = Timeline()
+    t.on_event("provider:request", {"model": "claude-x"})
+    usage = {"input_tokens": 3, "cache_read_tokens": 900, "cache_write_tokens": 100}
+    t.on_event("provider:response", {"model": "claude-x", "usage": {**usage, "output_tokens": 5}})
+    assert "1,003 in · 5 out" in t.entries[-1].text
+    assert t.describe_totals() == "1 model call · 1,003 in · 5 out"

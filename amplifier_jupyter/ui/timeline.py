@@ -90,6 +90,12 @@ class Entry:
         return MARKS.get(self.kind, "·")
 
 
+def _tokens_in(usage: dict[str, Any]) -> int:
+    """Every input token of a call: the API counts cache reads and writes apart from the rest."""
+    keys = ("input_tokens", "cache_read_tokens", "cache_write_tokens")
+    return sum(int(usage.get(key) or 0) for key in keys)
+
+
 class Timeline:
     """Entries built from events, with the run's totals (see the module docstring)."""
 
@@ -135,16 +141,13 @@ class Timeline:
         cost = _cost(usage)
         if child is None:
             self.model_calls += 1
-            self.input_tokens += int(usage.get("input_tokens") or 0)
+            self.input_tokens += _tokens_in(usage)
             self.output_tokens += int(usage.get("output_tokens") or 0)
             self.cost += cost
         parts = [str(data.get("model") or data.get("provider") or "model")]
         if data.get("latency_ms") is not None:
             parts.append(f"{int(data['latency_ms']) / 1000:.1f} s")
-        parts.append(
-            f"{int(usage.get('input_tokens') or 0):,} in · "
-            f"{int(usage.get('output_tokens') or 0):,} out"
-        )
+        parts.append(f"{_tokens_in(usage):,} in · {int(usage.get('output_tokens') or 0):,} out")
         if cost:
             parts.append(f"${cost:.4f}")
         if data.get("tool_calls"):
