@@ -153,6 +153,9 @@ async def _guard(event, data):
     return HookResult(action="continue")
 for _event in ("tool:pre", "tool:post"):
     _ks().session.coordinator.hooks.register(_event, _guard, name="guard")
+_decisions = []
+_ks().listeners.append(lambda e, d: _decisions.append((e, d.get("source"), d.get("tool_name")))
+                       if e.startswith("approval:") else None)
 """
 
 
@@ -170,7 +173,10 @@ def test_a_hooks_question_uses_its_own_options_and_its_message_joins_the_timelin
     question = widgets.states[widgets.with_class("amplifier-approve-question")[0]]["value"]
     assert "Let the guard pass this call?" in question
     assert tool_calls(kernel)[-1] == ["echo", {"text": "guarded"}]
-    assert "Let the guard pass this call?: Allow" in timeline(widgets)
+    assert timeline(widgets).count("Let the guard pass this call?: Allow") == 1
+    # The loop says how the hook's question was decided, as for its own questions.
+    decided = run_python(kernel, "print(_decisions)")
+    assert decided.strip() == "[('approval:granted', 'hook', 'echo')]"
     assert "hook:guard: the guard saw the result" in timeline(widgets)
     kernel.execute("%amplifier approve auto")
 

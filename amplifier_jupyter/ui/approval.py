@@ -103,6 +103,16 @@ class ApprovalRequest:
                 callback(self)
         self._on_close.clear()
 
+    @property
+    def allowed(self) -> bool:
+        """Whether the answer lets the call go on (an allow word, or a hook's non-deny option)."""
+        if self.outcome in (None, "timeout", "stopped"):
+            return False
+        word = self.outcome.strip().lower()
+        return word in ("allow", "allow once", "allow always") or (
+            self.outcome in self.options and word not in ("deny", "no")
+        )
+
     def describe_outcome(self) -> str:
         """One line: what was decided, and why if nobody decided."""
         if self.outcome == "timeout":

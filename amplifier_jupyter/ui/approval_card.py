@@ -111,11 +111,7 @@ class ApprovalCard:
 
 def outcome_level(request: ApprovalRequest) -> str:
     """``success`` for an allow, ``warning`` otherwise."""
-    word = (request.outcome or "").strip().lower()
-    allowed = word in ("allow", "allow once", "allow always") or (
-        request.outcome in request.options and word not in ("deny", "no")
-    )
-    return "success" if allowed and request.outcome not in ("timeout", "stopped") else "warning"
+    return "success" if request.allowed else "warning"
 
 
 def summary_html(request: ApprovalRequest) -> str:

@@ -251,11 +251,12 @@ class PanelView:
 
         what = request.tool_name or shorten(request.prompt, 80)
         kind = "allowed" if outcome_level(request) == "success" else "denied"
-        self.timeline.add(
+        self.timeline.decided(
+            request.prompt,
             kind,
             f"{what}: {request.describe_outcome()}",
-            level=outcome_level(request),
-            child=request.child,
+            outcome_level(request),
+            request.child,
         )
         self._timeline_updates.changed()
 

@@ -100,9 +100,21 @@ class TextView:
         complain(message)
 
     def show_approval(self, request: ApprovalRequest) -> None:
-        """Ask in text."""
+        """Ask in text; a hook's question gets its outcome line here (the loop reports its own)."""
         self._newline()
         ask_in_text(request)
+        if not request.from_loop:
+            request.on_close(self._hook_question_closed)
+
+    def _hook_question_closed(self, request: ApprovalRequest) -> None:
+        self.timeline.decided(
+            request.prompt,
+            "allowed" if request.allowed else "denied",
+            f"{request.prompt}: {request.describe_outcome()}",
+            "success" if request.allowed else "warning",
+            request.child,
+        )
+        self._print_new_entries()
 
     def show_message(self, message: str, level: str = "info", source: str = "hook") -> None:
         """Print a hook's message as a timeline line."""

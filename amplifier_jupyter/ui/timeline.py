@@ -109,6 +109,8 @@ class Timeline:
         self.cost = Decimal("0")
         self.status: str | None = None  # completed | cancelled | failed, once known
         self._open_model: dict[str | None, Entry] = {}
+        # Hook questions whose outcome the view already wrote (from the question itself).
+        self._decided: set[str] = set()
         self._open_tools: dict[str, Entry] = {}
 
     def add(self, kind: str, text: str, **fields: Any) -> Entry:
@@ -213,18 +215,36 @@ class Timeline:
     def _on_approval_required(self, data: dict[str, Any], child: str | None) -> bool:
         return False  # the approval card shows the question; the decision gets the line
 
-    def _on_approval_granted(self, data: dict[str, Any], child: str | None) -> None:
+    def decided(self, prompt: str, kind: str, text: str, level: str, child: str | None) -> None:
+        """A hook's question ended (seen by the view); its approval event adds nothing more."""
+        self._decided.add(prompt)
+        self.add(kind, text, level=level, child=child)
+
+    def _seen(self, data: dict[str, Any]) -> bool:
+        prompt = data.get("prompt")
+        if data.get("source") == "hook" and prompt in self._decided:
+            self._decided.discard(prompt)
+            return True
+        return False
+
+    def _on_approval_granted(self, data: dict[str, Any], child: str | None) -> bool:
+        if self._seen(data):
+            return False
         decision = str(data.get("decision") or "allow")
         text = f"{data.get('tool_name', 'tool')}: {decision}"
         if data.get("reason"):
             text += f" ({data['reason']})"
         self.add("allowed", text, level="success", child=child)
+        return True
 
-    def _on_approval_denied(self, data: dict[str, Any], child: str | None) -> None:
+    def _on_approval_denied(self, data: dict[str, Any], child: str | None) -> bool:
+        if self._seen(data):
+            return False
         reason = data.get("reason") or "denied"
         self.add(
             "denied", f"{data.get('tool_name', 'tool')}: {reason}", level="warning", child=child
         )
+        return True
 
     def _on_session_fork(self, data: dict[str, Any], child: str | None) -> None:
         name = child or data.get("name") or data.get("child_id") or data.get("session_id") or ""

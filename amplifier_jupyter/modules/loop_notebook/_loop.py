@@ -103,7 +103,23 @@ class NotebookLoop:
     async def _hook(self, hooks: Any, coordinator: Any, event: str, data: dict, name: str):
         result = await hooks.emit(event, data)
         if coordinator is not None and result is not None:
-            result = await coordinator.process_hook_result(result, event, name)
+            asked = result.action == "ask_user"
+            processed = await coordinator.process_hook_result(result, event, name)
+            if asked:
+                # The kernel emits no approval events for a hook's question (design.md
+                # fact 3): say how it was decided, as for the loop's own questions.
+                granted = processed is None or processed.action != "deny"
+                await hooks.emit(
+                    "approval:granted" if granted else "approval:denied",
+                    {
+                        "tool_name": data.get("tool_name"),
+                        "decision": "allow" if granted else "deny",
+                        "reason": getattr(processed, "reason", None),
+                        "prompt": result.approval_prompt,
+                        "source": "hook",
+                    },
+                )
+            result = processed
         return result if result is not None else HookResult()
 
     # -- the turn --------------------------------------------------------
