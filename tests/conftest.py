@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_fixtures import fake_anthropic  # noqa: E402, F401  (a fixture for every test)
-from kernel_harness import Kernel  # noqa: E402
-
-
-def offline_env(**extra: str) -> dict[str, str]:
-    """An environment for kernels with no real API key anywhere."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    env.update(extra)
-    return env
+from kernel_harness import Kernel, offline_env  # noqa: E402
 
 
 @pytest.fixture(scope="module")

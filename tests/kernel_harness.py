@@ -60,6 +60,13 @@ class CellResult:
         return self.reply["content"]["status"] == "ok"
 
 
+def offline_env(**extra: str) -> dict[str, str]:
+    """An environment for kernels with no real API key anywhere."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    env.update(extra)
+    return env
+
+
 class Kernel:
     """A real ipykernel, started with this interpreter, for one test (or module)."""
 

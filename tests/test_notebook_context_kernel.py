@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import offline_env
 from fake_anthropic import FakeAnthropic
-from kernel_harness import CellResult, Kernel
+from kernel_harness import CellResult, Kernel, offline_env
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from conftest import offline_env
+from kernel_harness import offline_env
 from widget_comms import TOOLS_SOURCE
 
 

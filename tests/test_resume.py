@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import offline_env
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
 SETUP = (
     "%load_ext amplifier_jupyter\n"

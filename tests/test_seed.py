@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import offline_env
 from fake_anthropic import FakeAnthropic
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
 SEED_CONFIG = """\
 config = {

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import offline_env
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
 CRASH_MARKS = ("Fatal Python error", "Segmentation fault", "core dumped", "amplifier")
 LONG = " ".join(["word"] * 2000)

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import offline_env
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
 from amplifier_jupyter.installer import InstallRefused, check_report, git_ref, git_source
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import offline_env
 from jupyter_client.manager import KernelManager
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 from widget_comms import Widgets, click, configure, execute, run_python, tool_calls
 
 LONG = " ".join(f"word{i}" for i in range(400))

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from amplifier_core import ToolResult
-from conftest import offline_env
 from fake_anthropic import FakeAnthropic, tool_reply
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
 from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
 from amplifier_jupyter.modules.tool_notebook import NotebookTool
