@@ -1,0 +1,61 @@
+"""What a ``%%amplifier`` cell costs over a plain ``await session.execute()``, side by side.
+
+One kernel, the offline scripted provider (so the model's time is zero and
+what remains is ours: the magic, the panel's widgets, the transcript). Each
+case runs ``--runs`` cells, alternating, timed from the client (execute
+request to idle). Run: ``python benchmarks/bench_cell.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+
+from kernel_harness import Kernel, offline_env  # noqa: E402
+
+SETUP = """\
+%load_ext amplifier_jupyter
+from amplifier_core import AmplifierSession
+from amplifier_jupyter.plans import scripted_plan
+plan = scripted_plan([])
+plan["tools"] = []
+%amplifier config plan
+plain = AmplifierSession(config=plan)
+await plain.initialize()
+"""
+
+CASES = {
+    "await session.execute() (plain)": "print(await plain.execute('What is 2 + 2?'))",
+    "%%amplifier cell (panel, transcript)": "%%amplifier\nWhat is 2 + 2?",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    runs = parser.parse_args().runs
+    samples: dict[str, list[float]] = {name: [] for name in CASES}
+    with Kernel(env=offline_env()) as kernel:
+        assert kernel.execute(SETUP).ok
+        for code in CASES.values():  # warm both paths (first session start, imports)
+            kernel.execute(code)
+        for _ in range(runs):
+            for name, code in CASES.items():
+                started = time.perf_counter()
+                result = kernel.execute(code)
+                samples[name].append(time.perf_counter() - started)
+                assert result.ok, result.error
+    base = statistics.median(samples["await session.execute() (plain)"])
+    print(f"{'case':40} {'median ms':>10} {'× plain':>8}")
+    for name, values in samples.items():
+        median = statistics.median(values)
+        print(f"{name:40} {median * 1000:10.1f} {median / base:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
