@@ -146,6 +146,7 @@ def test_error_sends_the_last_traceback(kernel: Kernel, fake: FakeAnthropic) -> 
     assert "## Last error\n\nTraceback (most recent call last):" in text
     assert "return a / b" in text and "ZeroDivisionError: division by zero" in text
     assert "interactiveshell.py" not in text  # the kernel's own frames are left out
+    assert 'File "Cell In[' in text and "ipykernel_" not in text  # cells named as IPython does
 
 
 def test_vars_send_type_aware_bounded_summaries(kernel: Kernel, fake: FakeAnthropic) -> None:

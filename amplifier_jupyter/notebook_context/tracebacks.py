@@ -23,8 +23,25 @@ def format_exception(error: BaseException, limit: int = SUMMARY_LIMIT) -> str:
     frames = list(report.stack)
     while frames and any(part in frames[0].filename for part in _MACHINERY):
         frames.pop(0)
+    for frame in frames:
+        frame.filename = _cell_name(frame.filename)
     report.stack = traceback.StackSummary.from_list(frames)
     return cut_middle("".join(report.format()).rstrip(), limit)
+
+
+def _cell_name(filename: str) -> str:
+    """``Cell In[7]`` for a cell's code, as IPython shows it, else the filename unchanged.
+
+    ipykernel compiles each cell under a temporary file name (with the kernel's pid in it)
+    that tells a reader nothing; the execution count does.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return filename
+    compiler = getattr(get_ipython(), "compile", None)
+    name = getattr(compiler, "format_code_name", lambda _: None)(filename)
+    return " ".join(name) if name else filename
 
 
 def format_stored(record: dict[str, Any], limit: int = SUMMARY_LIMIT) -> str:
