@@ -18,18 +18,38 @@ LINE_USAGE = (
     " | sessions [--all] | resume ID | save PATH | transcripts on|off | install SOURCE | modules"
 )
 HELP = """\
-%%amplifier [--model ID] [--out NAME]     the cell's text is the prompt; the answer is shown
-                                          and bound to _amplifier (or NAME)
-%amplifier config NAME | PATH | {...}     set the mount plan (a dict variable, a .yaml/.json
-                                          file, or a literal) and start a fresh session
-%amplifier config                         show the active plan
-%amplifier config --default               back to the default plan
-%amplifier status                         session id, modules, turns, tokens and cost
-%amplifier reset                          end the session; the next cell starts a fresh one
-%amplifier stop                           stop the running agent
-Offline: %amplifier config {"session": {"orchestrator": "loop-notebook", "context":
-  "context-notebook"}, "providers": [{"module": "provider-scripted", "config": {"script":
-  ["Hello!"]}}]}"""
+Run a prompt
+  %%amplifier [--model ID] [--out NAME]   the cell's text is the prompt ({name} takes a value from
+                                          the kernel); the answer shows as Markdown and is bound
+                                          to _amplifier (or NAME); --model: this cell only
+    --cells 3-5 | 3,7 | -2:               also send earlier cells (source, output, error)
+    --error                               also send the last exception and its traceback
+    --vars a,b                            also send summaries of these variables
+    --notebook                            also send the saved notebook
+    --no-interpolate                      send the text exactly as written
+    --background                          return at once; the panel goes on (%amplifier wait)
+    --child NAME [--config PLAN]          run in the child session NAME (again: continue it)
+Plan
+  %amplifier config NAME | PATH | {...}   set the mount plan (a dict variable, a .yaml/.json file,
+                                          or a literal); the next cell starts a fresh session
+  %amplifier config [--default]           show the active plan / go back to the default one
+  %amplifier modules                      every module of the plan, where it comes from, version
+  %amplifier install SOURCE | MODULE-ID   pip-install a module source into this kernel
+Control
+  %amplifier status                       session, modules, turns, tokens and cost
+  %amplifier stop | wait                  stop the running agent / await a background run
+  %amplifier approve ask|allow|deny|auto [TOOL ...] [--timeout S]
+                                          who may run what (no arguments: show the policy)
+  %amplifier reset                        end the session; the next cell starts a fresh one
+  %amplifier help                         this reference
+Sessions
+  %amplifier sessions [--all]             this kernel's sessions as a tree (--all: saved ones)
+  %amplifier resume ID                    continue a saved session, also after a restart
+  %amplifier save PATH [NAME|ID]          export a transcript (.md, .json, .jsonl)
+  %amplifier transcripts on|off           write transcripts under .amplifier/ or not
+Offline (no API key): a plan with the scripted provider, e.g.
+  %amplifier config {"session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+  "providers": [{"module": "provider-scripted", "config": {"script": ["Hello!"]}}]}"""
 
 Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
 
