@@ -106,11 +106,14 @@ async def open_child(
         resumed = _saved_child(ks, parent.session_id, name)
     child = ChildSession(name=name, plan=copy.deepcopy(plan or ks.active_plan()), agent=agent)
     if resumed is not None:
+        from .resume import totals_from_events
         from .transcripts import load_messages
 
         session_id = resumed.session_id
         messages = load_messages(session_id)
         child.turns = int(resumed.metadata.get("turns") or 0)
+        # Its tokens and cost so far, as a resumed kernel session counts them.
+        child.totals = totals_from_events(session_id)
         note = f"child {name!r} continues its saved conversation ({len(messages)} messages)"
     child.session = await ks.new_session(
         child.plan,

@@ -96,11 +96,12 @@ def test_a_saved_child_continues_under_the_resumed_session(saved, second: Kernel
         "c = ks.children['notes']\n"
         "print(c.session_id, c.session.parent_id, c.turns)\n"
         "p = c.session.coordinator.get('providers')['scripted']\n"
-        "print(len(p.requests[-1].messages))",
+        "print(len(p.requests[-1].messages), c.totals.requests)",
     )
     lines = check.stdout.split()
     assert lines[:3] == [child_id, session_id, "2"]
     assert lines[3] == "3"
+    assert lines[4] == "2"  # the saved request's usage is counted with the new one
 
 
 def test_resume_of_a_missing_or_child_session_says_what_to_do(saved, second: Kernel) -> None:
