@@ -211,3 +211,11 @@ def test_the_public_systems_work_with_a_plain_amplifier_session(kernel: Kernel) 
     assert "echo: Allow once" in summary["value"]
     (message,) = widgets.with_class("amplifier-message")
     assert "test: plain session ready" in widgets.states[message]["value"]
+    # Where widgets do not render (GitHub, nbval), both read as one line of text.
+    shown = [m["content"]["data"] for m in result.messages if m["msg_type"] == "display_data"]
+    plain = [data["text/plain"] for data in shown]
+    assert plain == [
+        "test: plain session ready",
+        "amplifier question: Allow the tool 'echo' to run with: "
+        '{"text": "plain"} [Allow once / Allow always / Deny]',
+    ]

@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from .approval import ApprovalRequest
+from .plain import PlainVBox
 from .style import MUTED, box_layout, span
 
 # A question shows at most this much of a tool's input (the rest scrolls or is cut).
@@ -74,10 +75,11 @@ class ApprovalCard:
         self.countdown.add_class("amplifier-approve-countdown")
         row = widgets.HBox([*self.buttons, self.countdown])
         row.layout.align_items = "center"
-        self.widget = widgets.VBox(
+        self.widget = PlainVBox(
             [self.question, row],
             layout=box_layout(accent="var(--jp-warn-color1)"),
         )
+        self.widget.plain_text = plain_question(request)
         self.widget.add_class("amplifier-approve")
         self._timer: asyncio.TimerHandle | None = None
         self._schedule_tick()
@@ -107,6 +109,11 @@ class ApprovalCard:
         if self.standalone:
             # No timeline to carry the decision: the card becomes its one-line summary.
             self.widget.children = [summary_widget(request)]
+
+
+def plain_question(request: ApprovalRequest) -> str:
+    """The question in one line of text, as it was asked (for readers without widgets)."""
+    return f"amplifier question: {request.prompt} [{' / '.join(request.options)}]"
 
 
 def outcome_level(request: ApprovalRequest) -> str:

@@ -44,13 +44,14 @@ class JupyterDisplaySystem:
 
 
 def _display_line(message: str, level: str, source: str) -> Any:
-    import ipywidgets as widgets
     from IPython.display import display
 
+    from .plain import PlainHTML
     from .style import LEVEL_COLOURS, MUTED, span
 
     colour = LEVEL_COLOURS.get({"warn": "warning"}.get(level, level), MUTED)
-    line = widgets.HTML(span(f"{source}: {message}", colour))
+    line = PlainHTML(span(f"{source}: {message}", colour))
+    line.plain_text = f"{source}: {message}"
     line.add_class("amplifier-message")
     display(line)
     return line
