@@ -223,3 +223,9 @@ def test_the_default_policy_asks_for_python_only() -> None:
     assert policy.decide("python", PythonTool(NoNotebook(), {})) == "ask"
     assert policy.decide("notebook", NotebookTool(NoNotebook(), {})) == "allow"
     assert policy.decide("variables", VariablesTool(NoNotebook(), {})) == "allow"
+
+
+def test_a_policy_from_an_orchestrator_config_names_tools() -> None:
+    policy = ApprovalPolicy.from_config({"tools": {"python": "allow"}, "timeout": 5})
+    assert policy.decide("python", PythonTool(NoNotebook(), {})) == "allow"
+    assert policy.decide("other") == "ask" and policy.timeout == 5

@@ -44,10 +44,11 @@ class ApprovalPolicy:
             raise ValueError(f"approval default must be auto, ask, allow or deny, not {default!r}")
         self.default = default
         self.rules: dict[str, str] = {}
+        # Before the rules: set() forgets a tool's "Allow always".
+        self.always: set[str] = set()
         for name, mode in (tools or {}).items():
             self.set(mode, [name])
         self.timeout = float(timeout)
-        self.always: set[str] = set()
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> ApprovalPolicy:
