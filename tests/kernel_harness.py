@@ -99,8 +99,14 @@ class Kernel:
         code: str,
         timeout: float = 60,
         on_message: Callable[[dict[str, Any]], None] | None = None,
+        every_message: bool = False,
     ) -> CellResult:
-        """Run one cell; return its reply and every iopub message it caused."""
+        """Run one cell; return its reply and every iopub message it caused.
+
+        ``on_message`` sees the cell's own iopub messages as they arrive; with
+        ``every_message`` it sees every iopub message, whatever cell caused it
+        (a background run's widgets keep the parent of the cell that started it).
+        """
         msg_id = self.client.execute(code)
         result = CellResult(reply={})
         deadline = time.monotonic() + timeout
@@ -113,16 +119,20 @@ class Kernel:
                 msg = self.client.get_iopub_msg(timeout=min(remaining, 1.0))
             except queue.Empty:
                 continue
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if on_message is not None:
+            ours = msg["parent_header"].get("msg_id") == msg_id
+            if on_message is not None and (ours or every_message):
                 on_message(msg)
+            if not ours:
+                continue
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
                 idle = True
             else:
                 result.messages.append(msg)
-        result.reply = self.client.get_shell_msg(timeout=timeout)
-        return result
+        while True:  # skip replies to other requests (e.g. comm messages a test sent)
+            reply = self.client.get_shell_msg(timeout=timeout)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                result.reply = reply
+                return result
 
     def shutdown(self) -> None:
         if self.client is not None:

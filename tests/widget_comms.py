@@ -8,8 +8,6 @@ and ``comm_msg`` updates on iopub, and a button click is a ``comm_msg``
 from __future__ import annotations
 
 import json
-import queue
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,31 +86,7 @@ def execute(
 
     (A background run's widgets keep the parent of the cell that started it.)
     """
-    msg_id = kernel.client.execute(code)
-    result = CellResult(reply={})
-    deadline = time.monotonic() + timeout
-    idle = False
-    while not idle:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError(f"cell did not finish in {timeout}s: {code[:80]!r}")
-        try:
-            msg = kernel.client.get_iopub_msg(timeout=min(remaining, 0.2))
-        except queue.Empty:
-            continue
-        if on_message is not None:
-            on_message(msg)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            idle = True
-        else:
-            result.messages.append(msg)
-    while True:
-        reply = kernel.client.get_shell_msg(timeout=timeout)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            result.reply = reply
-            return result
+    return kernel.execute(code, timeout=timeout, on_message=on_message, every_message=True)
 
 
 # -- an offline plan with the test tools (tests/modules) ------------------------------
