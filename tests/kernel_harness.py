@@ -67,6 +67,11 @@ def offline_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def fake_api_env(url: str) -> dict[str, str]:
+    """The anthropic SDK's own variables, pointing it (in a kernel or a Lab server) at a fake."""
+    return {"ANTHROPIC_BASE_URL": url, "ANTHROPIC_API_KEY": "test-key"}
+
+
 class Kernel:
     """A real ipykernel, started with this interpreter, for one test (or module)."""
 

@@ -4,29 +4,18 @@ Messages API (the fake one on 127.0.0.1, through provider-claude and the real SD
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic
-from kernel_harness import CellResult, Kernel, offline_env
+from kernel_harness import CellResult, Kernel
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeAnthropic]:
-    """The fake Messages API, in this process."""
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def kernel(fake: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+def kernel(fake_kernel: Kernel) -> Kernel:
     """A kernel whose default plan (provider-claude) talks to the fake."""
-    env = offline_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test-key")
-    with Kernel(env=env, cwd=str(tmp_path_factory.mktemp("kernel"))) as k:
-        assert k.execute("%load_ext amplifier_jupyter").ok
-        yield k
+    return fake_kernel
 
 
 def fresh_session(kernel: Kernel, fake: FakeAnthropic) -> None:

@@ -7,11 +7,8 @@ and the real anthropic SDK talks HTTP to ``tests/fake_anthropic.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from fake_anthropic import FakeAnthropic
-from kernel_harness import Kernel, offline_env
+from kernel_harness import Kernel
 
 SEED_CONFIG = """\
 config = {
@@ -41,25 +38,11 @@ await main()
 """
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def seed_kernel(fake: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
-    env = offline_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test-key")
-    with Kernel(env=env, cwd=str(tmp_path_factory.mktemp("seed"))) as k:
-        assert k.execute("%load_ext amplifier_jupyter").ok
-        yield k
-
-
-def test_the_seed_plan_through_the_magic(seed_kernel: Kernel, fake: FakeAnthropic) -> None:
+def test_the_seed_plan_through_the_magic(fake_kernel: Kernel, fake: FakeAnthropic) -> None:
     fake.reset()
-    assert seed_kernel.execute(SEED_CONFIG).ok
-    assert "plan set" in seed_kernel.execute("%amplifier config config").stdout
-    result = seed_kernel.execute("%%amplifier\nWhat is 2 + 2?")
+    assert fake_kernel.execute(SEED_CONFIG).ok
+    assert "plan set" in fake_kernel.execute("%amplifier config config").stdout
+    result = fake_kernel.execute("%%amplifier\nWhat is 2 + 2?")
     assert result.ok, result.error
     assert result.markdown == ["4"]
     assert "provider-anthropic is not installed: using the built-in provider-claude" in (
@@ -73,14 +56,14 @@ def test_the_seed_plan_through_the_magic(seed_kernel: Kernel, fake: FakeAnthropi
     assert request.body["messages"][-1]["role"] == "user"
     assert "What is 2 + 2?" in str(request.body["messages"][-1]["content"])
     # The conversation continues: the next cell's request carries the first turn.
-    seed_kernel.execute("%%amplifier\nAnd 3 + 3?")
+    fake_kernel.execute("%%amplifier\nAnd 3 + 3?")
     assert len(fake.requests[-1].body["messages"]) == 3
 
 
-def test_the_seed_main_with_await_in_a_cell(seed_kernel: Kernel, fake: FakeAnthropic) -> None:
+def test_the_seed_main_with_await_in_a_cell(fake_kernel: Kernel, fake: FakeAnthropic) -> None:
     fake.reset()
-    assert seed_kernel.execute(SEED_CONFIG).ok
-    result = seed_kernel.execute(SEED_MAIN)
+    assert fake_kernel.execute(SEED_CONFIG).ok
+    result = fake_kernel.execute(SEED_MAIN)
     assert result.ok, result.error
     assert result.stdout.strip().splitlines()[-1] == "4"
     assert "Traceback" not in result.stderr

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from amplifier_core import ToolResult
 from fake_anthropic import FakeAnthropic, tool_reply
-from kernel_harness import Kernel, offline_env
+from kernel_harness import Kernel
 
 from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
 from amplifier_jupyter.modules.tool_notebook import NotebookTool
@@ -23,21 +22,11 @@ ALLOW_PYTHON = (
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeAnthropic]:
-    """The fake Messages API, in this process."""
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def kernel(fake: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+def kernel(fake_kernel: Kernel) -> Kernel:
     """A kernel with the default plan (provider-claude -> the fake, the notebook tools);
     python is allowed without asking, as a user's "Allow always" would."""
-    env = offline_env(ANTHROPIC_BASE_URL=fake.url, ANTHROPIC_API_KEY="test-key")
-    with Kernel(env=env, cwd=str(tmp_path_factory.mktemp("kernel"))) as k:
-        assert k.execute("%load_ext amplifier_jupyter").ok
-        assert k.execute(ALLOW_PYTHON).ok
-        yield k
+    assert fake_kernel.execute(ALLOW_PYTHON).ok
+    return fake_kernel
 
 
 def run(kernel: Kernel, fake: FakeAnthropic, *replies: Any, prompt: str = "Go.") -> Any:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic, tool_reply
+from kernel_harness import fake_api_env
 from lab_page import NotebookPage
 from lab_server import ROOT
 from playwright.sync_api import expect
@@ -26,16 +26,9 @@ PROMPT = "%%amplifier\nWhat does 6 * 7 print in Python? Run it to check."
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeAnthropic]:
-    """The fake Messages API, in this process, for the module's Lab server."""
-    with FakeAnthropic() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def lab_env(fake: FakeAnthropic) -> dict[str, str]:
-    """Kernels reach the fake through the SDK's own environment variables."""
-    return {"ANTHROPIC_BASE_URL": fake.url, "ANTHROPIC_API_KEY": "test-key"}
+    """Kernels reach the fake (tests/conftest.py) through the SDK's own environment variables."""
+    return fake_api_env(fake.url)
 
 
 def tool_results(body: dict[str, Any]) -> list[str]:
