@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import sys
@@ -149,3 +150,22 @@ class Kernel:
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()
+
+
+def ok(kernel: Kernel, code: str) -> CellResult:
+    """Run a cell that must succeed with no traceback on its stderr."""
+    result = kernel.execute(code)
+    assert result.ok, result.error
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def scripted_plan_json(*replies: object) -> str:
+    """A plan literal for ``%amplifier config``: the built-in loop and context, and the
+    scripted provider giving these replies (no tools)."""
+    return json.dumps(
+        {
+            "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+            "providers": [{"module": "provider-scripted", "config": {"script": list(replies)}}],
+        }
+    )

@@ -5,24 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from kernel_harness import Kernel
-
-
-def scripted(*replies: object) -> str:
-    """A plan literal with the scripted provider."""
-    return json.dumps(
-        {
-            "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
-            "providers": [{"module": "provider-scripted", "config": {"script": list(replies)}}],
-        }
-    )
-
-
-def ok(kernel: Kernel, code: str):
-    result = kernel.execute(code)
-    assert result.ok, result.error
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+from kernel_harness import Kernel, ok, scripted_plan_json
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +15,7 @@ def fresh(kernel: Kernel) -> Kernel:
 
 
 def test_a_child_forks_from_the_kernel_session_and_continues(fresh: Kernel) -> None:
-    ok(fresh, f"%amplifier config {scripted('Parent.', 'Child one.', 'Child two.')}")
+    ok(fresh, f"%amplifier config {scripted_plan_json('Parent.', 'Child one.', 'Child two.')}")
     assert ok(fresh, "%%amplifier\nhello").markdown == ["Parent."]
     ok(
         fresh,
@@ -73,9 +56,11 @@ def test_a_child_shares_the_approval_systems_and_policy(fresh: Kernel) -> None:
 
 
 def test_config_gives_a_child_its_own_plan(fresh: Kernel) -> None:
-    result = ok(fresh, f"%%amplifier --child other --config {scripted('Other plan.')}\nhi")
+    result = ok(
+        fresh, f"%%amplifier --child other --config {scripted_plan_json('Other plan.')}\nhi"
+    )
     assert result.markdown == ["Other plan."]
-    ok(fresh, f"other_plan = {scripted('From a variable.')}")
+    ok(fresh, f"other_plan = {scripted_plan_json('From a variable.')}")
     again = ok(fresh, "%%amplifier --child other --config other_plan\nhi again")
     assert again.markdown == ["From a variable."]
     assert "started afresh" in again.stdout
@@ -131,7 +116,7 @@ spawned = []
 
 def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> None:
     plan = json.loads(
-        scripted(
+        scripted_plan_json(
             {"tool_calls": [{"name": "delegate", "input": {"instruction": "summarise"}}]},
             "The helper said: done.",
         )

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kernel_harness import Kernel, offline_env
+from kernel_harness import Kernel, offline_env, ok, scripted_plan_json
 
 SETUP = (
     "%load_ext amplifier_jupyter\n"
@@ -18,28 +17,12 @@ SETUP = (
 )
 
 
-def plan(*replies: str) -> str:
-    return json.dumps(
-        {
-            "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
-            "providers": [{"module": "provider-scripted", "config": {"script": list(replies)}}],
-        }
-    )
-
-
-def ok(kernel: Kernel, code: str):
-    result = kernel.execute(code)
-    assert result.ok, result.error
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
-
-
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
     """A folder where a first kernel ran two turns and a child, then shut down."""
     folder = tmp_path_factory.mktemp("notebook")
     with Kernel(env=offline_env(), cwd=str(folder)) as first:
-        ok(first, SETUP + f"%amplifier config {plan('One.', 'Two.')}")
+        ok(first, SETUP + f"%amplifier config {scripted_plan_json('One.', 'Two.')}")
         assert ok(first, "%%amplifier\nfirst question").markdown == ["One."]
         assert ok(first, "%%amplifier\nsecond question").markdown == ["Two."]
         assert ok(first, "%%amplifier --child notes\njot this").markdown == ["One."]
@@ -66,7 +49,7 @@ def test_sessions_all_lists_the_saved_sessions_as_a_tree(saved, second: Kernel) 
 
 def test_resume_brings_the_conversation_back_after_a_restart(saved, second: Kernel) -> None:
     _, session_id, _ = saved
-    ok(second, f"%amplifier config {plan('Three.')}")
+    ok(second, f"%amplifier config {scripted_plan_json('Three.')}")
     resumed = ok(second, f"%amplifier resume {session_id[:8]}")
     assert f"resumed {session_id}: 4 messages, 2 turns" in resumed.stdout
     assert "children to continue with --child: notes" in resumed.stdout
