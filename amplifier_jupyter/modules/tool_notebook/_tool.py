@@ -16,11 +16,9 @@ from ...notebook_context import (
     notebook_path,
     parse_cell_spec,
 )
+from .._notebook_capability import failure, needs_a_notebook, notebook_shell
 
-NO_NOTEBOOK = (
-    "the notebook tool needs a Jupyter kernel: it runs where amplifier_jupyter registered "
-    "the notebook.shell capability"
-)
+NO_NOTEBOOK = needs_a_notebook("notebook")
 LIST_LIMIT = 8_000
 LISTED_CELLS = 100
 DEFAULT_READ = "-5:"
@@ -59,26 +57,22 @@ class NotebookTool:
     def __init__(self, coordinator: Any, config: dict[str, Any]) -> None:
         self.coordinator = coordinator
 
-    def _shell(self) -> Any:
-        getter = getattr(self.coordinator, "get_capability", None)
-        return getter("notebook.shell") if getter is not None else None
-
     async def execute(self, input: dict[str, Any]) -> ToolResult:
         """List or read cells."""
-        shell = self._shell()
+        shell = notebook_shell(self.coordinator)
         if shell is None:
-            return _failure(NO_NOTEBOOK)
+            return failure(NO_NOTEBOOK)
         if input.get("saved"):
             return self._saved(shell)
         action = input.get("action") or ("read" if input.get("cells") else "list")
         if action == "list":
             return ToolResult(success=True, output=self._list(shell))
         if action != "read":
-            return _failure(f"action must be 'list' or 'read', not {action!r}")
+            return failure(f"action must be 'list' or 'read', not {action!r}")
         try:
             spec = parse_cell_spec(str(input.get("cells") or DEFAULT_READ))
         except CellSpecError as error:
-            return _failure(str(error))
+            return failure(str(error))
         context = gather(shell, cells=spec)
         text = "\n\n".join(context.sections + context.notices)
         return ToolResult(success=True, output=text or "(no such cells have run)")
@@ -106,9 +100,5 @@ class NotebookTool:
     def _saved(self, shell: Any) -> ToolResult:
         context = gather(shell, notebook=True)
         if not context.sections:
-            return _failure(" ".join(context.notices) or "no saved notebook file is known")
+            return failure(" ".join(context.notices) or "no saved notebook file is known")
         return ToolResult(success=True, output=context.sections[0])
-
-
-def _failure(message: str) -> ToolResult:
-    return ToolResult(success=False, output=message, error={"message": message})

@@ -10,11 +10,9 @@ from typing import Any
 from amplifier_core import ToolResult
 
 from ...notebook_context import cut, format_exception, summarize
+from .._notebook_capability import failure, needs_a_notebook, notebook_shell
 
-NO_NOTEBOOK = (
-    "the python tool needs a Jupyter kernel: it runs where amplifier_jupyter registered "
-    "the notebook.shell capability"
-)
+NO_NOTEBOOK = needs_a_notebook("python")
 DEFAULT_MAX_OUTPUT = 10_000
 INTERRUPTED = "KeyboardInterrupt: the user interrupted the code"
 
@@ -101,29 +99,25 @@ class PythonTool:
         self.coordinator = coordinator
         self.max_output = int(config.get("max_output", DEFAULT_MAX_OUTPUT))
 
-    def _shell(self) -> Any:
-        getter = getattr(self.coordinator, "get_capability", None)
-        return getter("notebook.shell") if getter is not None else None
-
     async def execute(self, input: dict[str, Any]) -> ToolResult:
         """Run ``input["code"]`` in the kernel and report what happened."""
         code = input.get("code")
         if not isinstance(code, str) or not code.strip():
-            return _failure('give the code to run as {"code": "..."}')
-        shell = self._shell()
+            return failure('give the code to run as {"code": "..."}')
+        shell = notebook_shell(self.coordinator)
         if shell is None:
-            return _failure(NO_NOTEBOOK)
+            return failure(NO_NOTEBOOK)
         printed: list[str] = []
         try:
             result = await self._run(shell, code, printed)
         except KeyboardInterrupt:
             text = self._report("".join(printed), None, INTERRUPTED)
-            return _failure(text)
+            return failure(text)
         error = result.error_before_exec or result.error_in_exec
         shown = format_exception(error) if error is not None else None
         text = self._report("".join(printed), result.result, shown)
         if error is not None:
-            return _failure(text)
+            return failure(text)
         return ToolResult(success=True, output=text)
 
     async def _run(self, shell: Any, code: str, printed: list[str]) -> Any:
@@ -169,7 +163,3 @@ class PythonTool:
         if error:
             parts.append(error)
         return "\n\n".join(parts) or "(ran; printed nothing and returned no value)"
-
-
-def _failure(message: str) -> ToolResult:
-    return ToolResult(success=False, output=message, error={"message": message})

@@ -7,11 +7,9 @@ from typing import Any
 from amplifier_core import ToolResult
 
 from ...notebook_context import UnresolvedReference, label, list_variables, resolve, summarize
+from .._notebook_capability import failure, needs_a_notebook, notebook_shell
 
-NO_NOTEBOOK = (
-    "the variables tool needs a Jupyter kernel: it runs where amplifier_jupyter registered "
-    "the notebook.shell capability"
-)
+NO_NOTEBOOK = needs_a_notebook("variables")
 
 
 class VariablesTool:
@@ -36,15 +34,11 @@ class VariablesTool:
     def __init__(self, coordinator: Any, config: dict[str, Any]) -> None:
         self.coordinator = coordinator
 
-    def _shell(self) -> Any:
-        getter = getattr(self.coordinator, "get_capability", None)
-        return getter("notebook.shell") if getter is not None else None
-
     async def execute(self, input: dict[str, Any]) -> ToolResult:
         """List the variables, or summarize the one named."""
-        shell = self._shell()
+        shell = notebook_shell(self.coordinator)
         if shell is None:
-            return _failure(NO_NOTEBOOK)
+            return failure(NO_NOTEBOOK)
         namespace = shell.user_ns
         name = str(input.get("name") or "").strip()
         if not name:
@@ -53,9 +47,5 @@ class VariablesTool:
         try:
             value = resolve(name, namespace)
         except UnresolvedReference as error:
-            return _failure(f"{name}: {error}")
+            return failure(f"{name}: {error}")
         return ToolResult(success=True, output=f"{name} ({label(value)}):\n{summarize(value)}")
-
-
-def _failure(message: str) -> ToolResult:
-    return ToolResult(success=False, output=message, error={"message": message})
