@@ -10,14 +10,12 @@ from typing import Any, TypeVar
 
 from amplifier_core import ChatRequest, HookResult, Message, ToolSpec
 
+from .._cancellation import is_cancelled, until_cancelled
 from ._approval import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
 
 T = TypeVar("T")
 NAME = "loop-notebook"
 DEFAULT_MAX_ITERATIONS = 25
-# How often a waiting step looks at the cancellation token: the Stop button
-# must take effect well within a second.
-CANCEL_POLL = 0.05
 STOPPED_NOTE = "(stopped by the user)"
 
 
@@ -69,25 +67,11 @@ class NotebookLoop:
 
     @staticmethod
     def _cancelled(coordinator: Any) -> bool:
-        return bool(coordinator is not None and coordinator.cancellation.is_cancelled)
+        return is_cancelled(coordinator)
 
     async def _until_cancelled(self, awaitable: Awaitable[T], coordinator: Any) -> T:
-        """Await, but give up at once when the user asks to stop."""
-        task = asyncio.ensure_future(awaitable)
-        if coordinator is None:
-            return await task
-        try:
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=CANCEL_POLL)
-                if done:
-                    return task.result()
-                if self._cancelled(coordinator):
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
-                    raise Cancelled()
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
+        """Await, but give up at once (``Cancelled``) when the user asks to stop."""
+        return await until_cancelled(awaitable, coordinator, Cancelled)
 
     def _select_provider(self, providers: dict[str, Any]) -> tuple[str, Any]:
         if not providers:

@@ -25,6 +25,7 @@ from amplifier_core import (
 from amplifier_core.llm_errors import AbortError, InvalidToolCallError, QuotaExceededError
 from amplifier_core.models import Pricing
 
+from .._cancellation import is_cancelled, until_cancelled
 from ._config import Settings
 from ._errors import (
     PROVIDER,
@@ -44,9 +45,6 @@ from ._streaming import StreamRelay
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# How often a waiting call looks at the cancellation token: Stop must take
-# effect well within a second, even while the API is silent.
-CANCEL_POLL = 0.05
 # Used for ids neither the table nor the family guess knows (e.g. a proxy's own names).
 FALLBACK_SPEC = ModelSpec(
     "unknown",
@@ -414,26 +412,15 @@ class ClaudeProvider:
             log.info("provider-claude: %s", note)
 
     def _cancelled(self) -> bool:
-        token = getattr(self._coordinator, "cancellation", None)
-        return bool(token is not None and token.is_cancelled)
+        return is_cancelled(self._coordinator)
 
     async def _until_cancelled(self, awaitable: Awaitable[T], model: str) -> T:
         """Await, but stop at once (``AbortError``) when the user asks to stop."""
-        task = asyncio.ensure_future(awaitable)
-        if getattr(self._coordinator, "cancellation", None) is None:
-            return await task
-        try:
-            while True:
-                done, _ = await asyncio.wait({task}, timeout=CANCEL_POLL)
-                if done:
-                    return task.result()
-                if self._cancelled():
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
-                    raise AbortError("stopped by the user", provider=PROVIDER, model=model)
-        except asyncio.CancelledError:
-            task.cancel()
-            raise
+
+        def stopped() -> AbortError:
+            return AbortError("stopped by the user", provider=PROVIDER, model=model)
+
+        return await until_cancelled(awaitable, self._coordinator, stopped)
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         hooks = getattr(self._coordinator, "hooks", None)

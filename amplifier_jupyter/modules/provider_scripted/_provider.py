@@ -22,6 +22,8 @@ from amplifier_core import (
 )
 from amplifier_core.llm_errors import AbortError, InvalidRequestError
 
+from .._cancellation import is_cancelled
+
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
 
 
@@ -196,5 +198,4 @@ class ScriptedProvider:
             await hooks.emit("thinking:final", {**base, "text": text})
 
     def _cancelled(self) -> bool:
-        token = getattr(self._coordinator, "cancellation", None)
-        return bool(token is not None and token.is_cancelled)
+        return is_cancelled(self._coordinator)
