@@ -50,6 +50,29 @@ def stopping_when(kernel: Kernel, widgets: Widgets, ready, how: str = "button"):
     return on_message, stopped
 
 
+def interrupting_when_printed(kernel: Kernel, widgets: Widgets, text: str):
+    """An iopub callback that interrupts the kernel once a cell prints ``text``."""
+    interrupted: list[bool] = []
+
+    def on_message(msg: dict[str, Any]) -> None:
+        widgets.feed(msg)
+        printed = msg["msg_type"] == "stream" and text in msg["content"]["text"]
+        if printed and not interrupted:
+            interrupted.append(True)
+            kernel.manager.interrupt_kernel()
+
+    return on_message, interrupted
+
+
+def assert_a_plain_cell_is_interrupted(kernel: Kernel, widgets: Widgets) -> None:
+    """The kernel's own SIGINT handler is in place: a sleeping cell ends in KeyboardInterrupt."""
+    on_message, _ = interrupting_when_printed(kernel, widgets, "sleeping")
+    plain = execute(
+        kernel, "import time\nprint('sleeping', flush=True)\ntime.sleep(60)", on_message
+    )
+    assert plain.error is not None and plain.error["ename"] == "KeyboardInterrupt"
+
+
 def streamed(widgets: Widgets) -> str:
     answers = widgets.with_class("amplifier-answer")
     if not answers:
@@ -131,15 +154,7 @@ def test_the_interrupt_reaches_synchronous_user_code_as_keyboardinterrupt(kernel
     configure(kernel, [call, "never asked"])
     kernel.execute("%amplifier approve allow block")
     widgets = Widgets()
-    interrupted: list[bool] = []
-
-    def on_message(msg: dict[str, Any]) -> None:
-        widgets.feed(msg)
-        blocking = msg["msg_type"] == "stream" and "blocking" in msg["content"]["text"]
-        if blocking and not interrupted:
-            interrupted.append(True)
-            kernel.manager.interrupt_kernel()
-
+    on_message, interrupted = interrupting_when_printed(kernel, widgets, "blocking")
     result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
     assert interrupted and result.ok and result.stdout == "blocking\namplifier: stopped\n"
     # The tool saw the KeyboardInterrupt and reported it; the agent then stopped.
@@ -152,19 +167,7 @@ def test_the_interrupt_reaches_synchronous_user_code_as_keyboardinterrupt(kernel
     assert calls.strip() == "1"
     assert conversation(kernel)["unanswered"] == []
     # The kernel's own handler is back: a plain cell is interrupted as usual.
-    on_sleep = Widgets()
-    interrupted = []
-
-    def interrupt_sleep(msg: dict[str, Any]) -> None:
-        on_sleep.feed(msg)
-        if msg["msg_type"] == "stream" and "sleeping" in msg["content"]["text"] and not interrupted:
-            interrupted.append(True)
-            kernel.manager.interrupt_kernel()
-
-    plain = execute(
-        kernel, "import time\nprint('sleeping', flush=True)\ntime.sleep(60)", interrupt_sleep
-    )
-    assert plain.error is not None and plain.error["ename"] == "KeyboardInterrupt"
+    assert_a_plain_cell_is_interrupted(kernel, Widgets())
 
 
 def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_cell(
@@ -173,18 +176,7 @@ def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_c
     configure(kernel, [LONG], chunk_delay=0.02)
     widgets = Widgets()
     assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
-    interrupted: list[bool] = []
-
-    def interrupt_sleep(msg: dict[str, Any]) -> None:
-        widgets.feed(msg)
-        if msg["msg_type"] == "stream" and "sleeping" in msg["content"]["text"] and not interrupted:
-            interrupted.append(True)
-            kernel.manager.interrupt_kernel()
-
-    plain = execute(
-        kernel, "import time\nprint('sleeping', flush=True)\ntime.sleep(60)", interrupt_sleep
-    )
-    assert plain.error is not None and plain.error["ename"] == "KeyboardInterrupt"
+    assert_a_plain_cell_is_interrupted(kernel, widgets)
     running = execute(
         kernel,
         "from amplifier_jupyter import get_kernel_session as _ks\nprint(_ks().busy)",
