@@ -77,9 +77,10 @@ class Kernel:
     """A real ipykernel, started with this interpreter, for one test (or module)."""
 
     def __init__(self, env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+        """``env`` is the kernel's whole environment (e.g. ``offline_env()``), not additions:
+        merged into ``os.environ`` it would bring back the API key ``offline_env`` removed."""
         self.manager = KernelManager(kernel_name="python3")
-        kernel_env = dict(os.environ)
-        kernel_env.update(env or {})
+        kernel_env = dict(os.environ if env is None else env)
         kernel_env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         self.manager.kernel_cmd = None
         self._env = kernel_env
