@@ -87,7 +87,8 @@ class Kernel:
         self._cwd = cwd
         self.client = None
 
-    def start(self) -> Kernel:
+    def start(self, **launch: Any) -> Kernel:
+        """Start it with this interpreter; ``launch`` goes to ``start_kernel`` (e.g. ``stderr``)."""
         self.manager.kernel_spec.argv = [
             sys.executable,
             "-m",
@@ -95,7 +96,7 @@ class Kernel:
             "-f",
             "{connection_file}",
         ]
-        self.manager.start_kernel(env=self._env, cwd=self._cwd)
+        self.manager.start_kernel(env=self._env, cwd=self._cwd, **launch)
         self.client = self.manager.client()
         self.client.start_channels()
         self.client.wait_for_ready(timeout=60)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import queue
-import sys
 import time
 from pathlib import Path
 
@@ -48,19 +47,9 @@ class WatchedKernel(Kernel):
         self.processes: list = []
 
     def start(self) -> WatchedKernel:
-        self.manager.kernel_spec.argv = [
-            sys.executable,
-            "-m",
-            "ipykernel_launcher",
-            "-f",
-            "{connection_file}",
-        ]
         self._stderr = open(self.stderr_path, "a")  # noqa: SIM115
-        self.manager.start_kernel(env=self._env, cwd=self._cwd, stderr=self._stderr)
+        super().start(stderr=self._stderr)
         self.processes.append(self.manager.provisioner.process)
-        self.client = self.manager.client()
-        self.client.start_channels()
-        self.client.wait_for_ready(timeout=60)
         return self
 
     def restart(self) -> None:

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter_client.manager import KernelManager
 from kernel_harness import Kernel, offline_env
 from widget_comms import Widgets, click, configure, execute, run_python, tool_calls
 
@@ -192,29 +190,16 @@ def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_c
 # -- stop, then shut the kernel down: several times, never a crash ------------------
 
 
-def start_logged_kernel(log: Path) -> tuple[KernelManager, Any, subprocess.Popen]:
-    manager = KernelManager(kernel_name="python3")
-    manager.kernel_spec.argv = [
-        sys.executable,
-        "-m",
-        "ipykernel_launcher",
-        "-f",
-        "{connection_file}",
-    ]
-    handle = log.open("w")
-    manager.start_kernel(env=offline_env(PYDEVD_DISABLE_FILE_VALIDATION="1"), stderr=handle)
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    return manager, client, manager.provisioner.process
+def start_logged_kernel(log: Path) -> tuple[Kernel, subprocess.Popen]:
+    """A kernel whose stderr goes to ``log``, and its process."""
+    kernel = Kernel(env=offline_env()).start(stderr=log.open("w"))
+    return kernel, kernel.manager.provisioner.process
 
 
 def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None:
     for round_ in range(4):
         log = tmp_path / f"kernel-{round_}.log"
-        manager, client, process = start_logged_kernel(log)
-        kernel = Kernel()
-        kernel.manager, kernel.client = manager, client
+        kernel, process = start_logged_kernel(log)
         try:
             assert kernel.execute("%load_ext amplifier_jupyter").ok
             configure(kernel, [LONG], chunk_delay=0.02)
@@ -224,8 +209,7 @@ def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None
             result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
             assert stopped and result.stdout == "amplifier: stopped\n"
         finally:
-            client.stop_channels()
-            manager.shutdown_kernel(now=False)
+            kernel.shutdown()
         assert process.wait(timeout=30) == 0
         text = log.read_text()
         assert "Fatal Python error" not in text and "Segmentation fault" not in text, text
