@@ -1,20 +1,45 @@
-"""pytest setup for the tutorial notebooks, which ``pytest --nbval`` runs cell by cell.
+"""pytest setup for the tutorial notebooks, which nbval runs cell by cell.
 
-nbval sends each cell with ``store_history=False``, which no notebook frontend does:
-JupyterLab and nbclient store every cell in the kernel's history, and the execution
-counts advance. The tutorials use that history (``%%amplifier --cells``, the
-``notebook`` tool, ``Cell In[n]`` in tracebacks), so here cells are sent as a
-frontend sends them. Nothing else about nbval's run or comparison changes.
+``python -m pytest`` runs them with the rest of the suite (pyproject's addopts
+has ``--nbval``), and so does ``pytest --nbval notebooks/`` from any folder:
+
+* the sanitizers in ``nbval_sanitize.cfg`` (session ids, timestamps) apply
+  unless ``--nbval-sanitize-with`` names another file;
+* the kernel is this Python (``--nbval-current-env``) unless
+  ``--nbval-kernel-name`` names one.
+
+nbval sends each cell with ``store_history=False``, which no notebook frontend
+does: JupyterLab and nbclient store every cell in the kernel's history, and the
+execution counts advance. The tutorials use that history (``%%amplifier
+--cells``, the ``notebook`` tool, ``Cell In[n]`` in tracebacks), so here cells
+are sent as a frontend sends them. Nothing else about nbval's run or comparison
+changes.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+SANITIZERS = Path(__file__).with_name("nbval_sanitize.cfg")
 
 try:
     from nbval.kernel import RunningKernel
 except ImportError:  # nbval is a test extra; without it nothing here applies
     RunningKernel = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Default the sanitizers and the kernel for nbval runs of this folder."""
+    option = config.option
+    if RunningKernel is None or not getattr(option, "nbval", False):
+        return
+    if option.nbval_sanitize_with is None:
+        option.nbval_sanitize_with = str(SANITIZERS)
+    if not option.nbval_kernel_name:
+        option.nbval_current_env = True
 
 
 def _execute_as_a_frontend_does(self: Any, cell_input: str, allow_stdin: bool | None = None) -> str:
