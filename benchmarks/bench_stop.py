@@ -20,10 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from kernel_harness import (
-    Kernel,  # noqa: E402
-    offline_env,  # noqa: E402
-)
+from kernel_harness import Kernel, offline_env  # noqa: E402
 from widget_comms import Widgets, click, configure, execute  # noqa: E402
 
 LONG = " ".join(f"word{i}" for i in range(2000))
