@@ -11,6 +11,8 @@ amplifier_core: loading the extension stays light.
 from __future__ import annotations
 
 import asyncio
+import io
+import tokenize
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -21,6 +23,18 @@ LINE_PREFIX = "%amplifier"
 
 def _is_magic_line(line: str, prefix: str) -> bool:
     return line.startswith(prefix) and line[len(prefix) : len(prefix) + 1] in ("", " ", "\t", "\n")
+
+
+def _inside_strings(lines: list[str]) -> set[int]:
+    """Indexes of the lines that continue a multi-line string (their text is not code)."""
+    inside: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO("".join(lines)).readline):
+            (start, _), (end, _) = token.start, token.end
+            inside.update(range(start, end))  # rows are 1-based: these are the lines after start
+    except (tokenize.TokenError, SyntaxError):
+        pass  # unfinished input: IPython reports it; the lines seen so far are known
+    return inside
 
 
 def transform_cell(lines: list[str]) -> list[str]:
@@ -34,12 +48,13 @@ def transform_cell(lines: list[str]) -> list[str]:
         ]
     if not any(_is_magic_line(line, LINE_PREFIX) for line in lines):
         return lines
+    text = _inside_strings(lines)
     return [
         "await __import__('amplifier_jupyter.commands', fromlist=['run_line'])"
         f".run_line({line[len(LINE_PREFIX) :].strip()!r})\n"
-        if _is_magic_line(line, LINE_PREFIX)
+        if _is_magic_line(line, LINE_PREFIX) and i not in text
         else line
-        for line in lines
+        for i, line in enumerate(lines)
     ]
 
 

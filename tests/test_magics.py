@@ -75,6 +75,25 @@ def test_reset_starts_a_fresh_session(kernel: Kernel) -> None:
     assert after[1] == "1"  # the fresh session's first request carries no earlier turn
 
 
+def test_a_cell_run_before_a_reset_never_replaces_a_turn_of_the_new_session(
+    kernel: Kernel,
+) -> None:
+    set_script(kernel, "Old.", "New.", "Again.")
+    # The same prompt in two cells, one before and one after the reset.
+    result = kernel.execute(
+        "ks = kernel_session()\n"
+        "await ks.execute('Summarise.', cell_id='cell-x')\n"
+        "await ks.reset()\n"
+        "await ks.execute('Summarise.', cell_id='cell-y')\n"
+        "await ks.execute('Summarise.', cell_id='cell-x')\n"
+        "messages = await ks.messages()\n"
+        "print(ks.turns, len(messages), [m['content'] for m in messages if m['role'] == 'user'])"
+    )
+    assert result.ok, result.error
+    # cell-x's old turn belonged to the ended session: its re-run appends to the new one.
+    assert result.stdout.strip() == "2 4 ['Summarise.', 'Summarise.']"
+
+
 def test_plan_from_a_file_and_from_a_literal(kernel: Kernel, tmp_path) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(
@@ -151,6 +170,13 @@ def test_get_session_returns_the_kernels_initialized_session(kernel: Kernel) -> 
 def test_line_magic_inside_a_block_still_works(kernel: Kernel) -> None:
     result = kernel.execute("if True:\n    %amplifier status")
     assert result.ok and "session" in result.stdout
+
+
+def test_a_magic_line_inside_a_string_stays_text(kernel: Kernel) -> None:
+    # IPython leaves a %magic line inside a multi-line string alone; so must our transformer.
+    result = kernel.execute('doc = """\n%amplifier status\n"""\nprint(repr(doc))')
+    assert result.ok, result.error
+    assert result.stdout.strip() == repr("\n%amplifier status\n")
 
 
 def test_loading_twice_is_harmless() -> None:
