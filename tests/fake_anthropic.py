@@ -297,6 +297,16 @@ def _validate(body: dict[str, Any]) -> str | None:
         return "model: Field required"
     if not isinstance(body.get("max_tokens"), int):
         return "max_tokens: Field required"
+    thinking = body.get("thinking") or {}
+    forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
+    if thinking.get("type") in ("enabled", "adaptive") and forced:
+        return "Thinking may not be enabled when tool_choice forces tool use."
+    if thinking.get("type") == "enabled":
+        budget = thinking.get("budget_tokens")
+        if not isinstance(budget, int) or budget < 1024:
+            return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+        if budget >= body["max_tokens"]:
+            return "`max_tokens` must be greater than `thinking.budget_tokens`"
     breakpoints = 0
     system = body.get("system")
     for block in system if isinstance(system, list) else []:

@@ -347,6 +347,15 @@ async def test_budget_thinking_on_older_models_leaves_temperature_out(fake: Fake
     assert body["max_tokens"] > 2048
 
 
+async def test_thinking_with_a_forced_tool_choice_sends_auto(fake: FakeAnthropic) -> None:
+    # The API answers 400 to thinking with tool_choice any/tool: the choice gives way.
+    p = provider(fake, model="claude-haiku-4-5", thinking=True)
+    await p.complete(ask("Add 2 and 3.", tools=[ADD_TOOL], tool_choice="required"))
+    body = fake.bodies[0]
+    assert body["thinking"]["type"] == "enabled"
+    assert body["tool_choice"] == {"type": "auto"}
+
+
 async def test_temperature_only_where_the_model_accepts_it(fake: FakeAnthropic) -> None:
     await provider(fake, temperature=0.3).complete(ask("a"))
     await provider(fake, temperature=0.3, model="claude-sonnet-4-6").complete(ask("b"))

@@ -295,8 +295,13 @@ def convert_tools(tools: list[ToolSpec] | None) -> list[dict[str, Any]]:
     return converted
 
 
-def convert_tool_choice(choice: Any, spec: ModelSpec, notes: list[str]) -> dict[str, Any] | None:
-    """``auto`` / ``none`` / ``required`` / a tool name -> the API's ``tool_choice``."""
+def convert_tool_choice(
+    choice: Any, spec: ModelSpec, notes: list[str], *, thinking: bool = False
+) -> dict[str, Any] | None:
+    """``auto`` / ``none`` / ``required`` / a tool name -> the API's ``tool_choice``.
+
+    With ``thinking`` on, the API accepts only ``auto`` and ``none``.
+    """
     if choice is None:
         return None
     if isinstance(choice, dict):
@@ -309,6 +314,9 @@ def convert_tool_choice(choice: Any, spec: ModelSpec, notes: list[str]) -> dict[
         kind, name = "tool", kind  # a bare tool name
     if kind in ("any", "tool") and not spec.forced_tool_choice:
         notes.append(f"{spec.id} rejects forced tool choice; sent tool_choice auto instead")
+        return {"type": "auto"}
+    if kind in ("any", "tool") and thinking:
+        notes.append("thinking cannot be combined with a forced tool choice; sent tool_choice auto")
         return {"type": "auto"}
     return {"type": kind, "name": name} if kind == "tool" else {"type": kind}
 
@@ -381,7 +389,8 @@ def build_request(
         params["system"] = system
     if tools:
         params["tools"] = tools
-        choice = convert_tool_choice(request.tool_choice, spec, notes)
+        thinks = bool(thinking and thinking["type"] in ("enabled", "adaptive"))
+        choice = convert_tool_choice(request.tool_choice, spec, notes, thinking=thinks)
         if choice:
             params["tool_choice"] = choice
     stops = list(request.stop or settings.stop_sequences)
