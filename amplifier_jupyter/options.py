@@ -95,13 +95,13 @@ def _take_literal(line: str, flag: str) -> tuple[str, str | None]:
     raise UsageError(f"{flag}: the {{...}} plan is not closed. {CELL_USAGE}")
 
 
-def split_args(line: str) -> list[str]:
-    """Shell-like splitting with one clear line for unbalanced quotes."""
+def split_args(line: str, usage: str = CELL_USAGE) -> list[str]:
+    """Shell-like splitting with one clear line (ending in ``usage``) for unbalanced quotes."""
     line, literal = _take_literal(line, "--config")
     try:
         args = shlex.split(line)
     except ValueError as error:
-        raise UsageError(f"{error} in the magic's options. {CELL_USAGE}") from None
+        raise UsageError(f"{error} in the magic's options. {usage}") from None
     return [*args, "--config", literal] if literal is not None else args
 
 

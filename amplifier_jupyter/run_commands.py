@@ -24,7 +24,7 @@ HELP = """\
 
 def _parse_approve(rest: str) -> tuple[str | None, list[str], float | None]:
     """``(mode, tools, timeout)`` from the words after ``approve``."""
-    words = split_args(rest)
+    words = split_args(rest, APPROVE_USAGE)
     timeout: float | None = None
     if "--timeout" in words:
         at = words.index("--timeout")

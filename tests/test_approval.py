@@ -20,6 +20,8 @@ from widget_comms import (
     tool_messages,
 )
 
+from amplifier_jupyter.run_commands import APPROVE_USAGE
+
 OPTIONS = ["Allow once", "Allow always", "Deny"]
 
 
@@ -133,6 +135,8 @@ def test_policy_commands_allow_and_deny_without_asking(kernel: Kernel) -> None:
         "%amplifier approve sometimes": "the mode is ask, allow or deny",
         "%amplifier approve --timeout soon": "--timeout needs a number of seconds, not 'soon'",
         "%amplifier approve ask --fast": "unknown option --fast",
+        # The usage line is the command's own, not the cell magic's.
+        '%amplifier approve ask "python': "quotation in the magic's options. " + APPROVE_USAGE,
     }.items():
         result = kernel.execute(bad)
         assert result.stderr.strip().splitlines() == [result.stderr.strip()] and expected in (
