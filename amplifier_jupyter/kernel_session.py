@@ -251,6 +251,9 @@ class KernelSession:
             await asyncio.sleep(CLEANUP_DRAIN)
         self.turns = 0
         self.totals = Totals()
+        # A cell's turn belonged to the ended conversation: re-running it must not
+        # replace a turn of the next session that happens to open the same way.
+        self.cell_turns.clear()
         if self.policy is not None:
             self.policy.always.clear()
 
