@@ -297,6 +297,9 @@ def _validate(body: dict[str, Any]) -> str | None:
         return "model: Field required"
     if not isinstance(body.get("max_tokens"), int):
         return "max_tokens: Field required"
+    if body.get("temperature") is not None and body.get("top_p") is not None:
+        # Every model that still takes sampling parameters takes only one of the two.
+        return "`temperature` and `top_p` cannot both be specified for this model."
     thinking = body.get("thinking") or {}
     forced = (body.get("tool_choice") or {}).get("type") in ("any", "tool")
     if thinking.get("type") in ("enabled", "adaptive") and forced:

@@ -363,6 +363,14 @@ async def test_temperature_only_where_the_model_accepts_it(fake: FakeAnthropic) 
     assert fake.bodies[1]["temperature"] == 0.3
 
 
+async def test_temperature_and_top_p_together_send_temperature_only(fake: FakeAnthropic) -> None:
+    p = provider(fake, model="claude-sonnet-4-6")
+    await p.complete(ask("a", temperature=0.3, top_p=0.9))
+    assert fake.bodies[0]["temperature"] == 0.3 and "top_p" not in fake.bodies[0]
+    await p.complete(ask("b", top_p=0.9))
+    assert fake.bodies[1]["top_p"] == 0.9
+
+
 async def test_system_developer_and_caching_markers(fake: FakeAnthropic) -> None:
     p = provider(fake)
     messages = [

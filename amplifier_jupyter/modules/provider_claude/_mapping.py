@@ -406,8 +406,11 @@ def build_request(
     temperature = request.temperature if request.temperature is not None else settings.temperature
     if temperature is not None:
         sampling["temperature"] = temperature
-    if request.top_p is not None:
+    if request.top_p is not None and temperature is None:
         sampling["top_p"] = request.top_p
+    elif request.top_p is not None:
+        # Models that take sampling parameters take temperature or top_p, not both.
+        notes.append("temperature and top_p cannot both be sent; left out top_p")
     if sampling and not spec.sampling:
         notes.append(f"{spec.id} accepts no sampling parameters; left out {sorted(sampling)}")
     elif sampling and thinking and thinking["type"] == "enabled":
