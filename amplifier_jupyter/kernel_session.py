@@ -66,6 +66,9 @@ class _LogCollector(logging.Handler):
         super().__init__(level=logging.WARNING)
         self.records: list[str] = []
         self.hook_errors: list[str] = []
+        # How many hook errors ever came: the list above keeps only the last 50, so a
+        # run finds its own by this count, not by the list's length.
+        self.hook_error_count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         line = record.getMessage().splitlines()[0]
@@ -75,6 +78,7 @@ class _LogCollector(logging.Handler):
             # A hook that raised: the kernel goes on, but the user should know.
             self.hook_errors.append(line)
             del self.hook_errors[:-50]
+            self.hook_error_count += 1
 
 
 LOG_COLLECTOR = _LogCollector()
@@ -142,16 +146,13 @@ class KernelSession:
 
     # -- lifecycle -------------------------------------------------------
 
-    def _approval_policy(self) -> Any:
+    def approval_policy(self) -> Any:
+        """The approval policy every session of this kernel uses (``%amplifier approve``)."""
         if self.policy is None:
             from .modules.loop_notebook import ApprovalPolicy
 
             self.policy = ApprovalPolicy()
         return self.policy
-
-    def approval_policy(self) -> Any:
-        """The approval policy every session of this kernel uses (``%amplifier approve``)."""
-        return self._approval_policy()
 
     async def ensure_session(self) -> Any:
         """The initialized session, created from the active plan on first use."""
@@ -213,7 +214,7 @@ class KernelSession:
         if child is None:
             self.loader = loader
         coordinator.loader = loader
-        coordinator.register_capability("approval.policy", self._approval_policy())
+        coordinator.register_capability("approval.policy", self.approval_policy())
         # The notebook tools reach the user's namespace through this, not through imports.
         coordinator.register_capability("notebook.shell", _ipython_shell())
         self._register_observers(coordinator, child)
@@ -317,7 +318,7 @@ class KernelSession:
             completed = False
             self.running = asyncio.current_task()
             self.hook_errors = []
-            hook_errors_before = len(LOG_COLLECTOR.hook_errors)
+            hook_errors_before = LOG_COLLECTOR.hook_error_count
             try:
                 answer = await session.execute(prompt)
                 completed = True
@@ -332,7 +333,8 @@ class KernelSession:
                 self._stop_requested = False
                 coordinator.register_capability("notebook.request_overrides", {})
                 await self.cell_turns.after_run(context, cell_id, start, completed)
-                self.hook_errors = LOG_COLLECTOR.hook_errors[hook_errors_before:]
+                new = LOG_COLLECTOR.hook_error_count - hook_errors_before
+                self.hook_errors = LOG_COLLECTOR.hook_errors[-new:] if new else []
             self.turns += 1
             return answer
 

@@ -203,7 +203,7 @@ def test_a_git_source_is_installed_on_first_use_and_loaded(kernel_with_sources, 
         "ks.listeners.append(lambda e, d: progress.append(d['status']) "
         "if e == 'install:progress' else None)"
     ).ok
-    kernel.execute("ks._approval_policy().set('allow')")
+    kernel.execute("ks.approval_policy().set('allow')")
     result = kernel.execute("%%amplifier\nsay ping")
     assert result.markdown == ["Echoed."], result.stderr
     assert f"installed {MODULE_DIST} 0.1.0" in result.stdout
