@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from typing import Any
 
 from .errors import AmplifierUserError, one_line
@@ -193,8 +194,10 @@ def _flush_notices(ks: KernelSession, view: RunView, notices: int, failures: int
             view.notice(line)
     for line in ks.load_failures[failures:]:
         view.notice(line)
-    for line in ks.hook_errors:
-        view.notice(line)
+    # A hook that fails on every event (each streamed delta) fails the same way many
+    # times: one line each, with how often.
+    for line, count in Counter(ks.hook_errors).items():
+        view.notice(line if count == 1 else f"{line} ({count} times)")
 
 
 def show_answer(answer: str) -> None:

@@ -167,3 +167,24 @@ def test_a_child_cell_streams_its_own_answer(kernel: Kernel) -> None:
     assert "1 model call" in status
     timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
     assert "helper › </span>scripted" not in timeline  # its events are the cell's own
+
+
+BROKEN_HOOK = """
+from amplifier_jupyter import get_kernel_session as _ks
+async def _broken(event, data):
+    raise ValueError("hook exploded")
+_ks().session.coordinator.hooks.register("content_block:delta", _broken, name="broken-hook")
+"""
+
+
+def test_a_hook_failing_on_every_delta_is_one_line_each_run(kernel: Kernel) -> None:
+    words = " ".join(f"w{i}" for i in range(30))
+    configure(kernel, ["warm", words, words, words])
+    assert execute(kernel, "%%amplifier\nwarm up").ok  # the session exists: add the hook
+    assert execute(kernel, BROKEN_HOOK).ok
+    for run in range(3):
+        result = execute(kernel, f"%%amplifier\nrun {run}")
+        assert result.ok and result.markdown == [words]
+        # 30 failures of one hook: one line with the count, in every run (not only the first).
+        lines = [line for line in result.stdout.splitlines() if "hook exploded" in line]
+        assert len(lines) == 1 and lines[0].endswith("(30 times)"), (run, result.stdout)
