@@ -101,6 +101,32 @@ def test_plain_values_summarize_as_their_repr_and_containers_with_a_sample() -> 
     assert label([1, 2]) == "list of 2" and label(3) == "int"
 
 
+def test_a_long_list_or_set_is_summarized_from_a_sample_not_read_whole() -> None:
+    # Reading every item of a long container makes a summary as slow as the data is big.
+    class Watched(list):
+        read_whole = False
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Watched.read_whole = True
+            return super().__iter__()
+
+    text = summarize(Watched(range(50_000)))
+    assert text.startswith("Watched of 50,000 items (int)\n  [0] 0")
+    assert not Watched.read_whole
+
+    class WatchedSet(set):
+        items_read = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for item in super().__iter__():
+                WatchedSet.items_read += 1
+                yield item
+
+    text = summarize(WatchedSet(range(50_000)))
+    assert text.startswith("WatchedSet of 50,000 items (int)")
+    assert WatchedSet.items_read <= 100
+
+
 def test_a_dataframe_gives_shape_dtypes_and_head() -> None:
     pandas = pytest.importorskip("pandas")
     df = pandas.DataFrame({"city": ["Oslo", "Lima"] * 500, "t": [1.5, None] * 500})

@@ -8,6 +8,7 @@ value of those types means the library is already loaded.
 
 from __future__ import annotations
 
+import itertools
 import reprlib
 import types
 import warnings
@@ -144,7 +145,11 @@ def _mapping(value: Mapping) -> str:
 
 
 def _sequence(value: Any) -> str:
-    items = list(value)[:SAMPLE_ITEMS] if isinstance(value, set | frozenset) else value
+    # Only a sample is read from a long container: a summary stays quick however big it is.
+    if isinstance(value, set | frozenset):
+        items = list(itertools.islice(value, SAMPLE_ITEMS))
+    else:
+        items = list(value[:SAMPLE_ITEMS])
     kinds = sorted({type(x).__name__ for x in (value if len(value) <= 10_000 else items)})
     kind_text = f" ({', '.join(kinds[:5])}{', …' if len(kinds) > 5 else ''})" if kinds else ""
     lines = [f"{type(value).__name__} of {len(value):,} items{kind_text}"]
