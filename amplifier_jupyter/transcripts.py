@@ -53,6 +53,11 @@ _SECRET_PATTERNS = re.compile(
     r"|AKIA[0-9A-Z]{16}"
 )
 _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
+# Key names whose string values are secrets, beyond amplifier-core's exact list
+# (``auth_token``, ``x-api-key``, ``clientSecret``); ``max_tokens`` and the like stay.
+_SECRET_KEY = re.compile(
+    r"(^|_)(api_?key|token|secret|password|passwd|private_?key|credentials?|authorization)$"
+)
 
 
 class _Settings:
@@ -133,12 +138,21 @@ def redact(value: Any) -> Any:
         if isinstance(item, str):
             return redact_text(item, env_values)
         if isinstance(item, dict):
-            return {str(k): strings(v) for k, v in item.items()}
+            return {
+                str(k): REDACTED if isinstance(v, str) and _secret_key(str(k)) else strings(v)
+                for k, v in item.items()
+            }
         if isinstance(item, list):
             return [strings(v) for v in item]
         return item
 
     return strings(redact_secrets(jsonable(value)))
+
+
+def _secret_key(name: str) -> bool:
+    """Whether a key names a secret: ``auth_token``, ``x-api-key``, ``clientSecret``."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+    return _SECRET_KEY.search(snake) is not None
 
 
 def jsonable(value: Any) -> Any:

@@ -45,6 +45,28 @@ def test_redact_keys_key_shaped_strings_and_secret_environment_values(monkeypatc
     }
 
 
+def test_redact_secret_keys_beyond_the_kernels_exact_list() -> None:
+    # amplifier-core's redact_secrets knows only exact names such as api_key and token.
+    config = {
+        "auth_token": "tok-plain-12345678",
+        "access_token": "short",
+        "clientSecret": "cs-1",
+        "anthropic_api_key": "plain",
+        "headers": {"x-api-key": "hdr-secret", "X-Request-Id": "req-1"},
+        "max_tokens": 1024,
+        "model": "claude-sonnet-5-5",
+    }
+    assert redact({"config": config})["config"] == {
+        "auth_token": REDACTED,
+        "access_token": REDACTED,
+        "clientSecret": REDACTED,
+        "anthropic_api_key": REDACTED,
+        "headers": {"x-api-key": REDACTED, "X-Request-Id": "req-1"},
+        "max_tokens": 1024,
+        "model": "claude-sonnet-5-5",
+    }
+
+
 @pytest.fixture
 def writing(monkeypatch) -> Iterator[None]:
     monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
