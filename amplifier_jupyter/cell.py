@@ -90,6 +90,9 @@ async def _execute(
     shown: tuple[int, int],
 ) -> str:
     """Run the prompt and show the outcome; returns it in one line (for ``%amplifier wait``)."""
+    # Hook errors shown after this run are this run's: an earlier run's are not shown
+    # again (a child run, or a run that fails before it starts, collects none).
+    ks.hook_errors = []
     try:
         if options.child:
             from .children import run_child_cell

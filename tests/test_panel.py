@@ -188,3 +188,14 @@ def test_a_hook_failing_on_every_delta_is_one_line_each_run(kernel: Kernel) -> N
         # 30 failures of one hook: one line with the count, in every run (not only the first).
         lines = [line for line in result.stdout.splitlines() if "hook exploded" in line]
         assert len(lines) == 1 and lines[0].endswith("(30 times)"), (run, result.stdout)
+
+
+def test_a_child_cell_does_not_repeat_the_main_runs_hook_errors(kernel: Kernel) -> None:
+    configure(kernel, ["warm", "main", "child"])
+    assert execute(kernel, "%%amplifier\nwarm up").ok
+    assert execute(kernel, BROKEN_HOOK.replace("content_block:delta", "prompt:submit")).ok
+    main = execute(kernel, "%%amplifier\nmain run")
+    assert main.ok and main.stdout.count("hook exploded") == 1
+    # The child session has no such hook: the main run's error is not its to show again.
+    child = execute(kernel, "%%amplifier --child helper\nchild run")
+    assert child.ok and child.markdown and "hook exploded" not in child.stdout, child.stdout
