@@ -6,6 +6,7 @@ real anthropic SDK, and the request bodies as they reached the API.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +85,30 @@ async def test_the_cell_model_override_reaches_the_api(fake_anthropic: FakeAnthr
     await ks.execute("hi", model="claude-haiku-5-5")
     await ks.execute("hi again")
     assert [b["model"] for b in fake_anthropic.bodies] == ["claude-haiku-5-5", "claude-sonnet-5-5"]
+    await ks.reset()
+
+
+async def test_a_cell_model_with_a_smaller_window_gets_a_compacted_conversation(
+    fake_anthropic: FakeAnthropic,
+) -> None:
+    # About 86,000 estimated tokens a turn: three fit claude-sonnet-5-5's million-token
+    # window, but not the 200,000 of claude-haiku-4-5 chosen for one cell.
+    ks, _ = await start(fake_anthropic.url)
+    long_turns = []
+    for i in range(3):
+        long_turns += [
+            {"role": "user", "content": f"part {i}: " + "x" * 300_000},
+            {"role": "assistant", "content": f"read part {i}"},
+        ]
+    await ks.session.coordinator.get("context").set_messages(long_turns)
+    await ks.execute("Summarize.")
+    await ks.execute("Summarize again.", model="claude-haiku-4-5")
+    whole, compacted = fake_anthropic.bodies
+    assert len(whole["messages"]) == 7
+    assert compacted["model"] == "claude-haiku-4-5"
+    assert compacted["messages"][-1]["content"][0]["text"] == "Summarize again."
+    sent = sum(len(json.dumps(m)) for m in compacted["messages"])
+    assert sent < 200_000 * 3.5
     await ks.reset()
 
 
