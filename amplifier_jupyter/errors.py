@@ -11,6 +11,7 @@ class PlanError(AmplifierUserError):
     """A mount plan that cannot be used; the message names the key."""
 
 
+# amplifier-core wraps Python errors raised inside the Rust kernel in these.
 WRAPPER_PREFIXES = (
     "Session execution failed: ",
     "Session initialization failed: ",
@@ -21,13 +22,7 @@ WRAPPER_PREFIXES = (
 def one_line(error: BaseException, limit: int = 400) -> str:
     """An exception as one readable line (no traceback, no wrapped prefixes)."""
     text = str(error).strip() or type(error).__name__
-    # amplifier-core wraps Python errors raised inside the Rust kernel.
-    prefixes = (
-        "Session execution failed: ",
-        "Session initialization failed: ",
-        "Execution failed: ",
-    )
-    for prefix in prefixes:
+    for prefix in WRAPPER_PREFIXES:
         while text.startswith(prefix):
             text = text[len(prefix) :]
     # "RuntimeError: message" from the kernel's wrapping: keep the message.
