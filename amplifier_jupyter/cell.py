@@ -108,10 +108,11 @@ async def _execute(
         view.fail("the run was cancelled")
         raise
     except Exception as error:
+        # The view ends either way: a panel left "Working" would tick on after the cell.
+        view.fail(one_line(error))
         if not options.background:
             raise
-        # Nobody awaits a background run but the panel: show it there, in one line.
-        view.fail(one_line(error))
+        # Nobody awaits a background run but the panel: it shows there, in one line.
         return one_line(error)
     finally:
         _detach(ks, view)

@@ -199,3 +199,24 @@ def test_a_child_cell_does_not_repeat_the_main_runs_hook_errors(kernel: Kernel) 
     # The child session has no such hook: the main run's error is not its to show again.
     child = execute(kernel, "%%amplifier --child helper\nchild run")
     assert child.ok and child.markdown and "hook exploded" not in child.stdout, child.stdout
+
+
+def test_an_unexpected_error_still_ends_the_panel(kernel: Kernel) -> None:
+    configure(kernel, ["unused"])
+    assert execute(
+        kernel,
+        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "async def _boom(*args, **kwargs):\n    raise RuntimeError('internal slip')\n"
+        "_ks().execute = _boom",
+    ).ok
+    widgets = Widgets()
+    try:
+        result = execute(kernel, "%%amplifier\nAnything.", widgets.feed)
+    finally:
+        assert execute(kernel, "del _ks().execute").ok
+    assert not result.ok and result.error["ename"] == "RuntimeError"
+    # The panel does not go on saying it works (nor keep ticking) after the cell ended.
+    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "Failed after" in status and "internal slip" in status, status
+    stop = widgets.states[one(widgets, "amplifier-stop")]
+    assert widgets.states[stop["layout"].removeprefix("IPY_MODEL_")]["display"] == "none"
