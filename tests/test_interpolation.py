@@ -54,6 +54,13 @@ def test_code_is_left_but_prose_around_it_is_interpolated() -> None:
     assert interpolate(text, NS).text == "n=42\n```\nx = {n}\n```\nthen `{n}` and Ada"
 
 
+def test_indented_fences_and_longer_closing_fences_are_code_too() -> None:
+    # Markdown fences may be indented (in a list item) and may close with a longer run.
+    text = "1. Run:\n   ```python\n   x = {n}\n   ```\n2. then {n}\n````\n{n}\n`````\nafter {n}"
+    expected = "1. Run:\n   ```python\n   x = {n}\n   ```\n2. then 42\n````\n{n}\n`````\nafter 42"
+    assert interpolate(text, NS).text == expected
+
+
 def test_a_missing_name_is_left_and_named_once_in_one_notice() -> None:
     result = interpolate("{nn} and {nn} and {n} and {dd}", NS)
     assert result.text == "{nn} and {nn} and 42 and {dd}"

@@ -21,8 +21,11 @@ from .summaries import label, summarize
 
 # Single braces around a whole reference; not part of {{...}}.
 _FIELD = re.compile(rf"(?<!\{{)\{{({REFERENCE.pattern})\}}(?!\}})")
-# Markdown code: fenced blocks (``` or ~~~, to the closing fence or the end) and inline spans.
-_CODE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?(?:^\1[ \t]*$|\Z)|(`+)[^`\n]*?\2", re.M | re.S)
+# Markdown code: fenced blocks (``` or ~~~, indented as in a list item, to a closing fence
+# at least as long, or the end) and inline spans.
+_CODE = re.compile(
+    r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[`~]*[ \t]*$|\Z)|(`+)[^`\n]*?\2", re.M | re.S
+)
 # Small containers read best as their str(); larger ones as a summary.
 INLINE_ITEMS = 100
 
