@@ -65,8 +65,14 @@ async def resume_session(ks: KernelSession, spec: str) -> str:
         plan = validate_plan(without_redacted(saved.metadata["plan"]))
     messages = load_messages(session_id)
     await ks.reset()
-    ks.plan = plan
-    session = await ks.start_session(session_id=session_id, is_resumed=True)
+    previous, ks.plan = ks.plan, plan
+    try:
+        session = await ks.start_session(session_id=session_id, is_resumed=True)
+    except BaseException:
+        # The saved plan was only for this resume: a failed start must not make it the
+        # kernel's plan for the next cell (nor show it as "your plan").
+        ks.plan = previous
+        raise
     context = session.coordinator.get("context")
     if context is None or not hasattr(context, "set_messages"):
         raise AmplifierUserError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +97,25 @@ def test_resume_of_a_missing_or_child_session_says_what_to_do(saved, second: Ker
     assert f"is a child of {session_id}" in child.stderr
     for result in (missing, child):
         assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_a_resume_that_cannot_start_leaves_the_kernels_plan_as_it_was(tmp_path: Path) -> None:
+    # A session saved with its key in the plan (redacted on disk), resumed without a key.
+    session_id = "0f0f0f0f-0000-4000-8000-000000000001"
+    folder = tmp_path / ".amplifier" / "sessions" / session_id
+    folder.mkdir(parents=True)
+    plan = {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [{"module": "provider-claude", "config": {"api_key": "[REDACTED]"}}],
+    }
+    metadata = {"session_id": session_id, "plan": plan, "turns": 1, "state": "ended"}
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    with Kernel(env=offline_env(), cwd=str(tmp_path)) as kernel:
+        ok(kernel, SETUP)
+        failed = kernel.execute(f"%amplifier resume {session_id}")
+        assert failed.stderr.startswith("amplifier: No Anthropic API key")
+        # The user never chose the saved plan: the kernel keeps the default one.
+        assert ok(kernel, "%amplifier config").stdout.startswith("amplifier: the default plan:")
 
 
 def test_resume_without_a_plan_uses_the_saved_one(saved) -> None:
