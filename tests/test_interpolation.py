@@ -106,3 +106,22 @@ def test_a_value_whose_str_fails_does_not_break_the_prompt() -> None:
 
     result = interpolate("{b}", {"b": Broken()})
     assert "Broken" in result.text and "repr failed" in result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"Explain $\frac{n}{2}$ here.",
+        "Display math:\n$$\n\\sum_{n} x_{n}\n$$\ndone",
+        r"Inline $x^{n}$ and $\hat{n}$ twice.",
+    ],
+)
+def test_latex_math_is_left_as_written(text: str) -> None:
+    assert interpolate(text, {"n": 42}).text == text
+
+
+def test_dollar_signs_that_are_not_math_do_not_stop_interpolation() -> None:
+    namespace = {"price": 5, "low": 1, "high": 9}
+    assert interpolate("It costs ${price} today.", namespace).text == "It costs $5 today."
+    assert interpolate("Between ${low} and ${high}.", namespace).text == "Between $1 and $9."
+    assert interpolate(r"Escaped \$ and {price}.", namespace).text == r"Escaped \$ and 5."

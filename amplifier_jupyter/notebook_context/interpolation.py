@@ -4,7 +4,9 @@ Only whole references are replaced: ``{name}``, ``{name.attr}``,
 ``{name[key]}`` (and chains of them). Everything else between braces is left
 exactly as written — JSON, f-string fields with a format spec, ``{{double}}``
 braces — and so is anything inside Markdown code (fenced blocks and
-backtick spans), so pasted code and JSON reach the model untouched. A
+backtick spans) or LaTeX math (``$$...$$``, and ``$...$`` by Pandoc's rule:
+no space just inside either dollar, no digit just after the closing one), so
+pasted code, JSON and formulas reach the model untouched. A
 reference that does not resolve is left as written and reported, so typos
 show.
 """
@@ -25,6 +27,12 @@ _FIELD = re.compile(rf"(?<!\{{)\{{({REFERENCE.pattern})\}}(?!\}})")
 # at least as long, or the end) and inline spans.
 _CODE = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[`~]*[ \t]*$|\Z)|(`+)[^`\n]*?\2", re.M | re.S
+)
+# LaTeX math as Jupyter's Markdown renders it: display $$...$$, and inline $...$ whose
+# dollars hug the formula (so "${low} and ${high}" is prose with two references).
+_MATH = re.compile(
+    r"(?<![\\$])\$\$.+?\$\$|(?<![\\$])\$(?=[^\s$])(?:[^$\n\\]|\\.)*?(?<=[^\s\\])\$(?!\d)",
+    re.S,
 )
 # Small containers read best as their str(); larger ones as a summary.
 INLINE_ITEMS = 100
@@ -78,7 +86,12 @@ def render(value: Any, limit: int = SUMMARY_LIMIT) -> tuple[str, bool]:
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
-    return [match.span() for match in _CODE.finditer(text)]
+    """Where code and math are: nothing inside them is interpolated."""
+    spans = [match.span() for match in _CODE.finditer(text)]
+    outside = [
+        m.span() for m in _MATH.finditer(text) if not any(a <= m.start() < b for a, b in spans)
+    ]
+    return spans + outside
 
 
 def interpolate(text: str, namespace: dict[str, Any], limit: int = SUMMARY_LIMIT) -> Interpolation:
