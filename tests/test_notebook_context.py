@@ -254,3 +254,13 @@ def test_compose_puts_the_context_first_and_the_prompt_last() -> None:
     assert compose("why?", []) == "why?"
     text = compose("why?", ["## Last error\n\nboom"])
     assert text.startswith("<notebook_context>") and text.endswith("</notebook_context>\n\nwhy?")
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '{"cells": "oops"}', '{"cells": [3]}', "{}"])
+def test_a_file_that_is_not_a_notebook_is_a_clear_error(tmp_path: Path, content: str) -> None:
+    from amplifier_jupyter.notebook_context.saved_notebook import NoSavedNotebook
+
+    path = tmp_path / "broken.ipynb"
+    path.write_text(content)
+    with pytest.raises(NoSavedNotebook, match="broken.ipynb: it is not a notebook"):
+        read_notebook(path)

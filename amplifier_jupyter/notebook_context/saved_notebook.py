@@ -84,8 +84,11 @@ def read_notebook(path: Path) -> SavedNotebook:
         saved_at = path.stat().st_mtime
     except (OSError, ValueError) as error:
         raise NoSavedNotebook(f"cannot read {path.name}: {error}") from None
+    raw_cells = data.get("cells") if isinstance(data, dict) else None
+    if not isinstance(raw_cells, list) or not all(isinstance(c, dict) for c in raw_cells):
+        raise NoSavedNotebook(f"cannot read {path.name}: it is not a notebook (no list of cells)")
     cells = []
-    for index, raw in enumerate(data.get("cells") or []):
+    for index, raw in enumerate(raw_cells):
         cells.append(
             SavedCell(
                 index=index,
