@@ -25,6 +25,12 @@ HELP = """\
 def _parse_approve(rest: str) -> tuple[str | None, list[str], float | None]:
     """``(mode, tools, timeout)`` from the words after ``approve``."""
     words = split_args(rest, APPROVE_USAGE)
+    # --timeout=SECONDS, the spelling %%amplifier's options also accept, is --timeout SECONDS.
+    words = [
+        part
+        for word in words
+        for part in (word.split("=", 1) if word.startswith("--timeout=") else [word])
+    ]
     timeout: float | None = None
     if "--timeout" in words:
         at = words.index("--timeout")

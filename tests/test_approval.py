@@ -142,7 +142,9 @@ def test_policy_commands_allow_and_deny_without_asking(kernel: Kernel) -> None:
         assert result.stderr.strip().splitlines() == [result.stderr.strip()] and expected in (
             result.stderr
         ), bad
-    kernel.execute("%amplifier approve auto")
+    # The --name=value spelling that %%amplifier's options accept works here too.
+    assert "timeout 30s" in kernel.execute("%amplifier approve --timeout=30").stdout
+    kernel.execute("%amplifier approve auto --timeout 120")
 
 
 HOOK = """
