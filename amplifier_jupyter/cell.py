@@ -118,12 +118,15 @@ async def _execute(
         _detach(ks, view)
     _flush_notices(ks, view, *shown)
     view.finish(answer)
-    if not (view.answer_shown or view.stopped):
+    if view.stopped:
+        # No answer: like a failed run, a stopped one leaves the last answer bound.
+        return "stopped"
+    if not view.answer_shown:
         show_answer(answer)
     shell = _shell()
     if shell is not None:
         shell.user_ns[options.out] = answer
-    return "stopped" if view.stopped else "finished"
+    return "finished"
 
 
 def _shown_so_far(ks: KernelSession) -> tuple[int, int]:

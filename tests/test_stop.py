@@ -94,12 +94,15 @@ def timeline(widgets: Widgets) -> str:
 @pytest.mark.parametrize("how", ["button", "interrupt"])
 def test_a_stop_mid_stream_ends_the_run_and_the_next_cell_works(kernel: Kernel, how: str) -> None:
     configure(kernel, [LONG, "Next answer."], chunk_delay=0.02)
+    run_python(kernel, "_amplifier = 'the previous answer'")
     widgets = Widgets()
     on_message, stopped = stopping_when(kernel, widgets, has_text, how)
     result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
     assert stopped and result.ok, result.error
     assert result.stdout == "amplifier: stopped\n" and result.stderr == ""
     assert result.markdown == []  # no answer to show; the partial text stays in the panel
+    # A stopped run has no answer: the last one stays bound, as after a failed run.
+    assert run_python(kernel, "print(_amplifier)").strip() == "the previous answer"
     assert 40 < len(streamed(widgets)) < len(LONG) and LONG.startswith(streamed(widgets))
     assert "Stopped after" in status(widgets)
     assert execute(kernel, "%%amplifier\nAnd now?").markdown == ["Next answer."]
