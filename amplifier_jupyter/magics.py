@@ -113,7 +113,9 @@ async def _resume(coroutine: Any, yielded: Any) -> Any:
     picks up the result or raises the error.
     """
     while True:
-        if yielded is not None:
+        if yielded is None:
+            await asyncio.sleep(0)  # a bare yield asks to let the loop run once
+        else:
             await asyncio.wait([yielded])
         try:
             yielded = coroutine.send(None)
