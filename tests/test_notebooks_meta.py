@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from seed_example import SEED_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -26,20 +27,6 @@ TUTORIALS = [
     "05-write-your-own-module",
     "06-the-python-api",
 ]
-# The example plan of Amplifier's Session API page, as the quickstart must show it.
-SEED_PLAN = """\
-config = {
-    "session": {
-        "orchestrator": "loop-basic",
-        "context": "context-simple"
-    },
-    "providers": [{
-        "module": "provider-anthropic",
-        "source": "git+https://github.com/microsoft/amplifier-module-provider-anthropic@main",
-        "config": {"model": "claude-sonnet-4-5"}
-    }],
-    "tools": []
-}"""
 
 
 def load(name: str) -> dict[str, Any]:
@@ -94,7 +81,7 @@ def test_every_tutorial_runs_offline(name: str) -> None:
 def test_the_quickstart_shows_the_seed_plan_and_how_to_switch_to_claude() -> None:
     notebook = load("01-quickstart")
     sources = [source(cell) for cell in code_cells(notebook)]
-    assert SEED_PLAN in sources
+    assert SEED_CONFIG.rstrip("\n") in sources
     assert "await main()" in sources
     prose = "\n".join(source(c) for c in notebook["cells"] if c["cell_type"] == "markdown")
     for word in ("ANTHROPIC_API_KEY", "provider-anthropic", "provider-claude"):

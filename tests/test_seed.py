@@ -9,33 +9,7 @@ from __future__ import annotations
 
 from fake_anthropic import FakeAnthropic
 from kernel_harness import Kernel
-
-SEED_CONFIG = """\
-config = {
-    "session": {
-        "orchestrator": "loop-basic",
-        "context": "context-simple"
-    },
-    "providers": [{
-        "module": "provider-anthropic",
-        "source": "git+https://github.com/microsoft/amplifier-module-provider-anthropic@main",
-        "config": {"model": "claude-sonnet-4-5"}
-    }],
-    "tools": []
-}
-"""
-
-SEED_MAIN = """\
-import asyncio
-from amplifier_core import AmplifierSession
-
-async def main():
-    async with AmplifierSession(config=config) as session:
-        response = await session.execute("What is 2 + 2?")
-        print(response)
-
-await main()
-"""
+from seed_example import SEED_CONFIG, SEED_MAIN
 
 
 def test_the_seed_plan_through_the_magic(fake_kernel: Kernel, fake: FakeAnthropic) -> None:
