@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from typing import Any
 
 from .errors import AmplifierUserError, one_line
 from .interrupts import interrupt_stops
 from .kernel_session import BUSY_LINE, KernelSession, kernel_session
 from .options import CellOptions, parse_cell_options
+from .shell import current_shell
 from .ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
@@ -18,12 +18,6 @@ RERUN_APPENDS = (
     "this cell's earlier turn is no longer the latest: the new run is added at the end "
     "of the conversation (the earlier answer stays in it)"
 )
-
-
-def _shell() -> Any:
-    from IPython import get_ipython
-
-    return get_ipython()
 
 
 def make_view(
@@ -123,7 +117,7 @@ async def _execute(
         return "stopped"
     if not view.answer_shown:
         show_answer(answer)
-    shell = _shell()
+    shell = current_shell()
     if shell is not None:
         shell.user_ns[options.out] = answer
     return "finished"
@@ -158,7 +152,7 @@ async def _notebook_context(
     """
     from .notebook_context import current_cell_id, prepare_prompt
 
-    shell = _shell()
+    shell = current_shell()
     try:
         prepared = prepare_prompt(
             shell,

@@ -195,12 +195,10 @@ async def run_child_cell(
     """``%%amplifier --child NAME [--config PLAN]``: resolve the plan, run, report notes."""
     plan = None
     if options.config:
-        from IPython import get_ipython
-
         from .plans import resolve_plan_spec
+        from .shell import user_namespace
 
-        shell = get_ipython()
-        plan = resolve_plan_spec(options.config, shell.user_ns if shell is not None else {})
+        plan = resolve_plan_spec(options.config, user_namespace())
     known = ks.children.get(options.child)
     notes: list[str] = []
     try:

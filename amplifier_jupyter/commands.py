@@ -149,10 +149,9 @@ def status_text(ks: KernelSession) -> str:
 async def run_line(line: str, namespace: dict[str, Any] | None = None) -> None:
     """What a ``%amplifier ...`` line does (awaited by the input transformer)."""
     if namespace is None:
-        from IPython import get_ipython
+        from .shell import user_namespace
 
-        shell = get_ipython()
-        namespace = shell.user_ns if shell is not None else {}
+        namespace = user_namespace()
     name, _, rest = line.strip().partition(" ")
     command = COMMANDS.get(name)
     if command is None:

@@ -12,6 +12,7 @@ from typing import Any
 from .cell_turns import CellTurns
 from .errors import AmplifierUserError, one_line
 from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
+from .shell import current_shell
 
 EventListener = Callable[[str, dict[str, Any]], None]
 # Hooks of ours that status does not list as the plan's hooks.
@@ -216,7 +217,7 @@ class KernelSession:
         coordinator.loader = loader
         coordinator.register_capability("approval.policy", self.approval_policy())
         # The notebook tools reach the user's namespace through this, not through imports.
-        coordinator.register_capability("notebook.shell", _ipython_shell())
+        coordinator.register_capability("notebook.shell", current_shell())
         self._register_observers(coordinator, child)
         # Before initialize(): the transcript must see session:fork.
         attach_transcript(session, plan, name=getattr(child, "name", None))
@@ -387,15 +388,6 @@ class KernelSession:
             "tools": sorted((coordinator.get("tools") or {}).keys()),
             "hooks": names,
         }
-
-
-def _ipython_shell() -> Any:
-    """The running IPython shell, or None outside IPython."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
 
 
 _KERNEL_SESSION: KernelSession | None = None

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-
-def _shell() -> Any:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    return get_ipython()
+from ..shell import current_shell
 
 
 def in_ipython() -> bool:
     """Whether this process runs an IPython shell (a kernel or a terminal)."""
-    return _shell() is not None
+    return current_shell() is not None
 
 
 def widgets_available() -> bool:
@@ -25,7 +17,7 @@ def widgets_available() -> bool:
     runs do not), so a kernel counts as able to: the panel's widgets then sit
     unrendered and the answer is also shown as Markdown.
     """
-    shell = _shell()
+    shell = current_shell()
     if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
         return False
     return getattr(shell, "kernel", None) is not None
