@@ -67,7 +67,7 @@ async def run_cell(args: str, body: str) -> None:
         return
     work = _execute(ks, view, options, prompt, cell_id, shown)
     if options.background:
-        # The cell returns now; the panel goes on through widget state (design.md fact 7).
+        # The cell returns now; the panel goes on through widget state (docs/design.md, fact 13).
         ks.background_run = asyncio.ensure_future(work)
         return
     # The interrupt handler belongs to the foreground cell only.

@@ -232,7 +232,7 @@ async def end_child(ks: KernelSession, child: ChildSession) -> None:
 
 
 async def end_children(ks: KernelSession) -> None:
-    """Clean every child of the kernel up, with a short drain (design.md fact 2)."""
+    """Clean every child of the kernel up, with a short drain (docs/design.md, fact 4)."""
     children = list(ks.children.values())
     if not children:
         return

@@ -3,7 +3,7 @@
 Two situations, two behaviours:
 
 * While a ``%%amplifier`` cell awaits the agent, ipykernel's own SIGINT
-  handler only takes effect when the awaited call returns (design.md fact 8),
+  handler only takes effect when the awaited call returns (docs/design.md, fact 14),
   so :func:`interrupt_stops` lets the event loop take the signal and ask the
   agent to stop at once. It is used by the foreground cell (and
   ``%amplifier wait``) only: a background run is stopped by its Stop button.

@@ -22,7 +22,7 @@ BUSY_LINE = (
     "or stop it (%amplifier stop)"
 )
 # After cleanup(), let the kernel's tasks finish before anything else happens
-# (design.md fact 2: an immediate exit after cleanup crashed once).
+# (docs/design.md, fact 4: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
 
 
@@ -86,7 +86,7 @@ LOG_COLLECTOR = _LogCollector()
 
 
 def quiet_amplifier_logging() -> None:
-    """Route the ``amplifier_core`` loggers away from the cell's stderr (design.md fact 2)."""
+    """Route the ``amplifier_core`` loggers away from the cell's stderr (docs/design.md, fact 5)."""
     logger = logging.getLogger("amplifier_core")
     if LOG_COLLECTOR not in logger.handlers:
         logger.addHandler(LOG_COLLECTOR)
@@ -209,7 +209,7 @@ class KernelSession:
             is_resumed=is_resumed,
         )
         coordinator = session.coordinator
-        # The constructor's loader= is ignored by the Rust session (design.md fact 2).
+        # The constructor's loader= is ignored by the Rust session (docs/design.md, fact 2).
         loader = NotebookModuleLoader(coordinator=coordinator)
         loader.listeners = self.listeners
         if child is None:

@@ -1,9 +1,9 @@
 """Registering ``%%amplifier`` / ``%amplifier`` and turning them into awaiting cells.
 
-A cell magic that returns a coroutine is not awaited (design.md fact 6), so
+A cell magic that returns a coroutine is not awaited (docs/design.md, fact 12), so
 an input transformer rewrites ``%%amplifier ARGS`` + body into a top-level
 ``await``: ipykernel then runs the cell on its own event loop, where widget
-clicks are still dispatched while it waits (fact 5). Top-level
+clicks are still dispatched while it waits (fact 11). Top-level
 ``%amplifier ...`` lines become awaits the same way. Nothing here imports
 amplifier_core: loading the extension stays light.
 """

@@ -1,6 +1,6 @@
 """Ending every live session when the kernel shuts down or restarts.
 
-``cleanup()`` must run while the kernel's loop still runs (design.md fact 2),
+``cleanup()`` must run while the kernel's loop still runs (docs/design.md, fact 4),
 and ipykernel has no public pre-shutdown hook: ``atexit`` runs after the loop
 has stopped. So the kernel's ``shutdown_request`` handlers (shell and control
 channel; a restart is a shutdown too) are wrapped: before ipykernel answers

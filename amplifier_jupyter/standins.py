@@ -1,7 +1,7 @@
 """Stand-ins so a plain ``AmplifierSession`` in a cell finds the upstream module ids.
 
 With no source resolver, amplifier-core looks a module id up as an entry
-point, then imports ``amplifier_module_<id>`` (design.md fact 1). The folder
+point, then imports ``amplifier_module_<id>`` (docs/design.md, fact 1). The folder
 ``_standins`` holds packages with those names for ``loop-basic``,
 ``loop-streaming``, ``context-simple`` and ``provider-anthropic`` that mount
 the built-in equivalents. ``%load_ext`` appends the folder to the *end* of

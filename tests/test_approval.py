@@ -1,7 +1,7 @@
 """Approvals in a real kernel: the panel's buttons clicked over the widget protocol mid-run.
 
 The click is what a frontend sends: a ``comm_msg`` on the shell channel while
-the ``%%amplifier`` cell is still awaiting the agent (design.md fact 5).
+the ``%%amplifier`` cell is still awaiting the agent (docs/design.md, fact 11).
 """
 
 from __future__ import annotations

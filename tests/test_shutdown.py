@@ -1,6 +1,6 @@
 """Kernel shutdown and restart clean every session up while the loop runs, and never crash.
 
-design.md fact 2: crashes at interpreter exit were seen after a cleanup with
+docs/design.md, fact 4: crashes at interpreter exit were seen after a cleanup with
 no drain and after cancels. Each case here starts a real kernel with its
 stderr captured, shuts it down (or restarts it) and checks the exit code,
 the stderr (no crash, and nothing of ours: amplifier-core's and our own

@@ -2,7 +2,7 @@
 
 Stop sets the coordinator's ``cancellation`` token; nothing interrupts an
 awaited call for it (cancelling the task that awaits ``execute()`` does not
-reach the orchestrator, design.md fact 2), so whatever waits polls the token.
+reach the orchestrator: docs/design.md, fact 3), so whatever waits polls the token.
 """
 
 from __future__ import annotations

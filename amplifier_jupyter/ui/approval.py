@@ -11,7 +11,7 @@ blocking it — for a click, the timeout or a stop. Where it shows:
   ``AmplifierSession(config, approval_system=JupyterApprovalSystem())``), or
   as a text prompt where widgets cannot show (terminal IPython).
 
-The kernel never says which tool is asking (design.md fact 3); the loop
+The kernel never says which tool is asking (docs/design.md, fact 8); the loop
 announces it with ``approval:required`` just before asking, and
 :meth:`JupyterApprovalSystem.on_event` keeps that for the question. With a
 plain session, :meth:`JupyterApprovalSystem.watch` subscribes to it.
@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from .environment import widgets_available
 
-# The loop's own decision words (design.md fact 3).
+# The loop's own decision words (docs/design.md, fact 8).
 LOOP_OPTIONS = ("Allow once", "Allow always", "Deny")
 # A cancellation this close to the deadline is the loop's own timeout, not a stop.
 DEADLINE_SLACK = 0.25
@@ -40,7 +40,7 @@ class ApprovalRequest:
     """One pending question: what is asked, its options, and how it ended.
 
     ``choose()`` may be called from any thread (JupyterLab may handle widget
-    messages on a subshell thread: design.md fact 7); the answer reaches the
+    messages on a subshell thread: docs/design.md, fact 13); the answer reaches the
     waiting coroutine through ``loop.call_soon_threadsafe``.
     """
 

@@ -1,7 +1,7 @@
 """The widget for one approval question: what wants to run, a button per option, a countdown.
 
 Every change after creation goes through widget state, set from the loop's
-thread (design.md fact 7); clicks are handed to ``ApprovalRequest.choose``,
+thread (docs/design.md, fact 13); clicks are handed to ``ApprovalRequest.choose``,
 which is thread-safe.
 """
 

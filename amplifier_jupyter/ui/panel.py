@@ -9,7 +9,7 @@ Layout (CSS classes, stable for tests and styling)::
       .amplifier-timeline    prompt, model calls, tools, approvals, messages, errors
 
 Every update is widget state set from the loop's thread (a run may be a
-background task: design.md fact 7), and the two fast-changing parts, the
+background task: docs/design.md, fact 13), and the two fast-changing parts, the
 answer and the timeline, go through a :class:`Coalescer`, so a fast stream
 sends at most about 20 updates a second and the last one is complete.
 
@@ -273,7 +273,7 @@ class PanelView:
         return self.timeline.status == "cancelled"
 
     def _stop_clicked(self, _button: Any) -> None:
-        # Widget messages may arrive on another thread (design.md fact 7).
+        # Widget messages may arrive on another thread (docs/design.md, fact 13).
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self.request_stop)
 

@@ -122,8 +122,8 @@ class NotebookLoop:
             asked = result.action == "ask_user"
             processed = await coordinator.process_hook_result(result, event, name)
             if asked:
-                # The kernel emits no approval events for a hook's question (design.md
-                # fact 3): say how it was decided, as for the loop's own questions.
+                # The kernel emits no approval events for a hook's question (docs/design.md,
+                # fact 8): say how it was decided, as for the loop's own questions.
                 granted = processed is None or processed.action != "deny"
                 await hooks.emit(
                     "approval:granted" if granted else "approval:denied",
