@@ -38,7 +38,10 @@ def scripted_plan(script: list[Any] | None = None) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    from .transcripts import redact_text
+
+    # Redacted before it is cut: a cut-off secret would no longer look like one.
+    return redact_text(f"{type(value).__name__} {value!r}")[:80]
 
 
 def _check_module_ref(value: Any, where: str, example: str) -> None:

@@ -11,8 +11,9 @@ Layout (the kernel's working directory is the notebook's directory)::
 Lines are written and flushed as they happen, so a kernel that dies keeps
 everything up to its last event. Secrets are redacted before anything is
 written: known secret keys (amplifier-core's ``redact_secrets``), strings
-that look like API keys or tokens, and the values of secret-looking
-environment variables.
+that look like API keys or tokens, the quoted values of secret-named keys
+inside text, and the values of secret-looking environment variables. What
+the magics show goes through the same redaction (``ui.view.shown``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECAS
 # (``auth_token``, ``x-api-key``, ``clientSecret``); ``max_tokens`` and the like stay.
 _SECRET_KEY = re.compile(
     r"(^|_)(api_?key|token|secret|password|passwd|private_?key|credentials?|authorization)$"
+)
+# A secret-named key with a quoted value inside text, as an error quoting a config has it:
+# ``{'api_key': 'abc'}``, ``"token": "abc"``, ``password='abc'`` (the key is checked
+# with ``_secret_key``). Possessive, and starting only at a word's start: linear time.
+_KEYED_VALUE = re.compile(
+    r"""(?<![\w\-])(?P<key>[A-Za-z][\w\-]*+)["']?\s*[:=]\s*(?P<quote>["'])(?P<value>[^"'\n]*+)(?P=quote)"""
 )
 
 
@@ -121,11 +128,19 @@ def _secret_env_values() -> list[str]:
 
 
 def redact_text(text: str, env_values: list[str] | None = None) -> str:
-    """A string with API keys, tokens and secret environment values replaced."""
+    """A string with API keys, tokens, secret environment values and the quoted values
+    of secret-named keys (``'api_key': '...'``) replaced."""
     for value in _secret_env_values() if env_values is None else env_values:
         if value in text:
             text = text.replace(value, REDACTED)
-    return _SECRET_PATTERNS.sub(REDACTED, text)
+    return _KEYED_VALUE.sub(_hide_keyed_value, _SECRET_PATTERNS.sub(REDACTED, text))
+
+
+def _hide_keyed_value(match: re.Match[str]) -> str:
+    if not match["value"] or not _secret_key(match["key"]):
+        return match[0]
+    start, end = (i - match.start() for i in match.span("value"))
+    return match[0][:start] + REDACTED + match[0][end:]
 
 
 def redact(value: Any) -> Any:
