@@ -33,7 +33,8 @@ async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> Non
     """``%amplifier resume ID``."""
     from .resume import resume_session
 
-    say(await resume_session(ks, rest.strip()))
+    for line in await resume_session(ks, rest.strip()):
+        say(line)
 
 
 def _live_session(ks: KernelSession, which: str | None) -> Any:

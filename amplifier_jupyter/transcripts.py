@@ -289,7 +289,7 @@ class TranscriptWriter:
             temporary.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             temporary.replace(self.folder / "messages.jsonl")
         self._written = lines
-        turns = sum(1 for m in messages if m.get("role") == "user" and _is_prompt(m))
+        turns = sum(1 for m in messages if m.get("role") == "user" and is_prompt(m))
         if turns != self.metadata.get("turns"):
             self.metadata["turns"] = turns
             self._save_metadata()
@@ -308,7 +308,7 @@ class TranscriptWriter:
         self._files.clear()
 
 
-def _is_prompt(message: dict[str, Any]) -> bool:
+def is_prompt(message: dict[str, Any]) -> bool:
     """A user message that opens a turn (tool results ride in user messages too)."""
     content = message.get("content")
     if isinstance(content, str):
@@ -494,14 +494,14 @@ def _markdown(metadata: dict[str, Any], messages: list[dict[str, Any]]) -> str:
         lines.append(f"Parent: `{metadata['parent_id']}`")
     for message in messages:
         role = str(message.get("role", "?"))
-        lines += ["", f"## {role}", "", _content_text(message.get("content"))]
+        lines += ["", f"## {role}", "", content_text(message.get("content"))]
         for call in message.get("tool_calls") or []:
             arguments = json.dumps(call.get("arguments"))
             lines += ["", f"*tool call* `{call.get('tool')}`: `{arguments}`"]
     return "\n".join(lines) + "\n"
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     parts = []
@@ -513,7 +513,7 @@ def _content_text(content: Any) -> str:
         elif block.get("type") == "tool_use":
             parts.append(f"*tool call* `{block.get('name')}`: `{json.dumps(block.get('input'))}`")
         elif block.get("type") == "tool_result":
-            parts.append(f"*tool result*: {_content_text(block.get('content'))}")
+            parts.append(f"*tool result*: {content_text(block.get('content'))}")
         elif block.get("type") in ("thinking", "tool_call"):
             continue  # thinking stays private; tool calls are listed from tool_calls
         else:

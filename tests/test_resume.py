@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from kernel_harness import Kernel, offline_env, ok, scripted_plan_json
+from fake_anthropic import tool_reply
+from kernel_harness import Kernel, fake_api_env, offline_env, ok, scripted_plan_json
+from widget_comms import TOOLS_SOURCE
 
 SETUP = (
     "%load_ext amplifier_jupyter\n"
@@ -125,3 +130,124 @@ def test_resume_without_a_plan_uses_the_saved_one(saved) -> None:
         assert "resumed" in ok(kernel, f"%amplifier resume {session_id}").stdout
         # The saved plan's scripted provider starts its script again.
         assert ok(kernel, "%%amplifier\nonce more").markdown == ["One."]
+
+
+# -- after a kill -9 -----------------------------------------------------------
+
+
+def _kill_9(kernel: Kernel) -> None:
+    """``kill -9`` the kernel's process (no cleanup, no session:end), then let go of it."""
+    process = kernel.manager.provisioner.process
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    kernel.shutdown()
+
+
+def _saved_messages(folder: Path, session_id: str) -> list[dict]:
+    path = folder / ".amplifier" / "sessions" / session_id / "messages.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _run_until_killed(kernel: Kernel, folder: Path, code: str, written: Callable) -> str:
+    """Start ``code`` and kill the kernel once the transcript satisfies ``written``."""
+    session_id = ok(kernel, "print(ks.session.session_id)").stdout.strip()
+    kernel.client.execute(code)
+    deadline = time.monotonic() + 60
+    while not written(_saved_messages(folder, session_id)):
+        assert time.monotonic() < deadline, _saved_messages(folder, session_id)
+        time.sleep(0.05)
+    time.sleep(0.5)  # well into the answer, or the tool call
+    _kill_9(kernel)
+    return session_id
+
+
+def _user_texts(body: dict) -> list[str]:
+    """The text of every user message of a request, one string per message."""
+    texts = []
+    for message in body["messages"]:
+        if message["role"] == "user":
+            content = message["content"]
+            blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+            texts.append(" ".join(b["text"] for b in blocks if b["type"] == "text"))
+    return texts
+
+
+def test_resume_after_a_kill_mid_answer_leaves_the_unanswered_prompt_out(
+    tmp_path: Path, fake_anthropic
+) -> None:
+    env = offline_env(**fake_api_env(fake_anthropic.url))
+    first = Kernel(env=env, cwd=str(tmp_path)).start()
+    ok(first, SETUP)
+    assert ok(first, "%%amplifier\nthe first question").markdown
+    fake_anthropic.enqueue({"text": "word " * 400, "chunk_delay": 0.1, "chunk_size": 5})
+    killed = "the killed question, which never got its answer" + " and goes on" * 10
+    session_id = _run_until_killed(
+        first,
+        tmp_path,
+        f"%%amplifier\n{killed}",
+        lambda saved: (
+            len(fake_anthropic.requests) == 2 and saved[-1:] and saved[-1]["role"] == "user"
+        ),
+    )
+    assert _saved_messages(tmp_path, session_id)[-1]["content"] == killed
+    with Kernel(env=env, cwd=str(tmp_path)) as second:
+        ok(second, SETUP)
+        lines = ok(second, f"%amplifier resume {session_id}").stdout.splitlines()
+        assert lines[0].startswith(f"amplifier: resumed {session_id}: 2 messages, 1 turns")
+        assert len(lines) == 2 and "the last prompt had no answer" in lines[1]
+        assert "'the killed question, which never got its answer" in lines[1]
+        assert len(lines[1]) < 200 and "…" in lines[1]  # shortened
+        assert "turns         1" in ok(second, "%amplifier status").stdout
+        assert ok(second, "%%amplifier\nafter the crash").markdown
+        body = fake_anthropic.bodies[-1]
+        assert _user_texts(body) == ["the first question", "after the crash"]
+        assert "turns         2" in ok(second, "%amplifier status").stdout
+    # The transcript is the conversation as it went on: the killed prompt is not in it.
+    saved = _saved_messages(tmp_path, session_id)
+    assert [m["role"] for m in saved] == ["user", "assistant", "user", "assistant"]
+    assert killed not in json.dumps(saved)
+
+
+def test_resume_after_a_kill_during_a_tool_call_gives_the_call_no_result(
+    tmp_path: Path, fake_anthropic
+) -> None:
+    env = offline_env(**fake_api_env(fake_anthropic.url))
+    plan = {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [{"module": "provider-claude"}],
+        "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE}],
+    }
+    first = Kernel(env=env, cwd=str(tmp_path)).start()
+    ok(first, SETUP + f"%amplifier config {json.dumps(plan)}\n%amplifier approve allow")
+    assert ok(first, "%%amplifier\nthe first question").markdown
+    fake_anthropic.enqueue(tool_reply("nap", {"seconds": 120}, id="toolu_killed"))
+
+    def calling(saved: list[dict]) -> bool:
+        return bool(saved) and bool(saved[-1].get("tool_calls"))
+
+    session_id = _run_until_killed(first, tmp_path, "%%amplifier\ntake a long nap", calling)
+    with Kernel(env=env, cwd=str(tmp_path)) as second:
+        ok(second, SETUP)
+        lines = ok(second, f"%amplifier resume {session_id}").stdout.splitlines()
+        assert lines[0].startswith(f"amplifier: resumed {session_id}: ")
+        assert "2 turns" in lines[0]
+        assert len(lines) == 2 and "nap" in lines[1] and "no result" in lines[1]
+        after = ok(second, "%%amplifier\nwhat happened?")
+        assert after.markdown and "Traceback" not in after.stdout + after.stderr
+        # The API took the request (the fake checks it as the API does): the call has its
+        # "no recorded result" answer, and the new prompt is a turn of its own.
+        body = fake_anthropic.bodies[-1]
+        results = [
+            block
+            for message in body["messages"]
+            if isinstance(message["content"], list)
+            for block in message["content"]
+            if block["type"] == "tool_result"
+        ]
+        assert [r["tool_use_id"] for r in results] == ["toolu_killed"]
+        assert "no recorded result" in json.dumps(results[0]["content"])
+        assert _user_texts(body)[0] == "the first question"
+        assert _user_texts(body)[-1].endswith("what happened?")
+        assert "turns         3" in ok(second, "%amplifier status").stdout
