@@ -29,6 +29,7 @@ from .plans import validate_plan
 from .transcripts import (
     REDACTED,
     content_text,
+    count_turns,
     find_saved,
     is_prompt,
     load_events,
@@ -165,7 +166,7 @@ async def resume_session(ks: KernelSession, spec: str) -> list[str]:
     await context.set_messages(messages)
     # The transcript follows at once (a prompt left out leaves the file too).
     await sync_messages(session)
-    ks.turns = sum(1 for m in messages if m.get("role") == "user" and is_prompt(m))
+    ks.turns = count_turns(messages)
     ks.totals = totals_from_events(session_id)
     children = sorted(
         {str(s.metadata.get("name")) for s in _saved_children(session_id) if s.metadata.get("name")}

@@ -289,7 +289,7 @@ class TranscriptWriter:
             temporary.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             temporary.replace(self.folder / "messages.jsonl")
         self._written = lines
-        turns = sum(1 for m in messages if m.get("role") == "user" and is_prompt(m))
+        turns = count_turns(messages)
         if turns != self.metadata.get("turns"):
             self.metadata["turns"] = turns
             self._save_metadata()
@@ -306,6 +306,11 @@ class TranscriptWriter:
         for handle in self._files.values():
             handle.close()
         self._files.clear()
+
+
+def count_turns(messages: list[dict[str, Any]]) -> int:
+    """How many turns a conversation has: its prompts."""
+    return sum(1 for m in messages if m.get("role") == "user" and is_prompt(m))
 
 
 def is_prompt(message: dict[str, Any]) -> bool:

@@ -251,3 +251,49 @@ def test_resume_after_a_kill_during_a_tool_call_gives_the_call_no_result(
         assert _user_texts(body)[0] == "the first question"
         assert _user_texts(body)[-1].endswith("what happened?")
         assert "turns         3" in ok(second, "%amplifier status").stdout
+
+
+def test_a_saved_child_killed_mid_turn_continues_without_its_unanswered_prompt(
+    tmp_path: Path,
+) -> None:
+    # The transcripts as a kill -9 during the child's second prompt leaves them.
+    parent_id = "0f0f0f0f-0000-4000-8000-000000000002"
+    child_id = "0f0f0f0f-0000-4000-8000-000000000003"
+    sessions = tmp_path / ".amplifier" / "sessions"
+    conversations = {
+        parent_id: [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi."}],
+        child_id: [
+            {"role": "user", "content": "jot this"},
+            {"role": "assistant", "content": "Noted."},
+            {"role": "user", "content": "the prompt the kill cut off"},
+        ],
+    }
+    for session_id, messages in conversations.items():
+        (sessions / session_id).mkdir(parents=True)
+        child = session_id == child_id
+        metadata = {
+            "session_id": session_id,
+            "parent_id": parent_id if child else None,
+            "name": "notes" if child else None,
+            "created": f"2026-01-01T00:00:0{int(child)}",
+            "turns": 2 if child else 1,
+            "state": "live",
+        }
+        (sessions / session_id / "metadata.json").write_text(json.dumps(metadata))
+        lines = "".join(json.dumps(m) + "\n" for m in messages)
+        (sessions / session_id / "messages.jsonl").write_text(lines)
+    with Kernel(env=offline_env(), cwd=str(tmp_path)) as kernel:
+        ok(kernel, SETUP + f"%amplifier config {scripted_plan_json('Again.')}")
+        assert "1 turns" in ok(kernel, f"%amplifier resume {parent_id}").stdout
+        result = ok(kernel, "%%amplifier --child notes\nand now this")
+        assert result.markdown == ["Again."]
+        (line,) = [x for x in result.stdout.splitlines() if "continues its saved" in x]
+        assert "(2 messages); the last prompt had no answer" in line
+        assert "'the prompt the kill cut off'" in line
+        check = ok(
+            kernel,
+            "c = ks.children['notes']\n"
+            "p = c.session.coordinator.get('providers')['scripted']\n"
+            "print(c.turns, [m.content for m in p.requests[-1].messages if m.role == 'user'])",
+        )
+        assert check.stdout.strip() == "2 ['jot this', 'and now this']"
