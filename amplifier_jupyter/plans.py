@@ -133,7 +133,14 @@ def read_plan_file(path: Path) -> Any:
 
 
 def one_line_yaml(error: Exception) -> str:
-    return " ".join(str(error).split())
+    """A YAML error in one line: what and where, without the file's text (it may hold a key)."""
+    parts = []
+    for what in ("context", "problem"):
+        text, mark = getattr(error, what, None), getattr(error, f"{what}_mark", None)
+        if text:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            parts.append(f"{text}{where}")
+    return "; ".join(parts) or " ".join(str(error).split())
 
 
 def resolve_plan_spec(spec: str, namespace: dict[str, Any]) -> dict[str, Any]:
