@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
+from ..transcripts import redact_text
+
 
 class RunView(Protocol):
     """Everything a cell shows while and after an agent runs.
@@ -48,8 +50,6 @@ class RunView(Protocol):
 def shown(text: str) -> str:
     """What we may show of ``text`` (it is saved with the notebook): its secrets
     redacted, as the transcripts redact them."""
-    from ..transcripts import redact_text
-
     return redact_text(text)
 
 
