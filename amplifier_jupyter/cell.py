@@ -59,6 +59,8 @@ async def run_cell(args: str, body: str) -> None:
     ks.listeners.append(view.on_event)
     _attach(ks, view)
     view.start(prompt)
+    if options.out_refused:
+        view.notice(options.out_refused)
     try:
         prompt, cell_id = await _notebook_context(ks, view, options, prompt)
     except AmplifierUserError as error:

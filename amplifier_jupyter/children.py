@@ -106,15 +106,17 @@ async def open_child(
         resumed = _saved_child(ks, parent.session_id, name)
     child = ChildSession(name=name, plan=copy.deepcopy(plan or ks.active_plan()), agent=agent)
     if resumed is not None:
-        from .resume import totals_from_events
-        from .transcripts import load_messages
+        from .resume import complete_conversation, totals_from_events
+        from .transcripts import count_turns, load_messages
 
         session_id = resumed.session_id
-        messages = load_messages(session_id)
-        child.turns = int(resumed.metadata.get("turns") or 0)
+        # A kernel killed mid-turn left it unfinished: made whole as a resume makes it.
+        messages, repaired = complete_conversation(load_messages(session_id))
+        child.turns = count_turns(messages)
         # Its tokens and cost so far, as a resumed kernel session counts them.
         child.totals = totals_from_events(session_id)
         note = f"child {name!r} continues its saved conversation ({len(messages)} messages)"
+        note += f"; {repaired}" if repaired else ""
     child.session = await ks.new_session(
         child.plan,
         session_id=session_id,
@@ -391,6 +393,7 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
         """Continue a child (live, or saved in this directory) with ``instruction``."""
         child = _find_live(ks, sub_session_id)
         if child is None:
+            from .resume import complete_conversation
             from .transcripts import load_messages, load_metadata
 
             metadata = load_metadata(sub_session_id)
@@ -403,7 +406,7 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
                 None,
                 parent=session,
                 session_id=sub_session_id,
-                messages=load_messages(sub_session_id),
+                messages=complete_conversation(load_messages(sub_session_id))[0],
             )
         output = await execute_child(child, instruction)
         return _result(child, output, child.agent)

@@ -10,7 +10,7 @@ from . import run_commands, session_commands
 from .errors import AmplifierUserError
 from .kernel_session import KernelSession, kernel_session
 from .plans import plan_modules, resolve_plan_spec
-from .ui.view import complain, say
+from .ui.view import complain, say, show
 
 LINE_USAGE = (
     "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
@@ -57,8 +57,11 @@ Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
 async def _config(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     rest = rest.strip()
     if not rest:
+        from .transcripts import redact
+
+        # Shown without its secrets; the plan itself keeps them for the modules.
         source = "your plan" if ks.plan is not None else "the default plan"
-        say(f"{source}:\n{json.dumps(ks.active_plan(), indent=2)}")
+        say(f"{source}:\n{json.dumps(redact(ks.active_plan()), indent=2)}")
         return
     if rest == "--default":
         await ks.set_plan(None)
@@ -85,7 +88,7 @@ async def _stop(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None
 
 
 async def _status(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
-    print(status_text(ks))
+    show(status_text(ks))
 
 
 async def _help(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .transcripts import redact_text
+
 
 class AmplifierUserError(Exception):
     """A problem the user can fix; shown as a single line, never a traceback."""
@@ -30,6 +32,8 @@ def one_line(error: BaseException, limit: int = 400) -> str:
     if sep and head.isidentifier() and head[:1].isupper() and head.endswith(("Error", "Exception")):
         text = rest
     first = text.splitlines()[0] if text else text
+    # An error may quote a config: redacted before it is cut, as then it still looks secret.
+    first = redact_text(first)
     if len(first) > limit:
         first = first[: limit - 1] + "…"
     return first

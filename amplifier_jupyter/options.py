@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import keyword
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -15,6 +17,30 @@ CELL_USAGE = (
     "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
 )
+
+
+DEFAULT_OUT = "_amplifier"
+# Names IPython binds and reads back: the input and output history, the shell itself.
+SHELL_NAMES = frozenset({"In", "Out", "get_ipython", "exit", "quit", "_", "__", "___"})
+SHELL_NAME = re.compile(r"_i(i*|\d+|h)|_oh|_dh|_\d+")
+
+
+def out_name_problem(name: str) -> str | None:
+    """Why ``--out NAME`` cannot take the answer (None: it can).
+
+    A name must be a Python identifier that is not a keyword, not a dunder
+    (``__builtins__`` bound to a string breaks every later cell) and not one
+    of the names the shell needs.
+    """
+    if not name.isidentifier():
+        return "is not a Python name"
+    if keyword.iskeyword(name):
+        return "is a Python keyword"
+    if name in SHELL_NAMES or SHELL_NAME.fullmatch(name):
+        return "is a name IPython needs"
+    if name.startswith("__") and name.endswith("__"):
+        return "is a dunder name Python needs"
+    return None
 
 
 class UsageError(AmplifierUserError):
@@ -31,7 +57,9 @@ class CellOptions:
     """What a ``%%amplifier`` line asked for."""
 
     model: str | None = None
-    out: str = "_amplifier"
+    out: str = DEFAULT_OUT
+    # Why the --out name given was not used (the answer goes to DEFAULT_OUT instead).
+    out_refused: str | None = None
     # Notebook context (issue 5): earlier cells, the last error, variables, the saved file.
     cells: CellSpec | None = None
     error: bool = False
@@ -48,7 +76,7 @@ class CellOptions:
 def _cell_parser() -> _Parser:
     parser = _Parser(prog="%%amplifier", usage=CELL_USAGE, add_help=False)
     parser.add_argument("--model")
-    parser.add_argument("--out", default="_amplifier")
+    parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--cells")
     parser.add_argument("--error", action="store_true")
     parser.add_argument("--vars", default="")
@@ -108,8 +136,15 @@ def split_args(line: str, usage: str = CELL_USAGE) -> list[str]:
 def parse_cell_options(line: str) -> CellOptions:
     """Parse the text after ``%%amplifier`` on the first line."""
     namespace = _cell_parser().parse_args(_join_dash_values(split_args(line)))
-    if not namespace.out.isidentifier():
-        raise UsageError(f"--out needs a Python name, not {namespace.out!r}. {CELL_USAGE}")
+    out, out_refused = namespace.out, None
+    problem = out_name_problem(out)
+    if problem is not None:
+        # The prompt still runs: only the name is refused, and the answer is not lost.
+        out_refused = (
+            f"--out {out} {problem}: the answer is bound to {DEFAULT_OUT}; "
+            "give --out another name (e.g. --out answer)"
+        )
+        out = DEFAULT_OUT
     try:
         cells = parse_cell_spec(namespace.cells) if namespace.cells is not None else None
     except CellSpecError as error:
@@ -122,7 +157,8 @@ def parse_cell_options(line: str) -> CellOptions:
         child=namespace.child,
         config=namespace.config,
         model=namespace.model,
-        out=namespace.out,
+        out=out,
+        out_refused=out_refused,
         cells=cells,
         error=namespace.error,
         variables=_variable_names(namespace.vars),

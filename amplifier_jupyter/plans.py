@@ -38,7 +38,10 @@ def scripted_plan(script: list[Any] | None = None) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    from .transcripts import redact_text
+
+    # Redacted before it is cut: a cut-off secret would no longer look like one.
+    return redact_text(f"{type(value).__name__} {value!r}")[:80]
 
 
 def _check_module_ref(value: Any, where: str, example: str) -> None:
@@ -130,7 +133,14 @@ def read_plan_file(path: Path) -> Any:
 
 
 def one_line_yaml(error: Exception) -> str:
-    return " ".join(str(error).split())
+    """A YAML error in one line: what and where, without the file's text (it may hold a key)."""
+    parts = []
+    for what in ("context", "problem"):
+        text, mark = getattr(error, what, None), getattr(error, f"{what}_mark", None)
+        if text:
+            where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+            parts.append(f"{text}{where}")
+    return "; ".join(parts) or " ".join(str(error).split())
 
 
 def resolve_plan_spec(spec: str, namespace: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,12 @@ The plan: the one set in this kernel (``%amplifier config``) if there is
 one, else the plan saved with the session. Saved plans have their secrets
 redacted; those keys are left out, so providers fall back to the
 environment (``ANTHROPIC_API_KEY``).
+
+A kernel killed mid-turn leaves the transcript where it stopped: on a
+prompt with no answer yet (that prompt is left out, or the next one would
+reach the model merged with it and count twice), or on tool calls without
+results (each gets a result saying it has none, so the API takes the
+conversation). The resume says so in one line.
 """
 
 from __future__ import annotations
@@ -18,8 +24,19 @@ from typing import Any
 
 from .errors import AmplifierUserError
 from .kernel_session import KernelSession, Totals
+from .modules._cancellation import MISSING_RESULT
 from .plans import validate_plan
-from .transcripts import REDACTED, find_saved, load_events, load_messages
+from .transcripts import (
+    REDACTED,
+    content_text,
+    count_turns,
+    find_saved,
+    is_prompt,
+    load_events,
+    load_messages,
+    sync_messages,
+)
+from .ui.timeline import shorten
 
 
 def without_redacted(value: Any) -> Any:
@@ -40,8 +57,76 @@ def totals_from_events(session_id: str) -> Totals:
     return totals
 
 
-async def resume_session(ks: KernelSession, spec: str) -> str:
-    """Make the saved session ``spec`` (an id or its start) the kernel's session again."""
+def _tool_calls(message: dict[str, Any]) -> dict[str, str]:
+    """``{id: tool name}`` of the calls an assistant message makes (listed or as blocks)."""
+    calls = {
+        str(call.get("id")): str(call.get("tool") or call.get("name") or "tool")
+        for call in message.get("tool_calls") or []
+        if isinstance(call, dict) and call.get("id")
+    }
+    content = message.get("content")
+    for block in content if isinstance(content, list) else []:
+        if isinstance(block, dict) and block.get("type") in ("tool_use", "tool_call"):
+            calls.setdefault(str(block.get("id")), str(block.get("name") or "tool"))
+    return calls
+
+
+def _answered(message: dict[str, Any]) -> set[str]:
+    """The ids of the tool calls a message gives results for."""
+    if message.get("role") == "tool":
+        return {str(message.get("tool_call_id"))}
+    content = message.get("content")
+    blocks = content if isinstance(content, list) else []
+    return {
+        str(b.get("tool_use_id"))
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "tool_result"
+    }
+
+
+def complete_conversation(
+    messages: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The conversation a killed kernel left, made whole again; and what was done, in a line.
+
+    A last prompt that no model reply followed is left out: the conversation
+    is as it stood before it. Tool calls of the last turn with no result get
+    one that says so.
+    """
+    last = max(
+        (i for i, m in enumerate(messages) if m.get("role") == "user" and is_prompt(m)),
+        default=None,
+    )
+    if last is None:
+        return messages, None
+    turn = messages[last + 1 :]
+    if not any(m.get("role") == "assistant" for m in turn):
+        prompt = shorten(content_text(messages[last].get("content")), 60)
+        return messages[:last], (
+            "the last prompt had no answer (the kernel stopped first) and is left out; "
+            f"run its cell again to ask it: {prompt!r}"
+        )
+    calls: dict[str, str] = {}
+    for message in turn:
+        calls.update(_tool_calls(message) if message.get("role") == "assistant" else {})
+        for call_id in _answered(message):
+            calls.pop(call_id, None)
+    if not calls:
+        return messages, None
+    results = [
+        {"role": "tool", "tool_call_id": call_id, "name": name, "content": MISSING_RESULT}
+        for call_id, name in calls.items()
+    ]
+    names = ", ".join(sorted(set(calls.values())))
+    return [*messages, *results], (
+        f"the last turn stopped during a tool call ({names}): the call is recorded with "
+        "no result, and the next cell goes on from there"
+    )
+
+
+async def resume_session(ks: KernelSession, spec: str) -> list[str]:
+    """Make the saved session ``spec`` (an id or its start) the kernel's session again;
+    the lines that say what came back."""
     if not spec.strip():
         raise AmplifierUserError(
             "give the session id: %amplifier resume ID (%amplifier sessions --all lists them)"
@@ -63,7 +148,7 @@ async def resume_session(ks: KernelSession, spec: str) -> str:
     plan = ks.plan
     if plan is None and saved.metadata.get("plan"):
         plan = validate_plan(without_redacted(saved.metadata["plan"]))
-    messages = load_messages(session_id)
+    messages, repaired = complete_conversation(load_messages(session_id))
     await ks.reset()
     previous, ks.plan = ks.plan, plan
     try:
@@ -79,16 +164,19 @@ async def resume_session(ks: KernelSession, spec: str) -> str:
             "the plan's context module cannot take a conversation back (no set_messages)"
         )
     await context.set_messages(messages)
-    ks.turns = int(saved.metadata.get("turns") or 0)
+    # The transcript follows at once (a prompt left out leaves the file too).
+    await sync_messages(session)
+    ks.turns = count_turns(messages)
     ks.totals = totals_from_events(session_id)
     children = sorted(
         {str(s.metadata.get("name")) for s in _saved_children(session_id) if s.metadata.get("name")}
     )
     more = f"; children to continue with --child: {', '.join(children)}" if children else ""
-    return (
+    resumed = (
         f"resumed {session_id}: {len(messages)} messages, {ks.turns} turns; "
         f"the next %%amplifier cell continues it{more}"
     )
+    return [resumed, repaired] if repaired else [resumed]
 
 
 def _saved_children(session_id: str) -> list[Any]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import AmplifierUserError
 from .kernel_session import KernelSession
-from .ui.view import say
+from .ui.view import say, show, shown
 
 
 def _args(rest: str) -> list[str]:
@@ -26,14 +26,15 @@ async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
     args = _args(rest)
     if args not in ([], ["--all"]):
         raise AmplifierUserError("usage: %amplifier sessions [--all]")
-    print(saved_tree(ks) if args else sessions_tree(ks))
+    show(saved_tree(ks) if args else sessions_tree(ks))
 
 
 async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier resume ID``."""
     from .resume import resume_session
 
-    say(await resume_session(ks, rest.strip()))
+    for line in await resume_session(ks, rest.strip()):
+        say(line)
 
 
 def _live_session(ks: KernelSession, which: str | None) -> Any:
@@ -126,6 +127,7 @@ async def modules(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> No
         if loaded and loaded.split()[0] != origin.split()[0]:
             origin = f"{origin} (this session: {loaded})"
         rows.append((kind, module_id, origin, version))
+    rows = [tuple(shown(cell) for cell in row) for row in rows]  # a source may hold a token
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])

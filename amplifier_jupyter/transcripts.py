@@ -11,8 +11,9 @@ Layout (the kernel's working directory is the notebook's directory)::
 Lines are written and flushed as they happen, so a kernel that dies keeps
 everything up to its last event. Secrets are redacted before anything is
 written: known secret keys (amplifier-core's ``redact_secrets``), strings
-that look like API keys or tokens, and the values of secret-looking
-environment variables.
+that look like API keys or tokens, the quoted values of secret-named keys
+inside text, and the values of secret-looking environment variables. What
+the magics show goes through the same redaction (``ui.view.shown``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ _SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECAS
 # (``auth_token``, ``x-api-key``, ``clientSecret``); ``max_tokens`` and the like stay.
 _SECRET_KEY = re.compile(
     r"(^|_)(api_?key|token|secret|password|passwd|private_?key|credentials?|authorization)$"
+)
+# A secret-named key with a quoted value inside text, as an error quoting a config has it:
+# ``{'api_key': 'abc'}``, ``"token": "abc"``, ``password='abc'`` (the key is checked
+# with ``_secret_key``). Possessive, and starting only at a word's start: linear time.
+_KEYED_VALUE = re.compile(
+    r"""(?<![\w\-])(?P<key>[A-Za-z][\w\-]*+)["']?\s*[:=]\s*(?P<quote>["'])(?P<value>[^"'\n]*+)(?P=quote)"""
 )
 
 
@@ -121,11 +128,19 @@ def _secret_env_values() -> list[str]:
 
 
 def redact_text(text: str, env_values: list[str] | None = None) -> str:
-    """A string with API keys, tokens and secret environment values replaced."""
+    """A string with API keys, tokens, secret environment values and the quoted values
+    of secret-named keys (``'api_key': '...'``) replaced."""
     for value in _secret_env_values() if env_values is None else env_values:
         if value in text:
             text = text.replace(value, REDACTED)
-    return _SECRET_PATTERNS.sub(REDACTED, text)
+    return _KEYED_VALUE.sub(_hide_keyed_value, _SECRET_PATTERNS.sub(REDACTED, text))
+
+
+def _hide_keyed_value(match: re.Match[str]) -> str:
+    if not match["value"] or not _secret_key(match["key"]):
+        return match[0]
+    start, end = (i - match.start() for i in match.span("value"))
+    return match[0][:start] + REDACTED + match[0][end:]
 
 
 def redact(value: Any) -> Any:
@@ -274,7 +289,7 @@ class TranscriptWriter:
             temporary.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             temporary.replace(self.folder / "messages.jsonl")
         self._written = lines
-        turns = sum(1 for m in messages if m.get("role") == "user" and _is_prompt(m))
+        turns = count_turns(messages)
         if turns != self.metadata.get("turns"):
             self.metadata["turns"] = turns
             self._save_metadata()
@@ -293,7 +308,12 @@ class TranscriptWriter:
         self._files.clear()
 
 
-def _is_prompt(message: dict[str, Any]) -> bool:
+def count_turns(messages: list[dict[str, Any]]) -> int:
+    """How many turns a conversation has: its prompts."""
+    return sum(1 for m in messages if m.get("role") == "user" and is_prompt(m))
+
+
+def is_prompt(message: dict[str, Any]) -> bool:
     """A user message that opens a turn (tool results ride in user messages too)."""
     content = message.get("content")
     if isinstance(content, str):
@@ -479,14 +499,14 @@ def _markdown(metadata: dict[str, Any], messages: list[dict[str, Any]]) -> str:
         lines.append(f"Parent: `{metadata['parent_id']}`")
     for message in messages:
         role = str(message.get("role", "?"))
-        lines += ["", f"## {role}", "", _content_text(message.get("content"))]
+        lines += ["", f"## {role}", "", content_text(message.get("content"))]
         for call in message.get("tool_calls") or []:
             arguments = json.dumps(call.get("arguments"))
             lines += ["", f"*tool call* `{call.get('tool')}`: `{arguments}`"]
     return "\n".join(lines) + "\n"
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     parts = []
@@ -498,7 +518,7 @@ def _content_text(content: Any) -> str:
         elif block.get("type") == "tool_use":
             parts.append(f"*tool call* `{block.get('name')}`: `{json.dumps(block.get('input'))}`")
         elif block.get("type") == "tool_result":
-            parts.append(f"*tool result*: {_content_text(block.get('content'))}")
+            parts.append(f"*tool result*: {content_text(block.get('content'))}")
         elif block.get("type") in ("thinking", "tool_call"):
             continue  # thinking stays private; tool calls are listed from tool_calls
         else:

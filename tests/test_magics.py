@@ -188,3 +188,28 @@ def test_loading_twice_is_harmless() -> None:
             "print(get_ipython().input_transformers_cleanup.count(transform_cell))"
         )
         assert n.stdout.strip() == "1"
+
+
+def test_out_takes_no_name_python_or_the_shell_needs(kernel: Kernel) -> None:
+    # Binding the answer to __builtins__ (or In, _, _i3...) broke every later cell.
+    kernel.execute(
+        'SCRIPT = ["Kept."]\n' + SCRIPTED + 'plan["providers"][0]["config"]["when_exhausted"] = '
+        '"repeat"\n%amplifier config plan'
+    )
+    refused = ["__builtins__", "__name__", "In", "Out", "get_ipython", "exit", "quit", "_"]
+    refused += ["__", "___", "_i", "_ii", "_i3", "_ih", "_oh", "_dh", "class", "not-a-name"]
+    for name in refused:
+        kernel.execute("_amplifier = 'before'")
+        result = kernel.execute(f"%%amplifier --out {name}\nhello")
+        assert result.ok, (name, result.error)
+        assert result.markdown == ["Kept."], (name, result.stdout, result.stderr)
+        lines = result.stdout.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"amplifier: --out {name} "), (name, lines)
+        assert "_amplifier" in lines[0] and result.stderr == "", (name, result.stderr)
+        # The answer is not lost: it is where a cell without --out puts it; the shell works.
+        check = kernel.execute("print(type(__builtins__).__name__, _amplifier, callable(exit))")
+        assert check.ok, (name, check.error)
+        assert check.stdout.split() in (["module", "Kept.", "True"], ["dict", "Kept.", "True"])
+    answer = kernel.execute("%%amplifier --out answer_2\nhi")
+    assert answer.stdout == "" and answer.markdown == ["Kept."]
+    assert kernel.execute("print(answer_2)").stdout.strip() == "Kept."

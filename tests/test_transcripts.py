@@ -67,6 +67,20 @@ def test_redact_secret_keys_beyond_the_kernels_exact_list() -> None:
     }
 
 
+def test_redact_text_hides_the_quoted_values_of_secret_named_keys() -> None:
+    # As an error quoting a config has them; the key and its quotes stay readable.
+    text = (
+        "no use for {'token': 'plain', 'model': 'm'}; \"x-api-key\": \"hdr\", "
+        "password='pw', clientSecret = \"cs\", max_tokens: '5', tokens='many'"
+    )
+    assert transcripts.redact_text(text) == (
+        f"no use for {{'token': '{REDACTED}', 'model': 'm'}}; \"x-api-key\": \"{REDACTED}\", "
+        f"password='{REDACTED}', clientSecret = \"{REDACTED}\", max_tokens: '5', tokens='many'"
+    )
+    long_word = "a" * 200_000  # linear time: no backtracking over a long word
+    assert transcripts.redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+
+
 @pytest.fixture
 def writing(monkeypatch) -> Iterator[None]:
     monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
@@ -183,3 +197,91 @@ def test_reset_records_session_end(notebook) -> None:
     kernel.execute("%amplifier reset")
     assert read_lines(where / "events.jsonl")[-1]["event"] == "session:end"
     assert json.loads((where / "metadata.json").read_text())["state"] == "ended"
+
+
+# -- what is shown -------------------------------------------------------------
+
+INLINE_KEY = "sk-ant-api03-" + "k" * 32
+# Not shaped like a key: only the name of its key says it is a secret.
+PLAIN_SECRET = "hunter2-plain-but-secret"
+GIT_TOKEN = "ghp_" + "g" * 36
+LEAKY_MODULE = (
+    "async def mount(coordinator, config=None):\n    raise ValueError(f'no use for {config}')\n"
+)
+
+
+def test_secrets_in_a_plan_are_never_shown_but_the_provider_uses_them(
+    tmp_path: Path, fake_anthropic
+) -> None:
+    from widget_comms import Widgets, execute
+
+    leaky = tmp_path / "leaky" / "amplifier_module_tool_leaky"
+    leaky.mkdir(parents=True)
+    (leaky / "__init__.py").write_text(LEAKY_MODULE)
+    # The key is in no cell: it comes from a YAML file.
+    (tmp_path / "plan.yaml").write_text(
+        "session: {orchestrator: loop-notebook, context: context-notebook}\n"
+        "providers:\n  - module: provider-claude\n"
+        f"    config: {{api_key: {INLINE_KEY}, base_url: '{fake_anthropic.url}',"
+        f" client_secret: {PLAIN_SECRET}}}\n"
+        f"tools:\n  - {{module: tool-leaky, source: leaky, config: {{token: {PLAIN_SECRET}}}}}\n"
+    )
+    shown: list[str] = []
+
+    def run(kernel: Kernel, code: str, widgets: Widgets | None = None) -> str:
+        result = execute(kernel, code, widgets.feed if widgets else None)
+        assert result.ok, (code, result.error)
+        text = result.stdout + result.stderr + "".join(result.markdown)
+        shown.append(text)
+        return text
+
+    with Kernel(env=offline_env(), cwd=str(tmp_path)) as kernel:
+        run(kernel, "%load_ext amplifier_jupyter")
+        assert "plan set" in run(kernel, "%amplifier config plan.yaml")
+        plan = run(kernel, "%amplifier config")
+        assert f'"api_key": "{REDACTED}"' in plan and f'"token": "{REDACTED}"' in plan
+        assert fake_anthropic.url in plan  # only the secrets go
+        widgets = Widgets()
+        answer = run(kernel, "%%amplifier\nhi", widgets)
+        assert "tool-leaky did not load: no use for {'token': " in answer
+        # The plan kept the key: the provider sent it.
+        headers = fake_anthropic.requests[-1].headers
+        assert INLINE_KEY in headers.get("x-api-key", "") + headers.get("authorization", "")
+        for command in ("status", "sessions", "sessions --all", "modules"):
+            run(kernel, f"%amplifier {command}")
+        # The same plan from a variable, with a token in a module's source.
+        run(
+            kernel,
+            "import yaml\nplan = yaml.safe_load(open('plan.yaml'))\n"
+            f"plan['tools'] = [{{'module': 'tool-remote', 'source': "
+            f"'git+https://{GIT_TOKEN}@github.com/o/r@v1'}}]\n%amplifier config plan",
+        )
+        run(kernel, "%amplifier config")
+        assert "github.com/o/r@v1" in run(kernel, "%amplifier modules")
+        # Errors that quote a plan or a module's config: in the cell and in the panel.
+        bad = (
+            '%amplifier config {"session": {"orchestrator": "loop-notebook", "context": '
+            '"context-notebook"}, "providers": [{"module": "provider-claude", "config": '
+            f'[{{"api_key": "{PLAIN_SECRET}"}}]}}]}}'
+        )
+        assert "providers[0].config must be a dict" in run(kernel, bad)
+        (tmp_path / "broken.yaml").write_text(
+            f"providers:\n  - config: {{password: {PLAIN_SECRET}, m: 'x}}\n"
+        )
+        assert "broken.yaml is not valid YAML: " in run(kernel, "%amplifier config broken.yaml")
+        run(
+            kernel,
+            "plan['session']['context'] = {'module': 'tool-leaky', 'source': 'leaky', "
+            f"'config': {{'password': '{PLAIN_SECRET}'}}}}\n%amplifier config plan",
+        )
+        failed = Widgets()
+        assert "the session could not start" in run(kernel, "%%amplifier\nhi", failed)
+    panels = [
+        str(state.get("value", ""))
+        for widgets_seen in (widgets, failed)
+        for state in widgets_seen.states.values()
+    ]
+    assert any("could not start" in panel for panel in panels)
+    everything = "\n".join(shown + panels)
+    for secret in (INLINE_KEY, PLAIN_SECRET, GIT_TOKEN):
+        assert secret[-12:] not in everything, secret  # not even the end of one cut off

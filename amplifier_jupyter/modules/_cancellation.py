@@ -13,6 +13,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# The result of a tool call that an interrupted run (a stop, a killed kernel) left
+# without one: the API wants every tool_use answered.
+MISSING_RESULT = "Error: this tool call has no recorded result (the run was interrupted)."
+
 # How often a waiting call looks at the cancellation token: Stop must take
 # effect well within a second, even while the API or a tool is silent.
 CANCEL_POLL = 0.05

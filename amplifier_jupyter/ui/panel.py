@@ -31,7 +31,7 @@ from .approval import ApprovalRequest
 from .coalesce import Coalescer
 from .style import CODE_FONT, FAINT, LEVEL_COLOURS, MUTED, TEXT, UI_FONT, box_layout, span
 from .timeline import Entry, Timeline
-from .view import complain, say
+from .view import complain, say, shown
 
 # The newest entries shown; older ones are counted, not drawn.
 TIMELINE_LIMIT = 200
@@ -179,7 +179,7 @@ class PanelView:
     def notice(self, message: str) -> None:
         """A one-line note: printed in the cell, or kept in the panel for a background run."""
         if self.background and self.running:
-            self.timeline.add("note", message, level="warning")
+            self.timeline.add("note", shown(message), level="warning")
             self._timeline_updates.changed()
         else:
             say(message)
@@ -213,6 +213,7 @@ class PanelView:
     def fail(self, message: str) -> None:
         """The run ended with a one-line error."""
         was_running = self.running
+        message = shown(message)  # an error may quote a module's config
         self._end()
         self.failed = message
         self.state = "Failed"

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
+from ..transcripts import redact_text
+
 
 class RunView(Protocol):
     """Everything a cell shows while and after an agent runs.
@@ -45,14 +47,25 @@ class RunView(Protocol):
         """The run ended with a one-line error."""
 
 
+def shown(text: str) -> str:
+    """What we may show of ``text`` (it is saved with the notebook): its secrets
+    redacted, as the transcripts redact them."""
+    return redact_text(text)
+
+
+def show(text: str) -> None:
+    """Print text of ours (a table, a plan) with its secrets redacted."""
+    print(shown(text), flush=True)
+
+
 def say(message: str) -> None:
     """Print one user-facing line of ours, marked as coming from amplifier."""
-    print(f"amplifier: {message}", flush=True)
+    show(f"amplifier: {message}")
 
 
 def complain(message: str) -> None:
     """Print one user-facing error line to the cell's stderr."""
-    print(f"amplifier: {message}", file=sys.stderr, flush=True)
+    print(shown(f"amplifier: {message}"), file=sys.stderr, flush=True)
 
 
 class QuietView:

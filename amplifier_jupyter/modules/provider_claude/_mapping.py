@@ -26,6 +26,7 @@ from amplifier_core import (
     Usage,
 )
 
+from .._cancellation import MISSING_RESULT
 from ._config import MIN_THINKING_BUDGET, Settings
 from ._pricing import ModelSpec
 
@@ -35,7 +36,6 @@ CACHEABLE = {"text", "image", "document", "tool_use", "tool_result"}
 # Room left for the answer when a thinking budget has to raise max_tokens.
 ANSWER_ROOM = 4_096
 DEFAULT_MAX_TOKENS = 32_000
-MISSING_RESULT = "Error: this tool call has no recorded result (the run was interrupted)."
 CONTINUATION = "(continuing an earlier conversation)"
 
 
