@@ -22,7 +22,10 @@ export namespace CommandIDs {
 const LABEL = 'Amplifier: new prompt cell';
 
 /** The toolbar button of one notebook panel; it acts on that notebook. */
-function addButton(app: JupyterFrontEnd, panel: NotebookPanel): CommandToolbarButton {
+function addButton(
+  app: JupyterFrontEnd,
+  panel: NotebookPanel
+): CommandToolbarButton {
   const button = new CommandToolbarButton({
     commands: app.commands,
     id: CommandIDs.newPromptCell,
@@ -69,7 +72,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       keys: ['Accel Shift A'],
       selector: '.jp-Notebook'
     });
-    palette?.addItem({ command: CommandIDs.newPromptCell, category: 'Amplifier' });
+    palette?.addItem({
+      command: CommandIDs.newPromptCell,
+      category: 'Amplifier'
+    });
 
     // The returned button is the extension's disposable: it goes with its panel.
     app.docRegistry.addWidgetExtension('Notebook', {
