@@ -2,15 +2,24 @@
  * amplifier-jupyter in JupyterLab: a command, a palette entry, a shortcut and
  * a notebook toolbar button that insert a `%%amplifier` prompt cell; a marker
  * on prompt cells; and (in style/) the look of the panel the kernel renders.
+ *
+ * The shortcut and the button's place in the toolbar are settings
+ * (schema/plugin.json): JupyterLab reads them, and users change them in the
+ * settings editor. This file gives the command and the button they name.
  */
 
 import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { CommandToolbarButton, ICommandPalette } from '@jupyterlab/apputils';
+import {
+  CommandToolbarButton,
+  ICommandPalette,
+  IToolbarWidgetRegistry
+} from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { amplifierIcon } from './icon';
 import { markPromptCells } from './marker';
 import { insertPromptCell } from './promptCell';
 
@@ -21,8 +30,14 @@ export namespace CommandIDs {
 
 const LABEL = 'Amplifier: new prompt cell';
 
+/** The toolbar item's name in `jupyter.lab.toolbars` (schema/plugin.json). */
+export const TOOLBAR_ITEM = 'amplifierNewPromptCell';
+
 /** The toolbar button of one notebook panel; it acts on that notebook. */
-function addButton(app: JupyterFrontEnd, panel: NotebookPanel): CommandToolbarButton {
+function createButton(
+  app: JupyterFrontEnd,
+  panel: NotebookPanel
+): CommandToolbarButton {
   const button = new CommandToolbarButton({
     commands: app.commands,
     id: CommandIDs.newPromptCell,
@@ -30,7 +45,6 @@ function addButton(app: JupyterFrontEnd, panel: NotebookPanel): CommandToolbarBu
     label: 'Amplifier'
   });
   button.addClass('amplifier-toolbar-button');
-  panel.toolbar.insertItem(10, 'amplifierNewPromptCell', button);
   return button;
 }
 
@@ -40,11 +54,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
     'Amplifier prompt cells: a toolbar button, a command (Ctrl/Cmd+Shift+A), prompt-cell markers and panel styles.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
+  optional: [ICommandPalette, IToolbarWidgetRegistry],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    toolbars: IToolbarWidgetRegistry | null
   ) => {
     const panelFor = (args: { panelId?: unknown }): NotebookPanel | null => {
       if (typeof args.panelId === 'string') {
@@ -56,6 +71,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.newPromptCell, {
       label: LABEL,
       caption: 'Insert a %%amplifier prompt cell below the active cell',
+      icon: amplifierIcon,
       isEnabled: args => panelFor(args) !== null,
       execute: async args => {
         const panel = panelFor(args as { panelId?: unknown });
@@ -64,17 +80,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    app.commands.addKeyBinding({
+    palette?.addItem({
       command: CommandIDs.newPromptCell,
-      keys: ['Accel Shift A'],
-      selector: '.jp-Notebook'
+      category: 'Amplifier'
     });
-    palette?.addItem({ command: CommandIDs.newPromptCell, category: 'Amplifier' });
 
-    // The returned button is the extension's disposable: it goes with its panel.
-    app.docRegistry.addWidgetExtension('Notebook', {
-      createNew: widget => addButton(app, widget as NotebookPanel)
-    });
+    // The notebook toolbar asks for the item the settings name; its toolbar disposes it.
+    toolbars?.addFactory<NotebookPanel>('Notebook', TOOLBAR_ITEM, panel =>
+      createButton(app, panel)
+    );
     markPromptCells(tracker);
   }
 };

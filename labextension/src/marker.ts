@@ -28,7 +28,8 @@ function watch(panel: NotebookPanel): void {
     }
     for (const cell of notebook.widgets) {
       const marked =
-        cell.model.type === 'code' && isPromptSource(cell.model.sharedModel.getSource());
+        cell.model.type === 'code' &&
+        isPromptSource(cell.model.sharedModel.getSource());
       cell.toggleClass(PROMPT_CELL_CLASS, marked);
     }
   };

@@ -20,7 +20,10 @@ export function isPromptSource(source: string): boolean {
 }
 
 /** Whether a cell at or above `index` loads the extension. */
-export function loadsExtensionAbove(notebook: Notebook, index: number): boolean {
+export function loadsExtensionAbove(
+  notebook: Notebook,
+  index: number
+): boolean {
   const cells = notebook.model?.sharedModel.cells ?? [];
   for (let i = 0; i <= index && i < cells.length; i++) {
     const cell = cells[i];
@@ -54,7 +57,9 @@ export async function insertPromptCell(panel: NotebookPanel): Promise<void> {
     current.cell_type === 'code' &&
     current.getSource().trim() === '';
   const needsLoad = !loadsExtensionAbove(notebook, active);
-  const sources = needsLoad ? [LOAD_LINE, `${CELL_MAGIC}\n`] : [`${CELL_MAGIC}\n`];
+  const sources = needsLoad
+    ? [LOAD_LINE, `${CELL_MAGIC}\n`]
+    : [`${CELL_MAGIC}\n`];
   const at = current === undefined ? 0 : reuse ? active : active + 1;
 
   shared.transact(() => {

@@ -5,7 +5,8 @@ Fixtures, smallest first:
 - ``lab_env``: extra environment for the server and its kernels (a module
   overrides it, e.g. to point ``ANTHROPIC_BASE_URL`` at a fake Messages API);
 - ``lab``: a :class:`LabServer` for the test module (random port and token,
-  scratch root folder); the lab extension is built first if it is stale;
+  scratch root folder); it fails in one line when the lab extension is not
+  installed (the tests never build it: the wheel carries it);
 - ``browser``: chromium for the test module; the tests skip, saying why,
   only when ``/usr/bin/chromium`` is missing (CI installs it);
 - ``page``: a fresh page per test; on failure a screenshot goes to
@@ -26,7 +27,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from lab_page import ARTIFACTS, NotebookPage  # noqa: E402
-from lab_server import LabServer, ensure_extension_built  # noqa: E402
+from lab_server import LabServer, extension_problem  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -56,7 +57,9 @@ def lab_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory, lab_env: dict[str, str]) -> Iterator[LabServer]:
     """A JupyterLab server for one test module, with no API key of the user's in reach."""
-    ensure_extension_built()
+    problem = extension_problem()
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
     home = tmp_path_factory.mktemp("lab")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
     with LabServer(home, env={**env, **lab_env}) as server:

@@ -3,15 +3,17 @@
 The server runs this interpreter's ``jupyter lab`` on 127.0.0.1 with a random
 port and token, in a scratch root folder, with its own config, settings and
 workspace folders (nothing of the user's leaks in, nothing of ours leaks
-out). ``JUPYTER_PATH`` puts this checkout's built lab extension first, so
-the tests see the code in the working tree even where an older copy is
-installed in the environment.
+out). It serves the lab extension installed in this environment (by the
+wheel, or linked by ``jupyter labextension develop``), and its kernels
+import the installed package: the tests see what a user installs.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -22,15 +24,23 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.paths import jupyter_path
+
 ROOT = Path(__file__).resolve().parents[2]
-BUILT = ROOT / "amplifier_jupyter" / "labextension"
-SOURCES = ROOT / "labextension"
 EXTENSION_NAME = "amplifier-jupyter"
+# A checkout's build (`jupyter labextension develop` links it) and what it is built from.
+CHECKOUT_BUILD = ROOT / "amplifier_jupyter" / "labextension"
+CHECKOUT_SOURCES = [ROOT / "labextension" / folder for folder in ("src", "style", "schema")]
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 # Plugins that would reach the internet or pop up over the notebook.
 DISABLED_PLUGINS = {
     "@jupyterlab/apputils-extension:announcements": True,
 }
+INSTALL_HINT = (
+    "`pip install .` (the wheel carries it), or in a checkout "
+    "`pip install -e . && jupyter labextension develop --overwrite .`"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def free_port() -> int:
@@ -40,32 +50,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def extension_is_stale() -> bool:
-    """Whether the built extension is missing or older than a source file."""
-    built = BUILT / "package.json"
-    if not built.is_file():
-        return True
-    newest = max(
-        p.stat().st_mtime
-        for folder in ("src", "style")
-        for p in (SOURCES / folder).iterdir()
-        if p.is_file()
-    )
-    return newest > built.stat().st_mtime
+@functools.cache
+def extension_problem() -> str | None:
+    """Why the browser tests cannot use the installed lab extension, in one line, or None.
 
-
-def ensure_extension_built() -> None:
-    """Build the lab extension if it is missing or stale (``labextension/build.sh``)."""
-    if not extension_is_stale():
-        return
+    The tests do not build it: the wheel carries it. ``jupyter labextension list``
+    must show it enabled and OK; a checkout's build linked into the environment
+    must not be older than its sources (``npm run build`` in ``labextension/``).
+    """
     done = subprocess.run(
-        ["bash", str(SOURCES / "build.sh")], capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "jupyter", "labextension", "list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    if done.returncode != 0:
-        raise RuntimeError(
-            "the lab extension did not build: run `bash labextension/build.sh` "
-            f"(node and npm needed)\n{done.stderr[-3000:]}"
-        )
+    listing = _ANSI.sub("", done.stdout + done.stderr)
+    line = next((x for x in listing.splitlines() if x.split()[:1] == [EXTENSION_NAME]), None)
+    if line is None:
+        return f"the lab extension {EXTENSION_NAME} is not installed here: {INSTALL_HINT}"
+    if not re.search(r"\benabled\s+OK\b", line):
+        return f"`jupyter labextension list` says `{line.strip()}`: {INSTALL_HINT}"
+    installed = next(
+        (
+            folder / EXTENSION_NAME
+            for folder in map(Path, jupyter_path("labextensions"))
+            if (folder / EXTENSION_NAME / "package.json").is_file()
+        ),
+        None,
+    )
+    if installed is not None and installed.resolve() == CHECKOUT_BUILD.resolve():
+        built = (CHECKOUT_BUILD / "package.json").stat().st_mtime
+        newer = [
+            p for folder in CHECKOUT_SOURCES for p in folder.rglob("*") if p.stat().st_mtime > built
+        ]
+        if newer:
+            return (
+                f"the linked lab extension is older than {newer[0].relative_to(ROOT)}: "
+                "run `npm run build` in labextension/"
+            )
+    return None
 
 
 def notebook_json(cells: list[str]) -> dict[str, Any]:
@@ -95,7 +118,7 @@ class LabServer:
     """``jupyter lab`` in a subprocess; ``url_for(path)`` opens a file with the token.
 
     ``env`` is the whole environment of the server and its kernels (default:
-    this process's); the Jupyter folders and ``PYTHONPATH`` are set on top.
+    this process's); the Jupyter config and runtime folders are set on top.
     """
 
     def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
@@ -130,21 +153,15 @@ class LabServer:
 
     def start(self, timeout: float = 60.0) -> LabServer:
         """Start the server and wait until its API answers."""
-        for folder in ("root", "config/labconfig", "data/labextensions", "settings", "workspaces"):
+        for folder in ("root", "config/labconfig", "settings", "workspaces"):
             (self.home / folder).mkdir(parents=True, exist_ok=True)
         (self.home / "config" / "labconfig" / "page_config.json").write_text(
             json.dumps({"disabledExtensions": DISABLED_PLUGINS}), encoding="utf-8"
         )
-        link = self.home / "data" / "labextensions" / EXTENSION_NAME
-        if not link.exists():
-            link.symlink_to(BUILT, target_is_directory=True)
         env = {
             **self.env,
             "JUPYTER_CONFIG_DIR": str(self.home / "config"),
-            "JUPYTER_PATH": str(self.home / "data"),
             "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
-            # The kernel's Python must import this checkout, whatever the cwd.
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")])),
         }
         command = [
             sys.executable,

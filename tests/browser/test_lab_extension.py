@@ -1,8 +1,10 @@
 """The JupyterLab extension in a real browser: the prompt-cell button, shortcut and palette
-entry, the prompt-cell marker, and a prompt run against an offline plan."""
+entry, the prompt-cell marker, a prompt run against an offline plan, and the button and
+shortcut as settings a user changes."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from lab_page import NotebookPage
@@ -93,3 +95,49 @@ def test_shortcut_and_palette_insert_prompt_cells_and_the_marker_follows_edits(
     notebook.wait_for_sources([LOAD, "%%amplifier\n", "print(1)"])
     expect(notebook.cell(2)).not_to_have_class(MARKED)
     expect(notebook.cell(1)).to_have_class(MARKED)
+
+
+def test_the_toolbar_button_and_the_shortcut_are_settings_a_user_changes(
+    notebook: NotebookPage,
+) -> None:
+    # schema/plugin.json declares both; a user's settings hide the button and rebind the keys.
+    command = "amplifier:new-prompt-cell"
+    user = notebook.lab.home / "settings" / "@jupyterlab"
+    overrides = {
+        user / "notebook-extension" / "panel.jupyterlab-settings": {
+            "toolbar": [{"name": "amplifierNewPromptCell", "disabled": True}]
+        },
+        user / "shortcuts-extension" / "shortcuts.jupyterlab-settings": {
+            "shortcuts": [
+                {
+                    "command": command,
+                    "keys": ["Accel Shift A"],
+                    "selector": ".jp-Notebook",
+                    "disabled": True,
+                },
+                {"command": command, "keys": ["Alt Shift A"], "selector": ".jp-Notebook"},
+            ]
+        },
+    }
+    for path, value in overrides.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value), encoding="utf-8")
+    try:
+        notebook.lab.write_notebook("settings.ipynb", [LOAD, ""])
+        notebook.open("settings.ipynb")
+        expect(notebook.toolbar.locator('[data-jp-item-name="kernelName"]')).to_be_visible()
+        expect(notebook.toolbar.locator(".amplifier-toolbar-button")).to_have_count(0)
+        bindings = notebook.page.evaluate(
+            """command => window.jupyterapp.commands.keyBindings
+                .filter(binding => binding.command === command)
+                .map(binding => binding.keys.join(' '))""",
+            command,
+        )
+        assert bindings == ["Alt Shift A"], bindings
+
+        notebook.click_editor(1)
+        notebook.page.keyboard.press("Alt+Shift+A")
+        notebook.wait_for_sources([LOAD, "%%amplifier\n"])
+    finally:
+        for path in overrides:
+            path.unlink()
