@@ -25,7 +25,7 @@ _LAZY = {
     "DisplaySystem": ("amplifier_jupyter.ui.display", "JupyterDisplaySystem"),
     "get_session": ("amplifier_jupyter.api", "get_session"),
     # Not "kernel_session": that is the submodule's name.
-    "get_kernel_session": ("amplifier_jupyter.kernel_session", "kernel_session"),
+    "get_kernel_session": ("amplifier_jupyter.session.kernel", "kernel_session"),
 }
 
 
@@ -42,8 +42,8 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
-    from . import standins
-    from .magics import register
+    from amplifier_jupyter.loading import standins
+    from amplifier_jupyter.magics import register
 
     register(shell)
     standins.install()
@@ -56,6 +56,6 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
-    from .magics import unregister
+    from amplifier_jupyter.magics import unregister
 
     unregister(shell)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .kernel_session import kernel_session
+from amplifier_jupyter.session.kernel import kernel_session
 
 
 async def get_session() -> Any:

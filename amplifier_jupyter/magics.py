@@ -43,14 +43,14 @@ def transform_cell(lines: list[str]) -> list[str]:
         args = lines[0][len(CELL_PREFIX) :].strip()
         body = "".join(lines[1:])
         return [
-            "await __import__('amplifier_jupyter.cell', fromlist=['run_cell'])"
+            "await __import__('amplifier_jupyter.cell.run', fromlist=['run_cell'])"
             f".run_cell({args!r}, {body!r})\n"
         ]
     if not any(_is_magic_line(line, LINE_PREFIX) for line in lines):
         return lines
     text = _inside_strings(lines)
     return [
-        "await __import__('amplifier_jupyter.commands', fromlist=['run_line'])"
+        "await __import__('amplifier_jupyter.commands.plan', fromlist=['run_line'])"
         f".run_line({line[len(LINE_PREFIX) :].strip()!r})\n"
         if _is_magic_line(line, LINE_PREFIX) and i not in text
         else line
@@ -72,11 +72,11 @@ class AmplifierMagics(Magics):
         scheduled on the running loop, or run to completion where none runs.
         """
         if cell is not None:
-            from .cell import run_cell
+            from amplifier_jupyter.cell.run import run_cell
 
             coroutine = run_cell(line, cell)
         else:
-            from .commands import run_line
+            from amplifier_jupyter.commands.plan import run_line
 
             coroutine = run_line(line, self.shell.user_ns)
         try:

@@ -436,7 +436,7 @@ def saved_sessions(root: Path | None = None) -> list[SavedSession]:
 
 def find_saved(prefix: str, root: Path | None = None) -> SavedSession:
     """The saved session whose id is (or starts with) ``prefix``; one line if none or many."""
-    from .errors import AmplifierUserError
+    from amplifier_jupyter.errors import AmplifierUserError
 
     prefix = prefix.strip()
     sessions = saved_sessions(root)
@@ -471,7 +471,7 @@ def export_transcript(
     session's conversation (also when transcripts are off). Returns a
     description.
     """
-    from .errors import AmplifierUserError
+    from amplifier_jupyter.errors import AmplifierUserError
 
     metadata = load_metadata(session_id, root) or {"session_id": session_id}
     messages = load_messages(session_id, root) if messages is None else redact(messages)

@@ -21,7 +21,7 @@ from kernel_harness import Kernel, offline_env  # noqa: E402
 SETUP = """\
 %load_ext amplifier_jupyter
 from amplifier_core import AmplifierSession
-from amplifier_jupyter.plans import scripted_plan
+from amplifier_jupyter.session.plans import scripted_plan
 plan = scripted_plan([])
 plan["tools"] = []
 %amplifier config plan

@@ -20,7 +20,7 @@ from widget_comms import (
     tool_messages,
 )
 
-from amplifier_jupyter.run_commands import APPROVE_USAGE
+from amplifier_jupyter.commands.run import APPROVE_USAGE
 
 OPTIONS = ["Allow once", "Allow always", "Deny"]
 
@@ -193,7 +193,7 @@ from amplifier_core import AmplifierSession
 approvals = amplifier_jupyter.ApprovalSystem()
 display = amplifier_jupyter.DisplaySystem()
 session = AmplifierSession(_plan, approval_system=approvals, display_system=display)
-session.coordinator.loader = __import__("amplifier_jupyter.resolver", fromlist=["x"]) \\
+session.coordinator.loader = __import__("amplifier_jupyter.loading.resolver", fromlist=["x"]) \\
     .NotebookModuleLoader(coordinator=session.coordinator)
 approvals.watch(session.coordinator)
 await session.initialize()

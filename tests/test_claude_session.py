@@ -15,7 +15,7 @@ from amplifier_core import ToolResult
 from fake_anthropic import FakeAnthropic, error_reply, text_reply, tool_reply
 
 from amplifier_jupyter.errors import AmplifierUserError
-from amplifier_jupyter.kernel_session import KernelSession
+from amplifier_jupyter.session.kernel import KernelSession
 
 
 class Weather:

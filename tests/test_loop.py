@@ -9,9 +9,9 @@ import pytest
 from amplifier_core import ToolResult
 
 from amplifier_jupyter.errors import AmplifierUserError
-from amplifier_jupyter.kernel_session import KernelSession
 from amplifier_jupyter.modules.context_notebook import NotebookContext
-from amplifier_jupyter.plans import scripted_plan
+from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.session.plans import scripted_plan
 
 
 class CountingTool:

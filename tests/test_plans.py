@@ -7,7 +7,7 @@ import json
 import pytest
 
 from amplifier_jupyter.errors import PlanError
-from amplifier_jupyter.plans import (
+from amplifier_jupyter.session.plans import (
     default_plan,
     needs_anthropic_key,
     resolve_plan_spec,

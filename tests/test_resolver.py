@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from amplifier_jupyter.errors import AmplifierUserError
-from amplifier_jupyter.kernel_session import KernelSession
-from amplifier_jupyter.plans import scripted_plan
-from amplifier_jupyter.resolver import local_directory
+from amplifier_jupyter.loading.resolver import local_directory
+from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.session.plans import scripted_plan
 
 GREET_MODULE = '''
 """A tool module living in a plain folder, as a user would write one."""

@@ -22,7 +22,7 @@ CRASH_MARKS = ("Fatal Python error", "Segmentation fault", "core dumped", "ampli
 LONG = " ".join(["word"] * 2000)
 SETUP = (
     "%load_ext amplifier_jupyter\n"
-    "import amplifier_jupyter.plans as plans\n"
+    "import amplifier_jupyter.session.plans as plans\n"
     "plan = plans.scripted_plan({script!r})\n"
     "plan['providers'][0]['config']['chunk_delay'] = {delay}\n"
     "%amplifier config plan\n"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from kernel_harness import Kernel, offline_env
 
-from amplifier_jupyter.installer import InstallRefused, check_report, git_ref, git_source
+from amplifier_jupyter.loading.installer import InstallRefused, check_report, git_ref, git_source
 
 MODULE_DIST = "amplifier-module-tool-jupyter-echo-test"
 DEP_DIST = "amplifier-jupyter-test-dependency"

@@ -163,7 +163,7 @@ def test_notebook_lists_and_reads_cells(kernel: Kernel, fake: FakeAnthropic) -> 
 def test_interrupting_the_kernel_stops_the_code_and_the_agent(
     kernel: Kernel, fake: FakeAnthropic
 ) -> None:
-    pytest.importorskip("amplifier_jupyter.interrupts")  # the host's interrupt guard
+    pytest.importorskip("amplifier_jupyter._ipython.interrupts")  # the host's interrupt guard
     code = "import time\nprint('sleeping', flush=True)\ntime.sleep(60)\nprint('woke')"
     interrupted = []
 

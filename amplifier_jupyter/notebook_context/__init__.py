@@ -7,17 +7,36 @@ notebook tools.
 
 from __future__ import annotations
 
-from ._text import SUMMARY_LIMIT, cut
-from .cell_id import current_cell_id
-from .cellspec import CellSpec, CellSpecError, describe_counts, parse_cell_spec
-from .gather import GatheredContext, compose, gather
-from .history import CellRecord, cell_record, current_count, executed_counts
-from .interpolation import Interpolation, interpolate
-from .prompt import PreparedPrompt, prepare_prompt
-from .references import UnresolvedReference, is_reference, resolve
-from .saved_notebook import notebook_path, read_notebook, render_notebook
-from .summaries import label, list_variables, summarize, user_variables
-from .tracebacks import format_exception, last_exception
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
+from amplifier_jupyter.notebook_context.cell_id import current_cell_id
+from amplifier_jupyter.notebook_context.cellspec import (
+    CellSpec,
+    CellSpecError,
+    describe_counts,
+    parse_cell_spec,
+)
+from amplifier_jupyter.notebook_context.gather import GatheredContext, compose, gather
+from amplifier_jupyter.notebook_context.history import (
+    CellRecord,
+    cell_record,
+    current_count,
+    executed_counts,
+)
+from amplifier_jupyter.notebook_context.interpolation import Interpolation, interpolate
+from amplifier_jupyter.notebook_context.prompt import PreparedPrompt, prepare_prompt
+from amplifier_jupyter.notebook_context.references import UnresolvedReference, is_reference, resolve
+from amplifier_jupyter.notebook_context.saved_notebook import (
+    notebook_path,
+    read_notebook,
+    render_notebook,
+)
+from amplifier_jupyter.notebook_context.summaries import (
+    label,
+    list_variables,
+    summarize,
+    user_variables,
+)
+from amplifier_jupyter.notebook_context.tracebacks import format_exception, last_exception
 
 __all__ = [
     "SUMMARY_LIMIT",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import AmplifierUserError
+from amplifier_jupyter.errors import AmplifierUserError
 
 SPEC_HELP = "give cells as 3, 3-5, 3,7 or -2: (the last two)"
 _PART = re.compile(r"^(?:(\d+)|(\d+)-(\d+)|-(\d+):|(\d+):)$")

@@ -10,19 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._text import SUMMARY_LIMIT
-from .cellspec import CellSpec, describe_counts
-from .history import cell_record, current_count, executed_counts
-from .references import UnresolvedReference, resolve
-from .saved_notebook import (
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
+from amplifier_jupyter.notebook_context.cellspec import CellSpec, describe_counts
+from amplifier_jupyter.notebook_context.history import cell_record, current_count, executed_counts
+from amplifier_jupyter.notebook_context.references import UnresolvedReference, resolve
+from amplifier_jupyter.notebook_context.saved_notebook import (
     NoSavedNotebook,
     SavedNotebook,
     notebook_path,
     read_notebook,
     render_notebook,
 )
-from .summaries import label, summarize
-from .tracebacks import format_exception, last_exception
+from amplifier_jupyter.notebook_context.summaries import label, summarize
+from amplifier_jupyter.notebook_context.tracebacks import format_exception, last_exception
 
 CELLS_LIMIT = 24_000
 

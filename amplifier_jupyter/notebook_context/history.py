@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ._text import SUMMARY_LIMIT, cut
-from .saved_notebook import OUTPUT_LIMIT, SavedNotebook, render_outputs
-from .summaries import summarize
-from .tracebacks import format_stored
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
+from amplifier_jupyter.notebook_context.saved_notebook import (
+    OUTPUT_LIMIT,
+    SavedNotebook,
+    render_outputs,
+)
+from amplifier_jupyter.notebook_context.summaries import summarize
+from amplifier_jupyter.notebook_context.tracebacks import format_stored
 
 _NO_RESULT = object()
 # The result comes from Out and the error has its own section.

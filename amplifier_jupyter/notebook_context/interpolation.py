@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._text import SUMMARY_LIMIT
-from .references import REFERENCE, UnresolvedReference, resolve
-from .summaries import label, summarize
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
+from amplifier_jupyter.notebook_context.references import REFERENCE, UnresolvedReference, resolve
+from amplifier_jupyter.notebook_context.summaries import label, summarize
 
 # Single braces around a whole reference; not part of {{...}}.
 _FIELD = re.compile(rf"(?<!\{{)\{{({REFERENCE.pattern})\}}(?!\}})")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cellspec import CellSpec
-from .gather import compose, gather
-from .interpolation import interpolate as interpolate_text
+from amplifier_jupyter.notebook_context.cellspec import CellSpec
+from amplifier_jupyter.notebook_context.gather import compose, gather
+from amplifier_jupyter.notebook_context.interpolation import interpolate as interpolate_text
 
 
 @dataclass

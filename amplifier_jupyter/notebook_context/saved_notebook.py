@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._text import cut, strip_ansi
+from amplifier_jupyter.notebook_context._text import cut, strip_ansi
 
 NOTEBOOK_LIMIT = 30_000
 CELL_SOURCE_LIMIT = 3_000

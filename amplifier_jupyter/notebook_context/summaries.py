@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from ._text import SUMMARY_LIMIT, cut
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
 
 SAMPLE_ITEMS = 10
 SMALL_REPR = 300

@@ -7,7 +7,7 @@ import sys
 import traceback
 from typing import Any
 
-from ._text import SUMMARY_LIMIT, cut_middle, strip_ansi
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut_middle, strip_ansi
 
 # Frames of the machinery that ran the cell say nothing about the user's bug.
 _MACHINERY = (

@@ -28,7 +28,7 @@ import contextlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from .environment import widgets_available
+from amplifier_jupyter.ui.environment import widgets_available
 
 # The loop's own decision words (docs/design.md, fact 8).
 LOOP_OPTIONS = ("Allow once", "Allow always", "Deny")
@@ -197,11 +197,11 @@ class JupyterApprovalSystem:
         if host is not None and hasattr(host, "show_approval"):
             host.show_approval(request)
         elif widgets_available():
-            from .approval_card import show_standalone
+            from amplifier_jupyter.ui.approval_card import show_standalone
 
             show_standalone(request)
         else:
-            from .text import ask_in_text
+            from amplifier_jupyter.ui.text import ask_in_text
 
             ask_in_text(request)
 

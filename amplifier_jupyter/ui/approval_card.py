@@ -15,9 +15,9 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .approval import ApprovalRequest
-from .plain import PlainVBox
-from .style import MUTED, box_layout, span
+from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.plain import PlainVBox
+from amplifier_jupyter.ui.style import MUTED, box_layout, span
 
 # A question shows at most this much of a tool's input (the rest scrolls or is cut).
 INPUT_LIMIT = 4000
@@ -123,7 +123,7 @@ def outcome_level(request: ApprovalRequest) -> str:
 
 def summary_html(request: ApprovalRequest) -> str:
     """One line: the question in short and how it ended."""
-    from .timeline import shorten
+    from amplifier_jupyter.ui.timeline import shorten
 
     what = request.tool_name or shorten(request.prompt, 80)
     mark = "✓" if outcome_level(request) == "success" else "✗"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from .environment import widgets_available
+from amplifier_jupyter.ui.environment import widgets_available
 
 
 class MessageHost(Protocol):
@@ -46,8 +46,8 @@ class JupyterDisplaySystem:
 def _display_line(message: str, level: str, source: str) -> Any:
     from IPython.display import display
 
-    from .plain import PlainHTML
-    from .style import LEVEL_COLOURS, MUTED, span
+    from amplifier_jupyter.ui.plain import PlainHTML
+    from amplifier_jupyter.ui.style import LEVEL_COLOURS, MUTED, span
 
     colour = LEVEL_COLOURS.get({"warn": "warning"}.get(level, level), MUTED)
     line = PlainHTML(span(f"{source}: {message}", colour))

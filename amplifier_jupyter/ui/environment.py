@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..shell import current_shell
+from amplifier_jupyter._ipython.shell import current_shell
 
 
 def in_ipython() -> bool:

@@ -27,11 +27,20 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .approval import ApprovalRequest
-from .coalesce import Coalescer
-from .style import CODE_FONT, FAINT, LEVEL_COLOURS, MUTED, TEXT, UI_FONT, box_layout, span
-from .timeline import Entry, Timeline
-from .view import complain, say, shown
+from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.coalesce import Coalescer
+from amplifier_jupyter.ui.style import (
+    CODE_FONT,
+    FAINT,
+    LEVEL_COLOURS,
+    MUTED,
+    TEXT,
+    UI_FONT,
+    box_layout,
+    span,
+)
+from amplifier_jupyter.ui.timeline import Entry, Timeline
+from amplifier_jupyter.ui.view import complain, say, shown
 
 # The newest entries shown; older ones are counted, not drawn.
 TIMELINE_LIMIT = 200
@@ -228,7 +237,7 @@ class PanelView:
 
     def show_approval(self, request: ApprovalRequest) -> None:
         """Show a question in the panel; its decision goes into the timeline."""
-        from .approval_card import ApprovalCard
+        from amplifier_jupyter.ui.approval_card import ApprovalCard
 
         card = ApprovalCard(request)
         self._set_approvals((*self.approvals.children, card.widget))
@@ -247,8 +256,8 @@ class PanelView:
             self._push_status()
         if request.from_loop and request.outcome != "stopped":
             return  # the loop reports its decision with approval:granted / approval:denied
-        from .approval_card import outcome_level
-        from .timeline import shorten
+        from amplifier_jupyter.ui.approval_card import outcome_level
+        from amplifier_jupyter.ui.timeline import shorten
 
         what = request.tool_name or shorten(request.prompt, 80)
         kind = "allowed" if outcome_level(request) == "success" else "denied"

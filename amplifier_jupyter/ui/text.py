@@ -12,9 +12,9 @@ import asyncio
 import sys
 from typing import Any
 
-from .approval import ApprovalRequest
-from .timeline import Entry, Timeline, describe_tool_input
-from .view import complain, say
+from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.timeline import Entry, Timeline, describe_tool_input
+from amplifier_jupyter.ui.view import complain, say
 
 
 def _print(text: str, end: str = "\n") -> None:

@@ -1,5 +1,5 @@
-"""Stand-in for Amplifier's provider-anthropic (see amplifier_jupyter.standins)."""
+"""Stand-in for Amplifier's provider-anthropic (see amplifier_jupyter.loading.standins)."""
 
-from amplifier_jupyter.standins import stand_in
+from amplifier_jupyter.loading.standins import stand_in
 
 mount = stand_in("provider-anthropic")

@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from amplifier_core import ChatRequest, HookResult, Message, ToolSpec
 
-from .._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+
 from ._approval import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
 
 T = TypeVar("T")

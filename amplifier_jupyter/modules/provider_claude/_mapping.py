@@ -26,7 +26,8 @@ from amplifier_core import (
     Usage,
 )
 
-from .._cancellation import MISSING_RESULT
+from amplifier_jupyter.modules._cancellation import MISSING_RESULT
+
 from ._config import MIN_THINKING_BUDGET, Settings
 from ._pricing import ModelSpec
 

@@ -25,7 +25,8 @@ from amplifier_core import (
 from amplifier_core.llm_errors import AbortError, InvalidToolCallError, QuotaExceededError
 from amplifier_core.models import Pricing
 
-from .._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+
 from ._config import Settings
 from ._errors import (
     PROVIDER,

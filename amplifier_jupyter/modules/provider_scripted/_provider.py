@@ -22,7 +22,7 @@ from amplifier_core import (
 )
 from amplifier_core.llm_errors import AbortError, InvalidRequestError
 
-from .._cancellation import is_cancelled
+from amplifier_jupyter.modules._cancellation import is_cancelled
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
 

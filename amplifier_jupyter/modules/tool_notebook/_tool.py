@@ -6,7 +6,8 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
-from ...notebook_context import (
+from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
+from amplifier_jupyter.notebook_context import (
     CellSpecError,
     cell_record,
     cut,
@@ -16,7 +17,6 @@ from ...notebook_context import (
     notebook_path,
     parse_cell_spec,
 )
-from .._notebook_capability import failure, needs_a_notebook, notebook_shell
 
 NO_NOTEBOOK = needs_a_notebook("notebook")
 LIST_LIMIT = 8_000

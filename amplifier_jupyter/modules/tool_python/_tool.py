@@ -9,8 +9,8 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
-from ...notebook_context import cut, format_exception, summarize
-from .._notebook_capability import failure, needs_a_notebook, notebook_shell
+from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
+from amplifier_jupyter.notebook_context import cut, format_exception, summarize
 
 NO_NOTEBOOK = needs_a_notebook("python")
 DEFAULT_MAX_OUTPUT = 10_000
@@ -20,7 +20,7 @@ INTERRUPTED = "KeyboardInterrupt: the user interrupted the code"
 def _interruptible() -> contextlib.AbstractContextManager[Any]:
     """The host's guard that turns a kernel interrupt into KeyboardInterrupt in user code."""
     try:
-        from ...interrupts import user_code_interruptible
+        from amplifier_jupyter._ipython.interrupts import user_code_interruptible
     except ImportError:  # another host: the interrupt keeps whatever handler it has
         return contextlib.nullcontext()
     return user_code_interruptible()

@@ -6,8 +6,14 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
-from ...notebook_context import UnresolvedReference, label, list_variables, resolve, summarize
-from .._notebook_capability import failure, needs_a_notebook, notebook_shell
+from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
+from amplifier_jupyter.notebook_context import (
+    UnresolvedReference,
+    label,
+    list_variables,
+    resolve,
+    summarize,
+)
 
 NO_NOTEBOOK = needs_a_notebook("variables")
 

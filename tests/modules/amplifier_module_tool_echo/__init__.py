@@ -16,7 +16,7 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
-from amplifier_jupyter.interrupts import user_code_interruptible
+from amplifier_jupyter._ipython.interrupts import user_code_interruptible
 
 CALLS: list[tuple[str, dict[str, Any]]] = []
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import AmplifierUserError
-from .kernel_session import KernelSession, Totals
-from .modules._cancellation import MISSING_RESULT
-from .plans import validate_plan
-from .transcripts import (
+from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.modules._cancellation import MISSING_RESULT
+from amplifier_jupyter.session.kernel import KernelSession, Totals
+from amplifier_jupyter.session.plans import validate_plan
+from amplifier_jupyter.transcripts import (
     REDACTED,
     content_text,
     count_turns,
@@ -36,7 +36,7 @@ from .transcripts import (
     load_messages,
     sync_messages,
 )
-from .ui.timeline import shorten
+from amplifier_jupyter.ui.timeline import shorten
 
 
 def without_redacted(value: Any) -> Any:
@@ -180,6 +180,6 @@ async def resume_session(ks: KernelSession, spec: str) -> list[str]:
 
 
 def _saved_children(session_id: str) -> list[Any]:
-    from .transcripts import saved_sessions
+    from amplifier_jupyter.transcripts import saved_sessions
 
     return [s for s in saved_sessions() if s.parent_id == session_id]

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-FOLDER = Path(__file__).parent / "_standins"
+FOLDER = Path(__file__).parent.parent / "_standins"
 _announced: set[str] = set()
 
 Mount = Callable[[Any, dict[str, Any] | None], Awaitable[Any]]
@@ -32,7 +32,7 @@ def install() -> None:
 
 def stand_in(upstream_id: str) -> Mount:
     """A ``mount`` for ``upstream_id`` that mounts its built-in equivalent."""
-    from .resolver import BUILTIN_EQUIVALENTS
+    from amplifier_jupyter.loading.resolver import BUILTIN_EQUIVALENTS
 
     builtin_id = BUILTIN_EQUIVALENTS[upstream_id]
     module_name = "amplifier_jupyter.modules." + builtin_id.replace("-", "_")

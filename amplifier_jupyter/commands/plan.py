@@ -6,11 +6,12 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import run_commands, session_commands
-from .errors import AmplifierUserError
-from .kernel_session import KernelSession, kernel_session
-from .plans import plan_modules, resolve_plan_spec
-from .ui.view import complain, say, show
+from amplifier_jupyter.commands import run as run_commands
+from amplifier_jupyter.commands import sessions as session_commands
+from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.session.kernel import KernelSession, kernel_session
+from amplifier_jupyter.session.plans import plan_modules, resolve_plan_spec
+from amplifier_jupyter.ui.view import complain, say, show
 
 LINE_USAGE = (
     "usage: %amplifier config [NAME | PATH | {...} | --default] | status | reset | stop | help"
@@ -57,7 +58,7 @@ Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
 async def _config(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     rest = rest.strip()
     if not rest:
-        from .transcripts import redact
+        from amplifier_jupyter.transcripts import redact
 
         # Shown without its secrets; the plan itself keeps them for the modules.
         source = "your plan" if ks.plan is not None else "the default plan"
@@ -152,7 +153,7 @@ def status_text(ks: KernelSession) -> str:
 async def run_line(line: str, namespace: dict[str, Any] | None = None) -> None:
     """What a ``%amplifier ...`` line does (awaited by the input transformer)."""
     if namespace is None:
-        from .shell import user_namespace
+        from amplifier_jupyter._ipython.shell import user_namespace
 
         namespace = user_namespace()
     name, _, rest = line.strip().partition(" ")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .errors import AmplifierUserError, one_line
-from .interrupts import interrupt_stops
-from .kernel_session import KernelSession
-from .options import split_args
-from .ui.view import complain, say
+from amplifier_jupyter._ipython.interrupts import interrupt_stops
+from amplifier_jupyter.cell.options import split_args
+from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.ui.view import complain, say
 
 APPROVE_USAGE = "usage: %amplifier approve [ask|allow|deny|auto] [TOOL ...] [--timeout SECONDS]"
 HELP = """\

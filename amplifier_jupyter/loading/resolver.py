@@ -100,7 +100,7 @@ class NotebookModuleLoader(ModuleLoader):
             )
             return await super().load(equivalent, config, None, coordinator)
 
-        from .installer import git_source
+        from amplifier_jupyter.loading.installer import git_source
 
         git = git_source(source_hint)
         if git is not None:
@@ -123,8 +123,8 @@ class NotebookModuleLoader(ModuleLoader):
 
     async def _install(self, module_id: str, source: str) -> None:
         """pip-install a git source, reporting progress; one line if it cannot be used."""
-        from .errors import AmplifierUserError
-        from .installer import install_source
+        from amplifier_jupyter.errors import AmplifierUserError
+        from amplifier_jupyter.loading.installer import install_source
 
         self._progress(module_id, source, "started")
         try:
@@ -205,7 +205,7 @@ def module_origin(module_id: str, source: Any = None) -> tuple[str, str]:
     equivalent = BUILTIN_EQUIVALENTS.get(module_id)
     if equivalent is not None:
         return f"built-in {equivalent}", importlib.metadata.version("amplifier-jupyter")
-    from .installer import git_ref, git_source
+    from amplifier_jupyter.loading.installer import git_ref, git_source
 
     git = git_source(source)
     if git is not None:

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import AmplifierUserError, one_line
-from .kernel_session import CLEANUP_DRAIN, KernelSession, Totals
+from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession, Totals
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _unique_name(ks: KernelSession, wanted: str) -> str:
 
 def _saved_child(ks: KernelSession, parent_id: str, name: str) -> Any:
     """A transcript of a child of this name under this parent (after a resume or restart)."""
-    from .transcripts import saved_sessions
+    from amplifier_jupyter.transcripts import saved_sessions
 
     live = {c.session_id for c in ks.children.values()}
     found = [
@@ -106,8 +106,8 @@ async def open_child(
         resumed = _saved_child(ks, parent.session_id, name)
     child = ChildSession(name=name, plan=copy.deepcopy(plan or ks.active_plan()), agent=agent)
     if resumed is not None:
-        from .resume import complete_conversation, totals_from_events
-        from .transcripts import count_turns, load_messages
+        from amplifier_jupyter.session.resume import complete_conversation, totals_from_events
+        from amplifier_jupyter.transcripts import count_turns, load_messages
 
         session_id = resumed.session_id
         # A kernel killed mid-turn left it unfinished: made whole as a resume makes it.
@@ -134,7 +134,7 @@ async def open_child(
 
 async def execute_child(child: ChildSession, prompt: str, *, model: str | None = None) -> str:
     """Run one prompt in a child; errors propagate (a tool reports them to its model)."""
-    from .transcripts import sync_messages
+    from amplifier_jupyter.transcripts import sync_messages
 
     coordinator = child.session.coordinator
     if not coordinator.get("providers"):
@@ -197,8 +197,8 @@ async def run_child_cell(
     """``%%amplifier --child NAME [--config PLAN]``: resolve the plan, run, report notes."""
     plan = None
     if options.config:
-        from .plans import resolve_plan_spec
-        from .shell import user_namespace
+        from amplifier_jupyter._ipython.shell import user_namespace
+        from amplifier_jupyter.session.plans import resolve_plan_spec
 
         plan = resolve_plan_spec(options.config, user_namespace())
     known = ks.children.get(options.child)
@@ -393,8 +393,8 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
         """Continue a child (live, or saved in this directory) with ``instruction``."""
         child = _find_live(ks, sub_session_id)
         if child is None:
-            from .resume import complete_conversation
-            from .transcripts import load_messages, load_metadata
+            from amplifier_jupyter.session.resume import complete_conversation
+            from amplifier_jupyter.transcripts import load_messages, load_metadata
 
             metadata = load_metadata(sub_session_id)
             if metadata is None:
@@ -450,7 +450,7 @@ def sessions_tree(ks: KernelSession) -> str:
 
 def saved_tree(ks: KernelSession | None = None) -> str:
     """Every saved session of this directory as a tree, marking the live ones."""
-    from .transcripts import saved_sessions, sessions_dir
+    from amplifier_jupyter.transcripts import saved_sessions, sessions_dir
 
     saved = saved_sessions()
     if not saved:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import AmplifierUserError
+from amplifier_jupyter.errors import AmplifierUserError
 
 PIP_ARGS_ENV = "AMPLIFIER_JUPYTER_PIP_ARGS"
 ProgressCallback = Callable[[str], None]
@@ -185,7 +185,7 @@ async def dry_run(source: str, on_line: ProgressCallback | None = None) -> list[
 
 async def install_source(source: str, on_line: ProgressCallback | None = None) -> InstallResult:
     """Install ``source`` into the kernel's environment after a dry run says it is safe."""
-    from .resolver import installed_module_ids
+    from amplifier_jupyter.loading.resolver import installed_module_ids
 
     before = set(installed_module_ids())
     result = InstallResult(source=source)

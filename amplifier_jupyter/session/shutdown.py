@@ -22,7 +22,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from .kernel_session import CLEANUP_DRAIN, KernelSession
+from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
 
 # Total time the cleanup may take before the shutdown goes on without it.
 SHUTDOWN_BUDGET = 3.0
@@ -91,7 +91,7 @@ async def end_on_main_loop(ks: KernelSession, main_loop: asyncio.AbstractEventLo
 
 async def end_all_sessions(ks: KernelSession) -> None:
     """Stop a running agent, then clean up every child and the kernel's session."""
-    from .children import end_children
+    from amplifier_jupyter.session.children import end_children
 
     running = ks.running
     if running is not None and not running.done():
@@ -110,7 +110,7 @@ async def end_all_sessions(ks: KernelSession) -> None:
 
 def record_unclean_exit() -> None:
     """At interpreter exit: note ``session:end`` for sessions nobody cleaned up."""
-    from .transcripts import live_writers
+    from amplifier_jupyter.transcripts import live_writers
 
     for writer in live_writers():
         with contextlib.suppress(Exception):

@@ -9,10 +9,15 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .cell_turns import CellTurns
-from .errors import AmplifierUserError, one_line
-from .plans import NO_KEY_LINE, default_plan, needs_anthropic_key, validate_plan
-from .shell import current_shell
+from amplifier_jupyter._ipython.shell import current_shell
+from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session.cell_turns import CellTurns
+from amplifier_jupyter.session.plans import (
+    NO_KEY_LINE,
+    default_plan,
+    needs_anthropic_key,
+    validate_plan,
+)
 
 EventListener = Callable[[str, dict[str, Any]], None]
 # Hooks of ours that status does not list as the plan's hooks.
@@ -110,9 +115,9 @@ class KernelSession:
         # One implementation for the magic and the Python API (ui/approval.py, ui/display.py);
         # each run attaches its view to them as ``host``. Outside IPython there is nobody
         # to ask, and an ask is denied at once with a note (the loop's rule).
-        from .ui.approval import JupyterApprovalSystem
-        from .ui.display import JupyterDisplaySystem
-        from .ui.environment import in_ipython
+        from amplifier_jupyter.ui.approval import JupyterApprovalSystem
+        from amplifier_jupyter.ui.display import JupyterDisplaySystem
+        from amplifier_jupyter.ui.environment import in_ipython
 
         self.approval_system: Any = JupyterApprovalSystem() if in_ipython() else None
         self.display_system: Any = JupyterDisplaySystem() if in_ipython() else None
@@ -150,7 +155,7 @@ class KernelSession:
     def approval_policy(self) -> Any:
         """The approval policy every session of this kernel uses (``%amplifier approve``)."""
         if self.policy is None:
-            from .modules.loop_notebook import ApprovalPolicy
+            from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
 
             self.policy = ApprovalPolicy()
         return self.policy
@@ -184,7 +189,7 @@ class KernelSession:
         child: Any = None,
     ) -> Any:
         """An initialized session of this kernel: its own, or a child (``child``: a
-        :class:`~amplifier_jupyter.children.ChildSession` whose events it tags).
+        :class:`~amplifier_jupyter.session.children.ChildSession` whose events it tags).
 
         Every session shares the approval and display systems and the approval
         policy, writes a transcript, can spawn children, and is cleaned up on
@@ -195,10 +200,10 @@ class KernelSession:
         quiet_amplifier_logging()
         from amplifier_core import AmplifierSession
 
-        from .children import register_spawning
-        from .resolver import NotebookModuleLoader
-        from .shutdown import install_shutdown_hook
-        from .transcripts import attach_transcript
+        from amplifier_jupyter.loading.resolver import NotebookModuleLoader
+        from amplifier_jupyter.session.children import register_spawning
+        from amplifier_jupyter.session.shutdown import install_shutdown_hook
+        from amplifier_jupyter.transcripts import attach_transcript
 
         session = AmplifierSession(
             config=plan,
@@ -241,7 +246,7 @@ class KernelSession:
             if background is not asyncio.current_task():
                 # Let the stopped run unwind before its session goes away.
                 await asyncio.wait([background], timeout=10)
-        from .children import end_children
+        from amplifier_jupyter.session.children import end_children
 
         await end_children(self)
         session, self.session = self.session, None

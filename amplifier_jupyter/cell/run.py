@@ -6,12 +6,12 @@ import asyncio
 import contextlib
 from collections import Counter
 
-from .errors import AmplifierUserError, one_line
-from .interrupts import interrupt_stops
-from .kernel_session import BUSY_LINE, KernelSession, kernel_session
-from .options import CellOptions, parse_cell_options
-from .shell import current_shell
-from .ui.view import RunView, complain, say
+from amplifier_jupyter._ipython.interrupts import interrupt_stops
+from amplifier_jupyter._ipython.shell import current_shell
+from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
+from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session.kernel import BUSY_LINE, KernelSession, kernel_session
+from amplifier_jupyter.ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
 RERUN_APPENDS = (
@@ -27,14 +27,14 @@ def make_view(
 
     ``child``: the cell runs in that child session, whose events are then the run's own.
     """
-    from .ui.environment import widgets_available
+    from amplifier_jupyter.ui.environment import widgets_available
 
     if widgets_available():
-        from .ui.panel import PanelView
+        from amplifier_jupyter.ui.panel import PanelView
 
         stop = ks.stop if ks is not None else None
         return PanelView(stop, background=background, focus=child)
-    from .ui.text import TextView
+    from amplifier_jupyter.ui.text import TextView
 
     return TextView(background=background, focus=child)
 
@@ -91,7 +91,7 @@ async def _execute(
     ks.hook_errors = []
     try:
         if options.child:
-            from .children import run_child_cell
+            from amplifier_jupyter.session.children import run_child_cell
 
             answer = await run_child_cell(ks, options, prompt, view.notice)
         else:
@@ -152,7 +152,7 @@ async def _notebook_context(
     """The prompt to send (interpolated, with the context the flags asked for) and
     the cell's id; tells the user what was sent and what was left as written.
     """
-    from .notebook_context import current_cell_id, prepare_prompt
+    from amplifier_jupyter.notebook_context import current_cell_id, prepare_prompt
 
     shell = current_shell()
     try:

@@ -12,7 +12,7 @@ Two situations, two behaviours:
   tool) blocks the loop, so a loop-level handler would never run. Such a tool
   wraps the user code in :func:`user_code_interruptible`::
 
-      from amplifier_jupyter.interrupts import user_code_interruptible
+      from amplifier_jupyter._ipython.interrupts import user_code_interruptible
 
       try:
           with user_code_interruptible():

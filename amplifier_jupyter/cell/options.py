@@ -8,9 +8,9 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from .errors import AmplifierUserError
-from .notebook_context.cellspec import CellSpec, CellSpecError, parse_cell_spec
-from .notebook_context.references import is_reference
+from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.notebook_context.cellspec import CellSpec, CellSpecError, parse_cell_spec
+from amplifier_jupyter.notebook_context.references import is_reference
 
 CELL_USAGE = (
     "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "

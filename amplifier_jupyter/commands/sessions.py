@@ -7,9 +7,9 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from .errors import AmplifierUserError
-from .kernel_session import KernelSession
-from .ui.view import say, show, shown
+from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.ui.view import say, show, shown
 
 
 def _args(rest: str) -> list[str]:
@@ -21,7 +21,7 @@ def _args(rest: str) -> list[str]:
 
 async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier sessions [--all]``: the live sessions as a tree, or every saved one."""
-    from .children import saved_tree, sessions_tree
+    from amplifier_jupyter.session.children import saved_tree, sessions_tree
 
     args = _args(rest)
     if args not in ([], ["--all"]):
@@ -31,7 +31,7 @@ async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
 
 async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier resume ID``."""
-    from .resume import resume_session
+    from amplifier_jupyter.session.resume import resume_session
 
     for line in await resume_session(ks, rest.strip()):
         say(line)
@@ -54,7 +54,7 @@ def _live_session(ks: KernelSession, which: str | None) -> Any:
 
 async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier save PATH [NAME|ID]``: export a transcript (.md, .json or .jsonl)."""
-    from .transcripts import export_transcript, find_saved, sync_messages
+    from amplifier_jupyter.transcripts import export_transcript, find_saved, sync_messages
 
     args = _args(rest)
     if len(args) not in (1, 2):
@@ -80,7 +80,7 @@ async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
 
 async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier transcripts [on|off]``."""
-    from .transcripts import SETTINGS, sessions_dir
+    from amplifier_jupyter.transcripts import SETTINGS, sessions_dir
 
     choice = rest.strip().lower()
     if choice in ("on", "off"):
@@ -93,8 +93,8 @@ async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -
 
 async def install(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier install SOURCE|MODULE-ID``: pip-install a module source now."""
-    from .installer import install_source, source_text
-    from .plans import plan_modules
+    from amplifier_jupyter.loading.installer import install_source, source_text
+    from amplifier_jupyter.session.plans import plan_modules
 
     spec = rest.strip()
     if not spec:
@@ -117,8 +117,8 @@ async def install(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> No
 
 async def modules(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier modules``: every module of the plan, where it comes from, its version."""
-    from .plans import plan_modules
-    from .resolver import module_origin
+    from amplifier_jupyter.loading.resolver import module_origin
+    from amplifier_jupyter.session.plans import plan_modules
 
     rows = [("kind", "module", "from", "version")]
     for kind, module_id, source in plan_modules(ks.active_plan()):

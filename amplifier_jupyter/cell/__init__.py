@@ -1,0 +1,1 @@
+"""What a ``%%amplifier`` cell does: its options, its run."""

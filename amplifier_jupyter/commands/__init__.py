@@ -1,0 +1,1 @@
+"""What a ``%amplifier`` line does, one module per section of ``%amplifier help``."""
