@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from amplifier_core.approval import ApprovalTimeoutError
 
-from amplifier_jupyter.ui.approval import ApprovalRequest, JupyterApprovalSystem
+from amplifier_jupyter.ui.approval import JupyterApprovalSystem
+from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.text import match_option
 from amplifier_jupyter.ui.timeline import Timeline

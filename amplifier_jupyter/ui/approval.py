@@ -25,108 +25,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
+from amplifier_jupyter.ui.approval_request import LOOP_OPTIONS, ApprovalHost, ApprovalRequest
 from amplifier_jupyter.ui.environment import widgets_available
 
-# The loop's own decision words (docs/design.md, fact 8).
-LOOP_OPTIONS = ("Allow once", "Allow always", "Deny")
 # A cancellation this close to the deadline is the loop's own timeout, not a stop.
 DEADLINE_SLACK = 0.25
-
-
-class ApprovalRequest:
-    """One pending question: what is asked, its options, and how it ended.
-
-    ``choose()`` may be called from any thread (JupyterLab may handle widget
-    messages on a subshell thread: docs/design.md, fact 13); the answer reaches the
-    waiting coroutine through ``loop.call_soon_threadsafe``.
-    """
-
-    def __init__(
-        self,
-        prompt: str,
-        options: list[str],
-        timeout: float,
-        default: str,
-        *,
-        tool_name: str | None = None,
-        tool_input: Any = None,
-        child: str | None = None,
-    ) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.prompt = prompt
-        self.options = list(options)
-        self.timeout = float(timeout)
-        self.default = default
-        self.tool_name = tool_name
-        self.tool_input = tool_input
-        self.child = child
-        self.deadline = self.loop.time() + self.timeout
-        self.future: asyncio.Future[str] = self.loop.create_future()
-        # How it ended: an option, "timeout" or "stopped"; None while pending.
-        self.outcome: str | None = None
-        self._on_close: list[Callable[[ApprovalRequest], None]] = []
-
-    @property
-    def from_loop(self) -> bool:
-        """Whether the loop asked (it emits the ``approval:*`` events itself)."""
-        return self.tool_name is not None
-
-    def remaining(self) -> float:
-        """Seconds until the default applies."""
-        return max(0.0, self.deadline - self.loop.time())
-
-    def choose(self, option: str) -> None:
-        """The user picked ``option`` (thread-safe)."""
-        self.loop.call_soon_threadsafe(self._resolve, option)
-
-    def _resolve(self, option: str) -> None:
-        if not self.future.done():
-            self.future.set_result(option)
-
-    def on_close(self, callback: Callable[[ApprovalRequest], None]) -> None:
-        """Call ``callback(request)`` once the request has ended."""
-        if self.outcome is not None:
-            callback(self)
-        else:
-            self._on_close.append(callback)
-
-    def close(self, outcome: str) -> None:
-        """Record how the request ended and tell whoever shows it."""
-        if self.outcome is not None:
-            return
-        self.outcome = outcome
-        for callback in self._on_close:
-            with contextlib.suppress(Exception):  # a broken card must not break the run
-                callback(self)
-        self._on_close.clear()
-
-    @property
-    def allowed(self) -> bool:
-        """Whether the answer lets the call go on (an allow word, or a hook's non-deny option)."""
-        if self.outcome in (None, "timeout", "stopped"):
-            return False
-        word = self.outcome.strip().lower()
-        return word in ("allow", "allow once", "allow always") or (
-            self.outcome in self.options and word not in ("deny", "no")
-        )
-
-    def describe_outcome(self) -> str:
-        """One line: what was decided, and why if nobody decided."""
-        if self.outcome == "timeout":
-            return f"no answer within {self.timeout:g} s: {self.default} applied"
-        if self.outcome == "stopped":
-            return "stopped: denied"
-        return f"{self.outcome}"
-
-
-class ApprovalHost(Protocol):
-    """Something that can show an approval request (a run's panel or text view)."""
-
-    def show_approval(self, request: ApprovalRequest) -> None:
-        """Show the question; call ``request.choose(option)`` on an answer."""
 
 
 class JupyterApprovalSystem:

@@ -15,7 +15,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.plain import PlainVBox
 from amplifier_jupyter.ui.style import MUTED, box_layout, span
 

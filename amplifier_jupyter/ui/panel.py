@@ -27,7 +27,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.style import (
     CODE_FONT,

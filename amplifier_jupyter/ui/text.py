@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from amplifier_jupyter.ui.approval import ApprovalRequest
+from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.timeline import Entry, Timeline, describe_tool_input
 from amplifier_jupyter.ui.view import complain, say
 
