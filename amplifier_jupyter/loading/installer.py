@@ -183,10 +183,17 @@ async def dry_run(source: str, on_line: ProgressCallback | None = None) -> list[
     return check_report(report, installed_versions())
 
 
+def installed_module_ids() -> dict[str, str]:
+    """Module ids registered as entry points, with the distribution providing each."""
+    found = {}
+    for ep in importlib.metadata.entry_points(group="amplifier.modules"):
+        dist = getattr(ep, "dist", None)
+        found[ep.name] = getattr(dist, "name", "") or ""
+    return found
+
+
 async def install_source(source: str, on_line: ProgressCallback | None = None) -> InstallResult:
     """Install ``source`` into the kernel's environment after a dry run says it is safe."""
-    from amplifier_jupyter.loading.resolver import installed_module_ids
-
     before = set(installed_module_ids())
     result = InstallResult(source=source)
     if on_line is not None:

@@ -23,6 +23,14 @@ from typing import Any
 
 from amplifier_core import ModuleLoader
 
+from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.loading.installer import (
+    git_ref,
+    git_source,
+    install_source,
+    installed_module_ids,
+)
+
 BUILTIN_EQUIVALENTS = {
     "loop-basic": "loop-notebook",
     "loop-streaming": "loop-notebook",
@@ -33,15 +41,6 @@ BUILTIN_EQUIVALENTS = {
 
 class ModuleNotFound(LookupError):
     """A plan names a module that is not installed, built in, or at its source."""
-
-
-def installed_module_ids() -> dict[str, str]:
-    """Module ids registered as entry points, with the distribution providing each."""
-    found = {}
-    for ep in importlib.metadata.entry_points(group="amplifier.modules"):
-        dist = getattr(ep, "dist", None)
-        found[ep.name] = getattr(dist, "name", "") or ""
-    return found
 
 
 def local_directory(source: Any) -> Path | None:
@@ -100,8 +99,6 @@ class NotebookModuleLoader(ModuleLoader):
             )
             return await super().load(equivalent, config, None, coordinator)
 
-        from amplifier_jupyter.loading.installer import git_source
-
         git = git_source(source_hint)
         if git is not None:
             await self._install(module_id, git)
@@ -123,8 +120,6 @@ class NotebookModuleLoader(ModuleLoader):
 
     async def _install(self, module_id: str, source: str) -> None:
         """pip-install a git source, reporting progress; one line if it cannot be used."""
-        from amplifier_jupyter.errors import AmplifierUserError
-        from amplifier_jupyter.loading.installer import install_source
 
         self._progress(module_id, source, "started")
         try:
@@ -205,7 +200,6 @@ def module_origin(module_id: str, source: Any = None) -> tuple[str, str]:
     equivalent = BUILTIN_EQUIVALENTS.get(module_id)
     if equivalent is not None:
         return f"built-in {equivalent}", importlib.metadata.version("amplifier-jupyter")
-    from amplifier_jupyter.loading.installer import git_ref, git_source
 
     git = git_source(source)
     if git is not None:
