@@ -9,14 +9,14 @@ from amplifier_core import ToolResult
 from fake_anthropic import FakeAnthropic, tool_reply
 from kernel_harness import Kernel
 
-from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
+from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy
 from amplifier_jupyter.modules.tool_notebook import NotebookTool
 from amplifier_jupyter.modules.tool_python import PythonTool
 from amplifier_jupyter.modules.tool_variables import VariablesTool
 
 KS = "from amplifier_jupyter import get_kernel_session as _ks\n"
 ALLOW_PYTHON = (
-    KS + "from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy as _AP\n"
+    KS + "from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy as _AP\n"
     "_k = _ks(); _k.policy = _k.policy or _AP(); _k.policy.set('allow', ['python'])"
 )
 

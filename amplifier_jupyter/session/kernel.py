@@ -155,7 +155,7 @@ class KernelSession:
     def approval_policy(self) -> Any:
         """The approval policy every session of this kernel uses (``%amplifier approve``)."""
         if self.policy is None:
-            from amplifier_jupyter.modules.loop_notebook import ApprovalPolicy
+            from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy
 
             self.policy = ApprovalPolicy()
         return self.policy

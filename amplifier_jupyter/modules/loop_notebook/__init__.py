@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._approval import APPROVAL_OPTIONS, ApprovalPolicy
+from amplifier_jupyter.modules.hooks_notebook_approval import APPROVAL_OPTIONS, ApprovalPolicy
+
 from ._loop import NotebookLoop
 
 __amplifier_module_type__ = "orchestrator"

@@ -11,8 +11,12 @@ from typing import Any, TypeVar
 from amplifier_core import ChatRequest, HookResult, Message, ToolSpec
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
-
-from ._approval import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
+from amplifier_jupyter.modules.hooks_notebook_approval import (
+    APPROVAL_OPTIONS,
+    ApprovalPolicy,
+    ask,
+    describe_call,
+)
 
 T = TypeVar("T")
 NAME = "loop-notebook"

@@ -1,8 +1,9 @@
 """Which tool calls run, which ask first, which are refused; and the asking itself.
 
 The kernel's approval path (``HookResult(action="ask_user")``) never learns
-which tool is asking, keeps no memory and enforces no timeout, so the policy
-lives here, next to the loop that knows the tool.
+which tool is asking, keeps no memory and enforces no timeout (docs/design.md,
+fact 8), so the policy knows the tool, remembers ``Allow always`` and enforces
+the timeout itself.
 """
 
 from __future__ import annotations
