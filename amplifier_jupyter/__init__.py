@@ -1,43 +1,80 @@
 """amplifier-jupyter: Microsoft Amplifier agent sessions inside Jupyter notebooks.
 
 ``%load_ext amplifier_jupyter`` registers ``%%amplifier`` (the cell's text is
-the prompt) and ``%amplifier`` (configuration and control). Public names load
-lazily, so loading the extension does not import amplifier_core.
+the prompt) and ``%amplifier`` (configuration and control). The names below are
+the Python API beside the magics; they load lazily, so loading the extension does
+not import amplifier_core.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from amplifier_jupyter.api import (
+        add_listener,
+        approval_policy,
+        children,
+        get_session,
+        messages,
+        remove_listener,
+        resume,
+        set_plan,
+    )
+    from amplifier_jupyter.errors import AmplifierUserError
+    from amplifier_jupyter.session.plans import scripted_plan
+    from amplifier_jupyter.ui.approval import JupyterApprovalSystem as ApprovalSystem
+    from amplifier_jupyter.ui.display import JupyterDisplaySystem as DisplaySystem
 
 __version__ = "0.1.0"
-__all__ = [
-    "ApprovalSystem",
-    "DisplaySystem",
-    "get_kernel_session",
-    "get_session",
-    "load_ipython_extension",
-    "unload_ipython_extension",
-]
 
+# Public name -> (module, attribute), imported on first use.
 _LAZY = {
+    "get_session": ("amplifier_jupyter.api", "get_session"),
+    "set_plan": ("amplifier_jupyter.api", "set_plan"),
+    "messages": ("amplifier_jupyter.api", "messages"),
+    "add_listener": ("amplifier_jupyter.api", "add_listener"),
+    "remove_listener": ("amplifier_jupyter.api", "remove_listener"),
+    "children": ("amplifier_jupyter.api", "children"),
+    "approval_policy": ("amplifier_jupyter.api", "approval_policy"),
+    "resume": ("amplifier_jupyter.api", "resume"),
+    "scripted_plan": ("amplifier_jupyter.session.plans", "scripted_plan"),
+    "AmplifierUserError": ("amplifier_jupyter.errors", "AmplifierUserError"),
     # Amplifier's approval and display protocols for notebooks (the magic uses the same).
     "ApprovalSystem": ("amplifier_jupyter.ui.approval", "JupyterApprovalSystem"),
     "DisplaySystem": ("amplifier_jupyter.ui.display", "JupyterDisplaySystem"),
-    "get_session": ("amplifier_jupyter.api", "get_session"),
-    # Not "kernel_session": that is the submodule's name.
-    "get_kernel_session": ("amplifier_jupyter.session.kernel", "kernel_session"),
 }
+
+__all__ = [
+    "AmplifierUserError",
+    "ApprovalSystem",
+    "DisplaySystem",
+    "add_listener",
+    "approval_policy",
+    "children",
+    "get_session",
+    "load_ipython_extension",
+    "messages",
+    "remove_listener",
+    "resume",
+    "scripted_plan",
+    "set_plan",
+    "unload_ipython_extension",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'amplifier_jupyter' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 def load_ipython_extension(shell: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 
 from amplifier_jupyter._ipython.interrupts import interrupt_stops
@@ -56,7 +55,7 @@ async def run_cell(args: str, body: str) -> None:
         return
     view: RunView = make_view(ks, background=options.background, child=options.child)
     shown = _shown_so_far(ks)
-    ks.listeners.append(view.on_event)
+    ks.add_listener(view.on_event)
     _attach(ks, view)
     view.start(prompt)
     if options.out_refused:
@@ -139,8 +138,7 @@ def _attach(ks: KernelSession, view: RunView) -> None:
 
 
 def _detach(ks: KernelSession, view: RunView) -> None:
-    with contextlib.suppress(ValueError):
-        ks.listeners.remove(view.on_event)
+    ks.remove_listener(view.on_event)
     for system in (ks.approval_system, ks.display_system):
         if getattr(system, "host", None) is view:
             system.host = None

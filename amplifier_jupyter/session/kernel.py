@@ -372,6 +372,15 @@ class KernelSession:
             # Observers run last (high priority number) and never change the flow.
             coordinator.hooks.register(event, observe, priority=1000, name="notebook-observer")
 
+    def add_listener(self, listener: EventListener) -> None:
+        """Call ``listener(event, data)`` for every event of this kernel's sessions."""
+        self.listeners.append(listener)
+
+    def remove_listener(self, listener: EventListener) -> None:
+        """Stop calling ``listener`` (no error if it was not added)."""
+        with contextlib.suppress(ValueError):
+            self.listeners.remove(listener)
+
     async def messages(self) -> list[dict[str, Any]]:
         """The conversation so far (empty before the first run)."""
         if self.session is None:
