@@ -171,7 +171,9 @@ def test_a_hooks_question_uses_its_own_options_and_its_message_joins_the_timelin
     configure(kernel, ["warm-up", echo_call("guarded"), "Guarded echo done."])
     kernel.execute("%amplifier approve allow echo")
     execute(kernel, "%%amplifier\nwarm up")  # the session exists: the hook can be added
-    run_python(kernel, "from amplifier_jupyter import get_kernel_session as _ks\n" + HOOK)
+    run_python(
+        kernel, "from amplifier_jupyter.session.kernel import kernel_session as _ks\n" + HOOK
+    )
     widgets = Widgets()
     on_message, clicked = clicking(kernel, widgets, "Allow")
     result = execute(kernel, "%%amplifier\nEcho, past the guard.", on_message)

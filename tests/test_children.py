@@ -10,7 +10,7 @@ from kernel_harness import Kernel, ok, scripted_plan_json
 
 @pytest.fixture(scope="module")
 def fresh(kernel: Kernel) -> Kernel:
-    ok(kernel, "from amplifier_jupyter import get_kernel_session\nks = get_kernel_session()")
+    ok(kernel, "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()")
     return kernel
 
 
@@ -128,7 +128,7 @@ def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> No
     ok(fresh, SPAWN_TOOL)
     ok(
         fresh,
-        "session = await get_kernel_session().ensure_session()\n"
+        "session = await ks.ensure_session()\n"
         "await session.coordinator.mount('tools', Delegate(session.coordinator), name='delegate')\n"
         "ks.policy.set('allow')\nseen = []\n"
         "ks.listeners.append(lambda e, d: seen.append((e, d.get('child'))))",

@@ -36,7 +36,7 @@ def test_the_conversation_continues_across_cells(kernel: Kernel) -> None:
     second = kernel.execute("%%amplifier --out again\nAre you sure?")
     assert second.markdown == ["Still **four**."]
     check = kernel.execute(
-        "from amplifier_jupyter import get_kernel_session as kernel_session\n"
+        "from amplifier_jupyter.session.kernel import kernel_session as kernel_session\n"
         "p = kernel_session().session.coordinator.get('providers')['scripted']\n"
         "print([m.role for m in p.requests[1].messages], _amplifier == 'Four.', again)"
     )

@@ -190,7 +190,7 @@ def test_rerunning_the_latest_cell_replaces_its_turn(kernel: Kernel, fake: FakeA
     assert [m["role"] for m in fake.bodies[-1]["messages"]] == ["user", "assistant", "user"]
     assert user_texts(fake) == ["First question.", "The refined prompt."]
     turns = kernel.execute(
-        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
         "print(_ks().turns, len(await _ks().messages()))"
     )
     assert turns.stdout.split() == ["2", "4"]

@@ -112,7 +112,7 @@ def test_hook_messages_and_context_lines_join_the_timeline(kernel: Kernel) -> No
     configure(kernel, ["Noted."])
     kernel.execute("secret_number = 42")
     code = (
-        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
         "_ks().display_system.show_message('outside a run', 'info', 'test')"
     )
     outside = Widgets()
@@ -132,7 +132,7 @@ def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
     assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
     # Once the agent is under way (an awaiting cell lets it go on)...
     started = (
-        "import asyncio\nfrom amplifier_jupyter import get_kernel_session as _ks\n"
+        "import asyncio\nfrom amplifier_jupyter.session.kernel import kernel_session as _ks\n"
         "while _ks().running is None:\n    await asyncio.sleep(0.01)"
     )
     assert execute(kernel, started, widgets.feed).ok
@@ -170,7 +170,7 @@ def test_a_child_cell_streams_its_own_answer(kernel: Kernel) -> None:
 
 
 BROKEN_HOOK = """
-from amplifier_jupyter import get_kernel_session as _ks
+from amplifier_jupyter.session.kernel import kernel_session as _ks
 async def _broken(event, data):
     raise ValueError("hook exploded")
 _ks().session.coordinator.hooks.register("content_block:delta", _broken, name="broken-hook")
@@ -205,7 +205,7 @@ def test_an_unexpected_error_still_ends_the_panel(kernel: Kernel) -> None:
     configure(kernel, ["unused"])
     assert execute(
         kernel,
-        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
         "async def _boom(*args, **kwargs):\n    raise RuntimeError('internal slip')\n"
         "_ks().execute = _boom",
     ).ok

@@ -16,8 +16,8 @@ from widget_comms import TOOLS_SOURCE
 
 SETUP = (
     "%load_ext amplifier_jupyter\n"
-    "from amplifier_jupyter import get_kernel_session\n"
-    "ks = get_kernel_session()\n"
+    "from amplifier_jupyter.session.kernel import kernel_session\n"
+    "ks = kernel_session()\n"
     "seen = []\n"
     "ks.listeners.append(lambda e, d: seen.append(e))\n"
 )

@@ -198,7 +198,7 @@ def test_a_git_source_is_installed_on_first_use_and_loaded(kernel_with_sources, 
     kernel = kernel_with_sources
     assert kernel.execute(f"%amplifier config {plan_with_tool(sources['echo'])}").ok
     assert kernel.execute(
-        "from amplifier_jupyter import get_kernel_session\nks = get_kernel_session()\n"
+        "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()\n"
         "progress = []\n"
         "ks.listeners.append(lambda e, d: progress.append(d['status']) "
         "if e == 'install:progress' else None)"

@@ -18,7 +18,7 @@ from widget_comms import Widgets, click, configure, execute, run_python, tool_ca
 LONG = " ".join(f"word{i}" for i in range(400))
 VALID = """
 import json
-from amplifier_jupyter import get_kernel_session as _ks
+from amplifier_jupyter.session.kernel import kernel_session as _ks
 _msgs = await _ks().messages()
 _ids = [c['id'] for m in _msgs if m['role'] == 'assistant' for c in (m.get('tool_calls') or [])]
 _answered = {m.get('tool_call_id') for m in _msgs if m['role'] == 'tool'}
@@ -162,7 +162,7 @@ def test_the_interrupt_reaches_synchronous_user_code_as_keyboardinterrupt(kernel
     assert "</span> → KeyboardInterrupt" in timeline(widgets)
     calls = run_python(
         kernel,
-        "from amplifier_jupyter import get_kernel_session as _ks\n"
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
         "print(_ks().session.coordinator.get('providers')['scripted'].calls)",
     )
     assert calls.strip() == "1"
@@ -180,7 +180,7 @@ def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_c
     assert_a_plain_cell_is_interrupted(kernel, widgets)
     running = execute(
         kernel,
-        "from amplifier_jupyter import get_kernel_session as _ks\nprint(_ks().busy)",
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\nprint(_ks().busy)",
         widgets.feed,
     )
     assert running.stdout.strip() == "True"

@@ -129,7 +129,7 @@ def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kernel,
     with Kernel(env=offline_env(MY_SERVICE_TOKEN=SECRET), cwd=str(folder)) as kernel:
         result = kernel.execute(
             f"%load_ext amplifier_jupyter\nplan = {PLAN!r}\n%amplifier config plan\n"
-            "from amplifier_jupyter import get_kernel_session\nks = get_kernel_session()"
+            "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()"
         )
         assert result.ok, result.error
         yield kernel, folder

@@ -120,7 +120,7 @@ def run_python(kernel: Kernel, code: str) -> str:
 
 
 INSPECT = (
-    "from amplifier_jupyter import get_kernel_session as _ks\n"
+    "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
     "import amplifier_module_tool_echo as _tools\n"
 )
 

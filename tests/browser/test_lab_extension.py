@@ -16,8 +16,7 @@ LOAD = "%load_ext amplifier_jupyter"
 # Set before the extension is loaded: the plan lives in the kernel, not in the magic.
 PLAN_CELL = (
     "import amplifier_jupyter\n"
-    "from amplifier_jupyter.session.plans import scripted_plan\n"
-    f"await amplifier_jupyter.get_kernel_session().set_plan(scripted_plan([{ANSWER!r}]))"
+    f"await amplifier_jupyter.set_plan(amplifier_jupyter.scripted_plan([{ANSWER!r}]))"
 )
 MARKED = re.compile(r"(^|\s)amplifier-prompt-cell(\s|$)")
 
