@@ -71,6 +71,8 @@ class AmplifierMagics(Magics):
         indented line, ``run_cell_magic`` called directly): the work is then
         scheduled on the running loop, or run to completion where none runs.
         """
+        shell = self.shell
+        assert shell is not None  # a registered magic always has its shell
         if cell is not None:
             from amplifier_jupyter.cell.run import run_cell
 
@@ -78,13 +80,13 @@ class AmplifierMagics(Magics):
         else:
             from amplifier_jupyter.commands.plan import run_line
 
-            coroutine = run_line(line, self.shell.user_ns)
+            coroutine = run_line(line, shell.user_ns)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             # No loop runs (terminal IPython): IPython's own runner keeps the one
             # loop that top-level awaits use, so the session stays on it.
-            return self.shell.loop_runner(coroutine)
+            return shell.loop_runner(coroutine)
         finished, value = _finish_now(coroutine)
         if finished:
             return value

@@ -89,7 +89,7 @@ def installed_versions() -> dict[str, str]:
     """Installed distributions of this environment by canonical name."""
     found: dict[str, str] = {}
     for dist in importlib.metadata.distributions():
-        name = dist.metadata.get("Name")
+        name = dist.name
         if name:
             found.setdefault(_canonical(name), dist.version)
     return found

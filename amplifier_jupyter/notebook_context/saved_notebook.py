@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,9 @@ class SavedNotebook:
         return None
 
 
-def notebook_path(environ: dict[str, str] | None = None) -> Path | None:
+def notebook_path(environ: Mapping[str, str] | None = None) -> Path | None:
     """The saved notebook of this kernel, if jupyter-server named one that exists."""
-    environ = os.environ if environ is None else environ
-    name = environ.get("JPY_SESSION_NAME", "").strip()
+    name = (os.environ if environ is None else environ).get("JPY_SESSION_NAME", "").strip()
     if not name or not name.endswith(".ipynb"):
         return None
     path = Path(name).expanduser()

@@ -68,15 +68,16 @@ class JupyterApprovalSystem:
         seconds; a stop (the task is cancelled) closes the question as denied.
         """
         announced, self._announced = self._announced, None
-        loop_asks = announced is not None and tuple(options) == LOOP_OPTIONS
+        # Only the loop's own question is about the tool it announced.
+        about = announced if announced is not None and tuple(options) == LOOP_OPTIONS else {}
         request = ApprovalRequest(
             prompt,
             options,
             timeout,
             default,
-            tool_name=announced.get("tool_name") if loop_asks else None,
-            tool_input=announced.get("tool_input") if loop_asks else None,
-            child=announced.get("child") if loop_asks else None,
+            tool_name=about.get("tool_name"),
+            tool_input=about.get("tool_input"),
+            child=about.get("child"),
         )
         self.pending.append(request)
         try:

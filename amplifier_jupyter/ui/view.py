@@ -25,7 +25,10 @@ class RunView(Protocol):
     """
 
     answer_shown: bool
-    stopped: bool
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the user stopped the run."""
 
     def start(self, prompt: str) -> None:
         """The run begins (show the panel, start the clock)."""

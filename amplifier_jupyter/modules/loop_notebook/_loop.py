@@ -194,7 +194,9 @@ class NotebookLoop:
             return
         messages = await context.get_messages()
         answered = {m.get("tool_call_id") for m in messages if m.get("role") == "tool"}
-        last_assistant = next((m for m in reversed(messages) if m.get("role") == "assistant"), {})
+        last_assistant: dict[str, Any] = next(
+            (m for m in reversed(messages) if m.get("role") == "assistant"), {}
+        )
         for call in last_assistant.get("tool_calls") or []:
             if call.get("id") not in answered:
                 await context.add_message(

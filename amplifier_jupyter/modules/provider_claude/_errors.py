@@ -152,8 +152,8 @@ def describe(error: BaseException) -> str:
         kind = _api_type(error) or "error"
         detail = _api_message(error)
         return one_line(f"{status} {kind}" + (f": {detail}" if detail else ""))
-    detail = getattr(error, "detail", None)
-    return one_line(f"{type(error).__name__}: {error}" + (f" ({detail})" if detail else ""))
+    extra = getattr(error, "detail", None)
+    return one_line(f"{type(error).__name__}: {error}" + (f" ({extra})" if extra else ""))
 
 
 def translate(

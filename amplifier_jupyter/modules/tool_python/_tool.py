@@ -34,7 +34,9 @@ def _tee(sink: list[str]) -> Iterator[None]:
     ipykernel checks the stream objects' types.
     """
     patched: list[tuple[Any, Callable[..., Any], bool]] = []
-    for stream in {id(s): s for s in (sys.stdout, sys.stderr)}.values():
+    # Whatever objects stdout and stderr are here (ipykernel's OutStream, a terminal's file).
+    streams: list[Any] = list({id(s): s for s in (sys.stdout, sys.stderr)}.values())
+    for stream in streams:
         original = stream.write
         own = "write" in getattr(stream, "__dict__", {})  # already patched by someone
 
