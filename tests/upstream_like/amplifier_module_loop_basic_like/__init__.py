@@ -13,7 +13,8 @@ upstream does:
   ``orchestrator:complete``).
 * Each model call: ``provider:request`` ``{provider, iteration}`` (0 first); an
   ephemeral ``inject_context`` result is appended to that request only, never
-  stored (``append_to_last_tool_result`` appends it to a last tool message).
+  stored (``append_to_last_tool_result`` appends it to a last tool message); a
+  non-ephemeral one is stored by ``process_hook_result`` itself.
   Then ``provider.complete(request)`` with ``extended_thinking=True`` when the
   config says so and ``reasoning_effort`` from the config in the request.
 * ``provider:response`` ``{provider, usage, tool_calls: bool}`` with ``usage`` the
@@ -21,7 +22,9 @@ upstream does:
   ``str()``: fact 12, issue 15).
 * ``content_block:start`` / ``content_block:end`` per block of the response's
   ``content_blocks`` (which upstream providers such as provider-anthropic set and
-  provider-scripted does not), no deltas: it does not stream.
+  provider-scripted does not), no deltas: it does not stream. (provider-scripted
+  with ``stream: true`` emits its own ``content_block:*`` events, deltas too,
+  under any loop.)
 * The tool calls of one response run in parallel with one ``parallel_group_id``:
   ``tool:pre`` ``{tool_name, tool_input, parallel_group_id}`` (``deny`` skips the
   tool; the model reads ``"Denied by hook: <reason>"``), ``tool:post``
@@ -44,9 +47,11 @@ upstream does:
   call and after a round of tools: never during a provider call, so a graceful
   cancel waits out the call in progress (12–17 s measured, fact 12). On cancel:
   ``cancel:requested`` (once per turn, then the token's callbacks),
-  ``cancel:completed`` and ``orchestrator:complete`` with status ``cancelled``;
-  after a round of tools the results are kept and a closing assistant message
-  is added.
+  ``cancel:completed`` and ``orchestrator:complete`` with status ``cancelled``.
+  An immediate cancel seen after a round of tools keeps the results and adds a
+  closing assistant message; a graceful one stops at the next iteration's start
+  with the results kept and no closing message. (amplifier-core then emits a
+  ``cancel:completed`` ``{was_immediate}`` of its own.)
 
 Not modelled: ``max_iterations`` (upstream's default is unlimited, as here), the
 ``delegate`` display names, the handling of a ``CancelledError`` raised into the
