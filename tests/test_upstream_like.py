@@ -37,12 +37,13 @@ from amplifier_core import (
 )
 from amplifier_core import events as E
 
-from amplifier_jupyter.kernel_session import CLEANUP_DRAIN
-from amplifier_jupyter.resolver import NotebookModuleLoader
+from amplifier_jupyter.loading.resolver import NotebookModuleLoader
 
 UPSTREAM_LIKE = Path(__file__).parent / "upstream_like"
 TEST_TOOLS = Path(__file__).parent / "modules"  # tool-echo: echo, nap, block
 DEADLINE = 30.0
+# A short drain after cleanup() before the loop ends (design.md fact 2).
+CLEANUP_DRAIN = 0.2
 # Keys amplifier-core adds to every event's data.
 KERNEL_KEYS = {"timestamp", "parent_id", "session_id"}
 CANCEL_EVENTS = (E.CANCEL_REQUESTED, E.CANCEL_COMPLETED)
