@@ -80,7 +80,8 @@ def approval_policy() -> ApprovalPolicy:
 
 async def resume(session_id: str) -> str:
     """Make the saved session ``session_id`` (or the start of its id) the kernel's session
-    again, as ``%amplifier resume`` does; returns the line that command prints."""
+    again, as ``%amplifier resume`` does; returns what that command prints (one line, or
+    two when the saved conversation ended on a prompt that had no answer)."""
     from amplifier_jupyter.session.resume import resume_session
 
-    return await resume_session(kernel_session(), session_id)
+    return "\n".join(await resume_session(kernel_session(), session_id))
