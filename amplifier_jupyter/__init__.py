@@ -83,7 +83,7 @@ def load_ipython_extension(shell: Any) -> None:
     from amplifier_jupyter.magics import register
 
     register(shell)
-    standins.install()
+    standins.install(shell)
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -93,6 +93,8 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
+    from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import unregister
 
     unregister(shell)
+    standins.uninstall(shell)

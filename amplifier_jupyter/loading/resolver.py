@@ -24,19 +24,14 @@ from typing import Any
 from amplifier_core import ModuleLoader
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.loading import standins
 from amplifier_jupyter.loading.installer import (
     git_ref,
     git_source,
     install_source,
     installed_module_ids,
 )
-
-BUILTIN_EQUIVALENTS = {
-    "loop-basic": "loop-notebook",
-    "loop-streaming": "loop-notebook",
-    "context-simple": "context-notebook",
-    "provider-anthropic": "provider-claude",
-}
+from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
 
 
 class ModuleNotFound(LookupError):
@@ -82,6 +77,8 @@ class NotebookModuleLoader(ModuleLoader):
         if module_id in installed:
             origin = "built-in" if installed[module_id] == "amplifier-jupyter" else "installed"
             self.origins[module_id] = origin
+            # An upstream module installed in this kernel after its stand-in was imported.
+            standins.forget_shadowed()
             return await super().load(module_id, config, None, coordinator)
 
         directory = local_directory(source_hint)
