@@ -261,7 +261,7 @@ def _tokens(value: Any) -> int:
     return max(1, len(text) // 4)
 
 
-def _api_key_of(headers: dict[str, str]) -> str | None:
+def api_key_of(headers: dict[str, str]) -> str | None:
     """The key a client sent: ``x-api-key``, or ``Authorization: Bearer`` (newer SDKs)."""
     if headers.get("x-api-key"):
         return headers["x-api-key"]
@@ -442,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path != "/v1/messages":
             self._send_error(404, None, f"Not found: {path}")
             return
-        if fake.api_key is not None and _api_key_of(headers) != fake.api_key:
+        if fake.api_key is not None and api_key_of(headers) != fake.api_key:
             self._send_error(401, None, None)
             return
         if not isinstance(body, dict):

@@ -26,6 +26,7 @@ from amplifier_core.testing import MockCoordinator
 from fake_anthropic import (
     FakeAnthropic,
     Reply,
+    api_key_of,
     cut_stream,
     error_reply,
     malformed_reply,
@@ -117,15 +118,37 @@ async def test_mount_registers_claude_and_cleanup_closes_client(fake: FakeAnthro
     cleanup = await mount(coordinator, config(fake))
     mounted = coordinator.get("providers")["claude"]
     assert isinstance(mounted, ClaudeProvider) and mounted.name == "claude"
+    client = mounted.client  # made on first use
     await cleanup()
-    assert mounted.client.is_closed()
+    assert client.is_closed()
 
 
-async def test_mount_without_key_raises_the_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_key_set_after_mount_is_used(
+    fake: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    coordinator = MockCoordinator()
+    cleanup = await mount(coordinator, {**config(fake), "api_key": None})
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-set-later-0123456789")
+    fake.reset()
+    fake.enqueue("Hello.")
+    response = await coordinator.get("providers")["claude"].complete(ask("hi"))
+    assert response.content[0].text == "Hello."
+    assert api_key_of(fake.requests[-1].headers) == "sk-ant-set-later-0123456789"
+    await cleanup()
+
+
+async def test_without_a_key_it_mounts_and_the_first_request_raises_the_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    coordinator = MockCoordinator()
+    cleanup = await mount(coordinator, {"model": "claude-sonnet-5-5"})
+    provider = coordinator.get("providers")["claude"]
     with pytest.raises(AuthenticationError) as caught:
-        await mount(MockCoordinator(), {"model": "claude-sonnet-5-5"})
+        await provider.complete(ChatRequest(messages=[Message(role="user", content="hi")]))
     assert str(caught.value) == NO_KEY_MESSAGE
+    await cleanup()  # nothing was opened: nothing to close, no error
     assert NO_KEY_MESSAGE == (
         'No Anthropic API key: set ANTHROPIC_API_KEY (or "api_key" in the provider config), '
         "or use the offline provider-scripted."

@@ -46,8 +46,9 @@ async def mount(
 ) -> Callable[[], Awaitable[None]]:
     """Mount the provider as ``claude``; return the cleanup that closes its HTTP client.
 
-    Raises ``amplifier_core.llm_errors.AuthenticationError`` with ``NO_KEY_MESSAGE``
-    when no API key is configured, and ``ConfigurationError`` for a bad value.
+    Raises ``ConfigurationError`` for a bad value. Without an API key it mounts, and its
+    first request raises ``amplifier_core.llm_errors.AuthenticationError`` with
+    ``NO_KEY_MESSAGE``.
     """
     provider = ClaudeProvider(config or {}, coordinator=coordinator)
     await coordinator.mount("providers", provider, name=provider.name)

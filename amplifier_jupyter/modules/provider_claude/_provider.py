@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import random
 import time
 import warnings
@@ -22,13 +23,19 @@ from amplifier_core import (
     ToolCall,
     Usage,
 )
-from amplifier_core.llm_errors import AbortError, InvalidToolCallError, QuotaExceededError
+from amplifier_core.llm_errors import (
+    AbortError,
+    AuthenticationError,
+    InvalidToolCallError,
+    QuotaExceededError,
+)
 from amplifier_core.models import Pricing
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
 
 from ._config import Settings
 from ._errors import (
+    NO_KEY_MESSAGE,
     PROVIDER,
     StreamCut,
     UnreadableResponse,
@@ -102,20 +109,33 @@ class ClaudeProvider:
         *,
         client: Any = None,
     ) -> None:
-        self.settings = Settings.from_config(config)
+        # The key is needed for a request, not to mount: a module validates, and a session
+        # starts, without one (the host says up front when a live call will need it).
+        self.settings = Settings.from_config(config, require_key=False)
         self.model = self.settings.model
         self._coordinator = coordinator
-        # Retries are ours (max_retries=0) so each one can be emitted and stopped.
-        self.client = client or anthropic.AsyncAnthropic(
-            api_key=self.settings.api_key,
-            base_url=self.settings.base_url,
-            timeout=self.settings.timeout,
-            max_retries=0,
-        )
+        self._client = client
         self.spent_usd = Decimal("0")
         self.requests = 0
         self._noted: set[str] = set()
         warn_if_deprecated(self.model)
+
+    @property
+    def client(self) -> Any:
+        """The SDK client, made on first use; without an API key, the one-line
+        ``AuthenticationError`` (a key set in the environment since mount counts)."""
+        if self._client is None:
+            api_key = self.settings.api_key or os.environ.get("ANTHROPIC_API_KEY")
+            if not api_key:
+                raise AuthenticationError(NO_KEY_MESSAGE, provider=PROVIDER)
+            # Retries are ours (max_retries=0) so each one can be emitted and stopped.
+            self._client = anthropic.AsyncAnthropic(
+                api_key=api_key,
+                base_url=self.settings.base_url,
+                timeout=self.settings.timeout,
+                max_retries=0,
+            )
+        return self._client
 
     # -- metadata ----------------------------------------------------------
 
@@ -430,4 +450,5 @@ class ClaudeProvider:
 
     async def close(self) -> None:
         """Close the SDK client's connections."""
-        await self.client.close()
+        if self._client is not None:
+            await self._client.close()
