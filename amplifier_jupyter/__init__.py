@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from amplifier_jupyter.ui.approval import JupyterApprovalSystem as ApprovalSystem
     from amplifier_jupyter.ui.display import JupyterDisplaySystem as DisplaySystem
 
-__version__ = "0.1.0"
+    __version__: str
 
 # Public name -> (module, attribute), imported on first use.
 _LAZY = {
@@ -65,6 +65,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # One version, the package's (read from labextension/package.json at build time).
+        from importlib import metadata
+
+        version = metadata.version("amplifier-jupyter")
+        globals()[name] = version
+        return version
     if name in _LAZY:
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module), attribute)
