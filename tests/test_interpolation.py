@@ -105,7 +105,61 @@ def test_a_value_whose_str_fails_does_not_break_the_prompt() -> None:
             raise RuntimeError("no")
 
     result = interpolate("{b}", {"b": Broken()})
-    assert "Broken" in result.text and "repr failed" in result.text
+    assert result.text == "<Broken: could not be summarized: RuntimeError: no>"
+
+
+class Leaving(BaseException):
+    """Not an Exception: user code may raise it all the same."""
+
+
+class Raising:
+    """Every way a value's own code runs during interpolation, each raising a BaseException."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def __len__(self) -> int:
+        raise self.error
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        raise self.error
+
+    @property
+    def part(self) -> int:
+        raise self.error
+
+    def __getitem__(self, key: object) -> int:
+        raise self.error
+
+    def __str__(self) -> str:
+        raise self.error
+
+    __repr__ = __str__
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), SystemExit(2), Leaving("gone")])
+def test_a_value_whose_code_raises_a_base_exception_is_named_not_raised(
+    error: BaseException,
+) -> None:
+    name = type(error).__name__
+    result = interpolate("{r} {r.part} {r[0]}", {"r": Raising(error)})
+    assert result.text.startswith(f"<Raising: could not be summarized: {name}")
+    assert result.text.endswith(" {r.part} {r[0]}")
+    assert result.notices() == [
+        f"left {{r.part}} as written: Raising.part could not be summarized: {name}",
+        f"left {{r[0]}} as written: Raising[0] could not be summarized: {name}",
+        "sent a summary instead of the full value: {r}",
+    ]
+
+
+def test_the_hosts_stop_is_let_through() -> None:
+    from amplifier_jupyter.notebook_context.guard import ContextInterrupted
+
+    with pytest.raises(ContextInterrupted):
+        interpolate("{r}", {"r": Raising(ContextInterrupted())})
+    with pytest.raises(ContextInterrupted):
+        interpolate("{r.part}", {"r": Raising(ContextInterrupted())})
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,35 @@ def test_no_summary_is_over_the_bound(value: object) -> None:
     assert len(summarize(value)) <= SUMMARY_LIMIT
 
 
+class Interrupting:
+    def __repr__(self) -> str:
+        raise KeyboardInterrupt
+
+    def __len__(self) -> int:
+        raise SystemExit(1)
+
+
+class Listish(list):
+    def __len__(self) -> int:
+        raise KeyboardInterrupt
+
+
+def test_summaries_and_listings_name_what_user_code_raised_and_go_on() -> None:
+    value = Interrupting()
+    assert summarize(value) == "<Interrupting: could not be summarized: KeyboardInterrupt>"
+    assert label(value) == "Interrupting"
+    assert summarize([value, 2]) == (
+        "list of 2 items (Interrupting, int)\n"
+        "  [0] <Interrupting: could not be summarized: KeyboardInterrupt>\n"
+        "  [1] 2"
+    )
+    assert label(Listish()) == "Listish"
+    assert summarize(Listish()) == "[]\n(summary failed: KeyboardInterrupt)"
+    assert list_variables({"a": value, "b": 1}) == (
+        "a: Interrupting = <Interrupting: could not be summarized: KeyboardInterrupt>\nb: int = 1"
+    )
+
+
 def test_plain_values_summarize_as_their_repr_and_containers_with_a_sample() -> None:
     assert summarize(3.5) == "3.5"
     assert summarize({"a": 1}) == "{'a': 1}" and summarize([1, 2]) == "[1, 2]"

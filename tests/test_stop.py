@@ -216,3 +216,89 @@ def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None
         assert process.wait(timeout=30) == 0
         text = log.read_text()
         assert "Fatal Python error" not in text and "Segmentation fault" not in text, text
+
+
+# -- the interrupt while a cell gathers its notebook context -------------------------
+
+SLOW_VALUE = """
+import time
+class Slow:
+    def __repr__(self):
+        print('summarizing', flush=True)
+        time.sleep(60)
+        return 'slow'
+    __str__ = __repr__
+slow = Slow()
+"""
+PROVIDER_CALLS = (
+    "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+    "_s = _ks().session\n"
+    "print(len(_s.coordinator.get('providers')['scripted'].requests) if _s else 0)"
+)
+
+
+@pytest.mark.parametrize("cell", ["%%amplifier\nLook at {slow}.", "%%amplifier --vars slow\nLook."])
+def test_the_interrupt_while_a_value_is_summarized_stops_at_once_in_one_line(
+    kernel: Kernel, cell: str
+) -> None:
+    configure(kernel, ["After the stop."])
+    run_python(kernel, SLOW_VALUE)
+    widgets = Widgets()
+    on_message, interrupted = interrupting_when_printed(kernel, widgets, "summarizing")
+    # The repr sleeps a minute: the 30 s limit only passes if the interrupt reached it.
+    result = execute(kernel, cell, on_message, timeout=30)
+    assert interrupted and result.ok, result.error
+    assert result.stdout == "summarizing\namplifier: stopped\n" and result.stderr == ""
+    assert "Stopped after" in status(widgets)
+    assert run_python(kernel, PROVIDER_CALLS).strip() == "0"  # nothing was sent
+    run_python(kernel, "del slow")
+    after = execute(kernel, "%%amplifier\nAnd now?")
+    assert after.markdown == ["After the stop."] and after.stderr == "", after.stderr
+    # The kernel's own handler is back: a plain cell is interrupted as usual.
+    assert_a_plain_cell_is_interrupted(kernel, Widgets())
+
+
+RAISING_VALUES = """
+class Interrupting:
+    def __repr__(self):
+        raise KeyboardInterrupt
+    __str__ = __repr__
+class Leaving(BaseException):
+    pass
+class Odd:
+    def __len__(self):
+        raise Leaving('from __len__')
+    @property
+    def shape(self):
+        raise SystemExit(3)
+    @property
+    def part(self):
+        raise KeyboardInterrupt
+    def __repr__(self):
+        raise Leaving('from __repr__')
+ki, odd = Interrupting(), Odd()
+"""
+LAST_PROMPT = (
+    "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+    "print(_ks().session.coordinator.get('providers')['scripted'].requests[-1]"
+    ".messages[-1].content)"
+)
+
+
+def test_values_whose_code_raises_anything_are_summarized_as_such(kernel: Kernel) -> None:
+    configure(kernel, ["Seen."])
+    run_python(kernel, RAISING_VALUES)
+    result = execute(kernel, "%%amplifier --vars ki,odd\nLook at {ki}, {odd} and {odd.part}.")
+    assert result.ok and result.markdown == ["Seen."], (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert "left {odd.part} as written: Odd.part could not be summarized: KeyboardInterrupt" in (
+        result.stdout
+    )
+    sent = run_python(kernel, LAST_PROMPT)
+    assert "Look at <Interrupting: could not be summarized: KeyboardInterrupt>, " in sent
+    assert "<Odd: could not be summarized: Leaving: from __len__> and {odd.part}." in sent
+    assert (
+        "### ki (Interrupting)\n<Interrupting: could not be summarized: KeyboardInterrupt>" in sent
+    )
+    assert "### odd (Odd)\n<Odd: could not be summarized: Leaving: from __repr__>" in sent
+    run_python(kernel, "del ki, odd")

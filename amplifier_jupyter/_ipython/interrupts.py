@@ -25,6 +25,14 @@ Two situations, two behaviours:
   (the foreground run's stop, or ``on_interrupt`` when given). The tool must
   catch it (outside the block, as above): a ``KeyboardInterrupt`` leaving a
   task would stop the kernel's event loop.
+
+* While a cell gathers its notebook context (summaries, interpolation: the
+  user's ``__repr__`` and friends run synchronously), ipykernel's handler
+  would only cancel the cell after the gathering ended. Inside
+  :func:`context_interruptible` the interrupt raises
+  :class:`~amplifier_jupyter.notebook_context.guard.ContextInterrupted` at
+  once instead, which the summaries let through and the cell reports as a
+  stop.
 """
 
 from __future__ import annotations
@@ -35,6 +43,8 @@ import signal
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+
+from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 
 StopFunction = Callable[[], Awaitable[Any]]
 
@@ -109,3 +119,36 @@ def user_code_interruptible(on_interrupt: Callable[[], Any] | None = None) -> It
         signal.signal(signal.SIGINT, previous)
         if installed is not None and _installed is installed:
             installed[0].add_signal_handler(signal.SIGINT, installed[1])
+
+
+@contextlib.contextmanager
+def context_interruptible() -> Iterator[None]:
+    """For the block's length, the kernel's interrupt raises ``ContextInterrupted`` at once.
+
+    Put around the synchronous gathering of a cell's notebook context. If the
+    user's code swallows the exception (a bare ``except``), the block still
+    raises it when it ends: the user asked to stop.
+    """
+    if not _in_main_thread():
+        yield
+        return
+    interrupted: list[bool] = []
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        interrupted.append(True)
+        raise ContextInterrupted()
+
+    installed = _installed
+    if installed is not None:
+        installed[0].remove_signal_handler(signal.SIGINT)
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(
+            signal.SIGINT, previous if previous is not None else signal.default_int_handler
+        )
+        if installed is not None and _installed is installed:
+            installed[0].add_signal_handler(signal.SIGINT, installed[1])
+    if interrupted:
+        raise ContextInterrupted()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from amplifier_jupyter._ipython.interrupts import interrupt_stops
+from amplifier_jupyter._ipython.interrupts import context_interruptible, interrupt_stops
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
 from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 from amplifier_jupyter.session.kernel import BUSY_LINE, KernelSession, kernel_session
 from amplifier_jupyter.ui.view import RunView, complain, say
 
@@ -65,6 +66,12 @@ async def run_cell(args: str, body: str) -> None:
     except AmplifierUserError as error:
         _detach(ks, view)
         view.fail(str(error))
+        return
+    except ContextInterrupted:
+        # The interrupt came while the user's values were summarized: nothing was sent.
+        _detach(ks, view)
+        view.on_event("orchestrator:complete", {"status": "cancelled"})
+        view.finish("")
         return
     work = _execute(ks, view, options, prompt, cell_id, shown)
     if options.background:
@@ -154,15 +161,16 @@ async def _notebook_context(
 
     shell = current_shell()
     try:
-        prepared = prepare_prompt(
-            shell,
-            prompt,
-            interpolate=options.interpolate,
-            cells=options.cells,
-            error=options.error,
-            variables=options.variables,
-            notebook=options.notebook,
-        )
+        with context_interruptible():  # the user's __repr__ runs here: the interrupt must reach it
+            prepared = prepare_prompt(
+                shell,
+                prompt,
+                interpolate=options.interpolate,
+                cells=options.cells,
+                error=options.error,
+                variables=options.variables,
+                notebook=options.notebook,
+            )
     except Exception as error:  # context is gathered from user objects: anything can raise
         raise AmplifierUserError(
             f"could not gather the notebook context: {one_line(error)}"

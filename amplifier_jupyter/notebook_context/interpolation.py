@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
+from amplifier_jupyter.notebook_context.guard import ContextInterrupted, could_not_summarize
 from amplifier_jupyter.notebook_context.references import REFERENCE, UnresolvedReference, resolve
 from amplifier_jupyter.notebook_context.summaries import label, summarize
 
@@ -65,7 +66,20 @@ class Interpolation:
 
 
 def render(value: Any, limit: int = SUMMARY_LIMIT) -> tuple[str, bool]:
-    """The text a value becomes in a prompt, and whether it is a summary."""
+    """The text a value becomes in a prompt, and whether it is a summary.
+
+    Whatever the value's own code raises (a ``__len__``, a ``shape`` property, a
+    ``__str__``; ``KeyboardInterrupt`` too) makes it "could not be summarized: …".
+    """
+    try:
+        return _render(value, limit)
+    except ContextInterrupted:
+        raise
+    except BaseException as error:
+        return could_not_summarize(value, error), True
+
+
+def _render(value: Any, limit: int) -> tuple[str, bool]:
     if isinstance(value, str):
         return (value, False) if len(value) <= limit else (summarize(value, limit), True)
     if isinstance(value, int | float | bool | complex) or value is None:
@@ -78,7 +92,9 @@ def render(value: Any, limit: int = SUMMARY_LIMIT) -> tuple[str, bool]:
         return summarize(value, limit), True
     try:
         text = str(value)
-    except Exception:
+    except ContextInterrupted:
+        raise
+    except BaseException:  # e.g. an item's repr: the summary names it
         return summarize(value, limit), True
     if len(text) > limit:
         return summarize(value, limit), True

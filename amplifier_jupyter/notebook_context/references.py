@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from amplifier_jupyter.notebook_context.guard import ContextInterrupted
+
 _STEP = r"(?:\.[A-Za-z_]\w*|\[(?:-?\d+|'[^'\]\n]*'|\"[^\"\]\n]*\"|[A-Za-z_]\w*)\])"
 REFERENCE = re.compile(rf"[A-Za-z_]\w*{_STEP}*")
 _STEPS = re.compile(r"\.([A-Za-z_]\w*)|\[(-?\d+|'[^'\]\n]*'|\"[^\"\]\n]*\"|[A-Za-z_]\w*)\]")
@@ -53,12 +55,24 @@ def resolve(reference: str, namespace: dict[str, Any]) -> Any:
         if attribute is not None:
             try:
                 value = getattr(value, attribute)
+            except ContextInterrupted:
+                raise
             except Exception:
                 raise UnresolvedReference(f"{kind} has no attribute {attribute!r}") from None
+            except BaseException as error:  # KeyboardInterrupt, SystemExit… from user code
+                raise UnresolvedReference(_failed(f"{kind}.{attribute}", error)) from None
         else:
             item = _key(key)
             try:
                 value = value[item]
+            except ContextInterrupted:
+                raise
             except Exception:
                 raise UnresolvedReference(f"{kind} has no item [{key}]") from None
+            except BaseException as error:
+                raise UnresolvedReference(_failed(f"{kind}[{key}]", error)) from None
     return value
+
+
+def _failed(what: str, error: BaseException) -> str:
+    return f"{what} could not be summarized: {type(error).__name__}"

@@ -3,7 +3,8 @@
 A DataFrame gives its shape, dtypes and head; a NumPy array its shape, dtype
 and a few statistics; a container its length and a sample; anything else its
 repr, cut. pandas and NumPy are recognised by type, never imported here: a
-value of those types means the library is already loaded.
+value of those types means the library is already loaded. Whatever the user's
+code raises on the way becomes "could not be summarized: …" (``guard.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
+from amplifier_jupyter.notebook_context.guard import ContextInterrupted, could_not_summarize
 
 SAMPLE_ITEMS = 10
 SMALL_REPR = 300
@@ -55,11 +57,13 @@ def is_ndarray(value: Any) -> bool:
 
 
 def safe_repr(value: Any, limit: int = 200) -> str:
-    """A short repr that never raises and never grows past ``limit``."""
+    """A short repr that never grows past ``limit`` and raises only a stop."""
     try:
         text = _short.repr(value)
-    except Exception as error:  # a broken __repr__ must not break the summary
-        text = f"<{type(value).__name__} (repr failed: {type(error).__name__})>"
+    except ContextInterrupted:
+        raise
+    except BaseException as error:  # a broken __repr__ must not break the summary
+        text = could_not_summarize(value, error)
     return cut(text, limit)
 
 
@@ -79,7 +83,9 @@ def label(value: Any) -> str:
             return f"{name} of {len(value):,} chars" if len(value) > 60 else name
         if isinstance(value, Mapping | list | tuple | set | frozenset):
             return f"{name} of {len(value):,}"
-    except Exception:
+    except ContextInterrupted:
+        raise
+    except BaseException:
         pass
     return name
 
@@ -164,7 +170,12 @@ def _whole_if_small(value: Any) -> str | None:
     """A small container reads best as itself: ``[1, 2, 3]``, ``{'lr': 0.01}``."""
     if len(value) > SAMPLE_ITEMS:
         return None
-    text = safe_repr(value, SMALL_REPR)
+    try:
+        text = cut(_short.repr(value), SMALL_REPR)
+    except ContextInterrupted:
+        raise
+    except BaseException:  # an item's repr raised: the sample view names which
+        return None
     # reprlib marks anything it shortened with "...": then the sample view says more.
     return None if "..." in text or len(text) >= SMALL_REPR else text
 
@@ -190,7 +201,9 @@ def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
                 text = _sequence(value)
         else:
             text = _plain_repr(value, limit)
-    except Exception as error:  # a summary is a courtesy: fall back to the repr
+    except ContextInterrupted:
+        raise
+    except BaseException as error:  # a summary is a courtesy: fall back to the repr
         text = f"{_plain_repr(value, limit)}\n(summary failed: {type(error).__name__})"
     return cut(text, limit)
 
@@ -198,8 +211,10 @@ def summarize(value: Any, limit: int = SUMMARY_LIMIT) -> str:
 def _plain_repr(value: Any, limit: int) -> str:
     try:
         text = repr(value)
-    except Exception as error:
-        text = f"<{type(value).__name__} (repr failed: {type(error).__name__}: {error})>"
+    except ContextInterrupted:
+        raise
+    except BaseException as error:
+        text = could_not_summarize(value, error)
     return cut(text, limit)
 
 
@@ -209,7 +224,7 @@ def user_variables(namespace: dict[str, Any], hidden: Any = ()) -> dict[str, Any
     for name, value in namespace.items():
         if name.startswith("_") or name in HIDDEN_NAMES or name in hidden:
             continue
-        if isinstance(value, types.ModuleType):
+        if issubclass(type(value), types.ModuleType):  # by type: runs none of the value's code
             continue
         found[name] = value
     return found
