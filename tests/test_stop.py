@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kernel_harness import Kernel, offline_env
-from widget_comms import Widgets, click, configure, execute, run_python, tool_calls
+from widget_comms import (
+    Widgets,
+    click,
+    configure,
+    control_request,
+    execute,
+    run_python,
+    tool_calls,
+)
 
 LONG = " ".join(f"word{i}" for i in range(400))
 VALID = """
@@ -188,6 +198,93 @@ def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_c
     waited = execute(kernel, "%amplifier wait", on_message, timeout=30)
     assert stopped and waited.stdout.strip() == "amplifier: the background run was stopped"
     assert "Stopped after" in status(widgets)
+
+
+# -- the Stop button while user code blocks the kernel --------------------------------
+
+BLOCKING_HINT = "interrupt the kernel (■) to stop it"
+PROVIDER_CALLS_SO_FAR = (
+    "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+    "print(_ks().session.coordinator.get('providers')['scripted'].calls)"
+)
+
+
+def when_printed(widgets: Widgets, text: str, act):
+    """An iopub callback that calls ``act()`` once a cell prints ``text``; what the status
+    said at that moment is kept."""
+    seen: list[str] = []
+
+    def on_message(msg: dict[str, Any]) -> None:
+        widgets.feed(msg)
+        printed = msg["msg_type"] == "stream" and text in msg["content"]["text"]
+        if printed and not seen:
+            seen.append(status(widgets))
+            act()
+
+    return on_message, seen
+
+
+@contextmanager
+def subshell_clicks(kernel: Kernel) -> Iterator[tuple[Widgets, Callable[[], None]]]:
+    """A subshell for the block's length, the widgets seen, and a Stop click sent to it."""
+    subshell = control_request(kernel, "create_subshell_request", {})["subshell_id"]
+    widgets = Widgets()
+
+    def stop() -> None:
+        click(kernel, widgets.enabled_button("Stop"), subshell_id=subshell)
+
+    try:
+        yield widgets, stop
+    finally:
+        control_request(kernel, "delete_subshell_request", {"subshell_id": subshell})
+
+
+def test_where_a_click_cannot_reach_blocking_code_the_panel_names_the_interrupt(
+    kernel: Kernel,
+) -> None:
+    """jupyter_client sends comms on the main shell (no subshell): the click would wait."""
+    call = {"tool_calls": [{"name": "block", "input": {"seconds": 60}}]}
+    configure(kernel, [call, "never asked"])
+    kernel.execute("%amplifier approve allow block")
+    widgets = Widgets()
+    on_message, seen = when_printed(widgets, "blocking", kernel.manager.interrupt_kernel)
+    result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
+    assert seen and result.ok and result.stdout == "blocking\namplifier: stopped\n"
+    assert BLOCKING_HINT in seen[0]  # said while the code ran
+    assert BLOCKING_HINT not in status(widgets) and "Stopped after" in status(widgets)
+
+
+def test_a_stop_click_on_a_subshell_interrupts_blocking_code_as_the_interrupt_does(
+    kernel: Kernel,
+) -> None:
+    """As JupyterLab sends widget messages: to a subshell, which runs beside the main thread."""
+    with subshell_clicks(kernel) as (widgets, stop):
+        call = {"tool_calls": [{"name": "block", "input": {"seconds": 60}}]}
+        configure(kernel, [call, "never asked"])
+        kernel.execute("%amplifier approve allow block")
+        on_message, seen = when_printed(widgets, "blocking", stop)
+        # The block is a minute long: the 30 s limit only passes if the click reached it.
+        result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
+        assert seen and result.ok and result.stdout == "blocking\namplifier: stopped\n"
+        assert BLOCKING_HINT not in seen[0]  # a click reaches this code: nothing to say
+        assert "</span> → KeyboardInterrupt" in timeline(widgets)
+        assert "Stopped after" in status(widgets)
+        assert run_python(kernel, PROVIDER_CALLS_SO_FAR).strip() == "1"  # the agent stopped
+        assert conversation(kernel)["unanswered"] == []
+        assert_a_plain_cell_is_interrupted(kernel, Widgets())
+
+
+def test_a_stop_click_on_a_subshell_stops_a_slow_summary(kernel: Kernel) -> None:
+    with subshell_clicks(kernel) as (widgets, stop):
+        configure(kernel, ["After the stop."])
+        run_python(kernel, SLOW_VALUE)
+        on_message, seen = when_printed(widgets, "summarizing", stop)
+        result = execute(kernel, "%%amplifier\nLook at {slow}.", on_message, timeout=30)
+        assert seen and result.ok and result.stderr == ""
+        assert result.stdout == "summarizing\namplifier: stopped\n"
+        assert run_python(kernel, PROVIDER_CALLS).strip() == "0"
+        run_python(kernel, "del slow")
+        assert execute(kernel, "%%amplifier\nAnd now?").markdown == ["After the stop."]
 
 
 # -- stop, then shut the kernel down: several times, never a crash ------------------

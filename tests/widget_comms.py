@@ -69,11 +69,24 @@ class Widgets:
         return found[-1] if found else None
 
 
-def click(kernel: Kernel, comm_id: str) -> None:
-    """Click a button the way a frontend does: a comm message on the shell channel."""
+def click(kernel: Kernel, comm_id: str, subshell_id: str | None = None) -> None:
+    """Click a button the way a frontend does: a comm message on the shell channel
+    (sent to ``subshell_id``, as JupyterLab sends widget messages, when given)."""
     content = {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}}
     msg = kernel.client.session.msg("comm_msg", content)
+    if subshell_id is not None:
+        msg["header"]["subshell_id"] = subshell_id
     kernel.client.shell_channel.send(msg)
+
+
+def control_request(kernel: Kernel, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
+    """Send a control request (``create_subshell_request`` …); its reply's content."""
+    msg = kernel.client.session.msg(msg_type, content)
+    kernel.client.control_channel.send(msg)
+    while True:
+        reply = kernel.client.get_control_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") == msg["header"]["msg_id"]:
+            return reply["content"]
 
 
 def execute(

@@ -21,8 +21,11 @@ Two situations, two behaviours:
           return ToolResult(success=False, error={"message": "KeyboardInterrupt"})
 
   Inside the block the interrupt raises ``KeyboardInterrupt`` in the user
-  code, as in any cell. When it escapes the block, the agent is asked to stop
-  (the foreground run's stop, or ``on_interrupt`` when given). The tool must
+  code, as in any cell, and so does a Stop click that reaches the kernel on
+  another thread meanwhile (``blocking.py``). When the interrupt's
+  ``KeyboardInterrupt`` escapes the block, the agent is asked to stop (the
+  foreground run's stop, or ``on_interrupt`` when given; a click asks on its
+  own). The tool must
   catch it (outside the block, as above): a ``KeyboardInterrupt`` leaving a
   task would stop the kernel's event loop.
 
@@ -44,6 +47,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
+from amplifier_jupyter._ipython.blocking import blocking_code, took_click_interrupt
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 
 StopFunction = Callable[[], Awaitable[Any]]
@@ -109,10 +113,11 @@ def user_code_interruptible(on_interrupt: Callable[[], Any] | None = None) -> It
         installed[0].remove_signal_handler(signal.SIGINT)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        yield
+        with blocking_code():  # a Stop click on another thread interrupts it too
+            yield
     except KeyboardInterrupt:
         callback = on_interrupt or (installed[1] if installed is not None else None)
-        if callback is not None:
+        if callback is not None and not took_click_interrupt():  # a click stops on its own
             callback()
         raise
     finally:
@@ -143,7 +148,8 @@ def context_interruptible() -> Iterator[None]:
         installed[0].remove_signal_handler(signal.SIGINT)
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
-        yield
+        with blocking_code():
+            yield
     finally:
         signal.signal(
             signal.SIGINT, previous if previous is not None else signal.default_int_handler

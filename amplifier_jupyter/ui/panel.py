@@ -27,6 +27,13 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from amplifier_jupyter._ipython.blocking import (
+    add_blocking_listener,
+    interrupt_blocking_code,
+    remove_blocking_listener,
+    route_to_frontend_subshell,
+    stop_reaches_blocking_code,
+)
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.style import (
@@ -45,6 +52,8 @@ from amplifier_jupyter.ui.view import complain, say, shown
 # The newest entries shown; older ones are counted, not drawn.
 TIMELINE_LIMIT = 200
 PLAIN_TEXT = "amplifier panel (a live widget: open the notebook in JupyterLab to see it)"
+# While user code blocks the kernel and a click cannot reach it (_ipython/blocking.py).
+BLOCKING_HINT = "the code blocks the kernel: interrupt the kernel (■) to stop it"
 
 
 def _elapsed(seconds: float) -> str:
@@ -130,6 +139,9 @@ class PanelView:
         )
         self.stop_button.add_class("amplifier-stop")
         self.stop_button.on_click(self._stop_clicked)
+        # Its clicks may then arrive while user code blocks the main thread.
+        route_to_frontend_subshell(self.stop_button)
+        self.hint = ""
         header = widgets.HBox([self.status, self.stop_button])
         header.layout.align_items = "center"
         header.layout.justify_content = "space-between"
@@ -157,6 +169,7 @@ class PanelView:
         self.state = "Working"
         self._push_status()
         display(self.widget)
+        add_blocking_listener(self._on_blocking)
         self._tick()
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
@@ -283,9 +296,18 @@ class PanelView:
         return self.timeline.status == "cancelled"
 
     def _stop_clicked(self, _button: Any) -> None:
-        # Widget messages may arrive on another thread (docs/design.md, fact 13).
+        # Widget messages may arrive on another thread (docs/design.md, fact 13). One that
+        # comes while user code blocks the main thread interrupts that code first.
+        interrupt_blocking_code()
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self.request_stop)
+
+    def _on_blocking(self, blocking: bool) -> None:
+        """User code holds the kernel: where a click cannot reach it, say what stops it."""
+        hint = BLOCKING_HINT if blocking and not stop_reaches_blocking_code() else ""
+        if hint != self.hint:
+            self.hint = hint
+            self._push_status()
 
     def request_stop(self) -> None:
         """Ask the agent to stop (the Stop button); on the loop's thread."""
@@ -300,6 +322,8 @@ class PanelView:
 
     def _end(self) -> None:
         self.running = False
+        remove_blocking_listener(self._on_blocking)
+        self.hint = ""
         if self._loop is not None:
             self._ended = self._loop.time()
         if self._ticker is not None:
@@ -343,6 +367,8 @@ class PanelView:
         totals = self.timeline.describe_totals()
         if self.running:
             head = span(f"● {self.state} · {elapsed}", TEXT)
+            if self.hint:
+                head += span(f" · {self.hint}", LEVEL_COLOURS["warning"])
         elif self.state == "Failed":
             head = span(f"Failed after {elapsed}: {self.failed}", LEVEL_COLOURS["error"])
         elif self.state == "Stopped":
