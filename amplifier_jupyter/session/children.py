@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession, Totals
 
 
@@ -144,7 +145,7 @@ async def execute_child(child: ChildSession, prompt: str, *, model: str | None =
     coordinator.cancellation.reset()
     child.running = True
     try:
-        answer = await child.session.execute(prompt)
+        answer = await stopping.execute(child.session, prompt)
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
             await coordinator.request_cancel()

@@ -11,6 +11,7 @@ from typing import Any
 
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns
 from amplifier_jupyter.session.plans import (
     NO_KEY_LINE,
@@ -288,6 +289,7 @@ class KernelSession:
         for child in list(self.children.values()):
             if child.running:
                 await child.session.coordinator.request_cancel()
+        stopping.requested()  # not ended within a second, or asked again: immediate
 
     # -- running ---------------------------------------------------------
 
@@ -326,7 +328,7 @@ class KernelSession:
             self.hook_errors = []
             hook_errors_before = LOG_COLLECTOR.hook_error_count
             try:
-                answer = await session.execute(prompt)
+                answer = await stopping.execute(session, prompt)
                 completed = True
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):

@@ -52,6 +52,7 @@ from amplifier_jupyter.ui.view import complain, say, shown
 # The newest entries shown; older ones are counted, not drawn.
 TIMELINE_LIMIT = 200
 PLAIN_TEXT = "amplifier panel (a live widget: open the notebook in JupyterLab to see it)"
+STOP_NOW = "Stop now"
 # While user code blocks the kernel and a click cannot reach it (_ipython/blocking.py).
 BLOCKING_HINT = "the code blocks the kernel: interrupt the kernel (■) to stop it"
 
@@ -310,13 +311,21 @@ class PanelView:
             self._push_status()
 
     def request_stop(self) -> None:
-        """Ask the agent to stop (the Stop button); on the loop's thread."""
+        """Ask the agent to stop (the Stop button); on the loop's thread.
+
+        The first click asks for a graceful stop; the button then reads
+        "Stop now", and a second click makes the stop immediate
+        (``session/stopping.py``).
+        """
         if not self.running or self.stop_button.disabled:
             return
-        self.stop_button.disabled = True
-        self.stop_button.description = "Stopping…"
-        self.timeline.add("stop", "stop requested", level="warning")
-        self._timeline_updates.changed()
+        if self.stop_button.description == STOP_NOW:
+            self.stop_button.disabled = True
+            self.stop_button.description = "Stopping…"
+        else:
+            self.stop_button.description = STOP_NOW
+            self.timeline.add("stop", "stop requested", level="warning")
+            self._timeline_updates.changed()
         if self._on_stop is not None:
             asyncio.ensure_future(self._on_stop())
 
