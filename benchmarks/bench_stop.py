@@ -1,11 +1,22 @@
 """How fast a running agent stops, and how often the panel updates during a fast stream.
 
-In one real kernel (offline: the scripted provider and the test tools), each
+In one real kernel (offline: the scripted provider and the test modules), each
 case starts a ``%%amplifier`` cell, stops it the way a person would (the
 panel's Stop button as a widget comm message, or the kernel's interrupt) and
 measures the time from sending the stop to the cell going idle. The goal is
-well under a second. The last line counts the answer's widget updates per
-second for a 2,000-delta stream (the goal: at most about 20).
+at most a second for every case:
+
+* the built-in loop mid-stream, mid-approval and mid-tool;
+* user code that blocks the kernel in the ``python`` tool (``time.sleep``),
+  stopped by the interrupt, and by a Stop click sent to a subshell as
+  JupyterLab sends it (a click on the main shell waits for the code: see the
+  README);
+* an orchestrator that ignores the stop during a model call (``loop-basic-like``
+  with a 30 s provider call that never looks at the token): one Stop, which
+  escalates after ``stopping.ESCALATE_AFTER``, and two.
+
+The last line counts the answer's widget updates per second for a 2,000-delta
+stream (the goal: at most about 20).
 Run: ``python benchmarks/bench_stop.py``.
 """
 
@@ -15,15 +26,55 @@ import argparse
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))
 
 from kernel_harness import Kernel, offline_env  # noqa: E402
-from widget_comms import Widgets, click, configure, execute  # noqa: E402
+from widget_comms import (  # noqa: E402
+    TEST_MODULES,
+    Widgets,
+    basic_like_plan,
+    click,
+    control_request,
+    execute,
+    stubborn,
+)
 
 LONG = " ".join(f"word{i}" for i in range(2000))
+TOOLS = {"module": "tool-echo", "source": TEST_MODULES}
+PYTHON_TOOL = {"module": "tool-python"}
+BLOCKING_CODE = "import time\nprint('blocking', flush=True)\ntime.sleep(60)"
+
+
+def scripted(script: list[Any], **config: Any) -> dict[str, Any]:
+    return {"module": "provider-scripted", "config": {"script": script, **config}}
+
+
+def built_in(
+    script: list[Any], tools: dict[str, Any] = TOOLS, chunk_delay: float = 0.01
+) -> dict[str, Any]:
+    return {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [scripted(script, chunk_delay=chunk_delay)],
+        "tools": [tools],
+    }
+
+
+def basic_like_stubborn() -> dict[str, Any]:
+    """loop-basic-like (checks the token only between model calls) and a 30 s call."""
+    return basic_like_plan(stubborn())
+
+
+def python_call() -> dict[str, Any]:
+    return {"tool_calls": [{"name": "python", "input": {"code": BLOCKING_CODE}}]}
+
+
+def timeline_has(text: str) -> Any:
+    return lambda w: any(text in w.states[t]["value"] for t in w.with_class("amplifier-timeline"))
 
 
 def streaming(w: Widgets) -> bool:
@@ -35,11 +86,54 @@ def asking(w: Widgets) -> bool:
     return w.enabled_button("Allow once") is not None
 
 
-def tool_started(w: Widgets) -> bool:
-    return any("→ …" in w.states[t]["value"] for t in w.with_class("amplifier-timeline"))
+@dataclass
+class Case:
+    plan: dict[str, Any]
+    policy: str
+    ready: Any  # widgets -> bool, or the text a cell prints
+    how: str  # "button", "interrupt", "subshell" (a click to a subshell), "twice"
 
 
-def stop_latency(kernel: Kernel, ready: Any, how: str) -> float:
+CASES = {
+    "Stop button, mid-stream": Case(built_in([LONG]), "auto", streaming, "button"),
+    "kernel interrupt, mid-stream": Case(built_in([LONG]), "auto", streaming, "interrupt"),
+    "Stop button, mid-approval": Case(
+        built_in([{"tool_calls": [{"name": "echo", "input": {"text": "x"}}]}]),
+        "ask",
+        asking,
+        "button",
+    ),
+    "Stop button, mid-tool (await)": Case(
+        built_in([{"tool_calls": [{"name": "nap", "input": {"seconds": 60}}]}]),
+        "allow nap",
+        timeline_has("→ …"),
+        "button",
+    ),
+    "kernel interrupt, python tool blocking": Case(
+        built_in([python_call()], PYTHON_TOOL), "allow python", "blocking", "interrupt"
+    ),
+    "Stop (subshell), python tool blocking": Case(
+        built_in([python_call()], PYTHON_TOOL), "allow python", "blocking", "subshell"
+    ),
+    "Stop button, loop ignoring the stop": Case(
+        basic_like_stubborn(), "auto", timeline_has("stubborn …"), "button"
+    ),
+    "Stop twice, loop ignoring the stop": Case(
+        basic_like_stubborn(), "auto", timeline_has("stubborn …"), "twice"
+    ),
+    "kernel interrupt, loop ignoring it": Case(
+        basic_like_stubborn(), "auto", timeline_has("stubborn …"), "interrupt"
+    ),
+}
+
+
+def configure(kernel: Kernel, plan: dict[str, Any], policy: str) -> None:
+    result = kernel.execute(f"_plan = {plan!r}\n%amplifier config _plan")
+    assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
+    kernel.execute(f"%amplifier approve {policy}")
+
+
+def stop_latency(kernel: Kernel, case: Case, subshell: str) -> float:
     """Seconds from sending the stop to the cell's idle."""
     widgets = Widgets()
     sent: list[float] = []
@@ -48,48 +142,30 @@ def stop_latency(kernel: Kernel, ready: Any, how: str) -> float:
         widgets.feed(msg)
         if sent:
             return
-        if how == "blocking":
-            if msg["msg_type"] == "stream" and "blocking" in msg["content"]["text"]:
-                sent.append(time.perf_counter())
-                kernel.manager.interrupt_kernel()
+        if isinstance(case.ready, str):
+            ready = msg["msg_type"] == "stream" and case.ready in msg["content"]["text"]
+        else:
+            ready = case.ready(widgets)
+        if not ready:
             return
-        if ready(widgets):
-            sent.append(time.perf_counter())
-            if how == "button":
-                click(kernel, widgets.enabled_button("Stop"))
-            else:
-                kernel.manager.interrupt_kernel()
+        sent.append(time.perf_counter())
+        if case.how == "interrupt":
+            kernel.manager.interrupt_kernel()
+        elif case.how == "subshell":
+            click(kernel, widgets.enabled_button("Stop"), subshell_id=subshell)
+        else:
+            button = widgets.enabled_button("Stop")
+            click(kernel, button)
+            if case.how == "twice":  # the same button, which reads "Stop now" by then
+                time.sleep(0.1)
+                click(kernel, button)
 
     execute(kernel, "%%amplifier\nGo.", on_message, timeout=120)
     return time.perf_counter() - sent[0]
 
 
-CASES = {
-    "Stop button, mid-stream": ([LONG], "auto", streaming, "button"),
-    "kernel interrupt, mid-stream": ([LONG], "auto", streaming, "interrupt"),
-    "Stop button, mid-approval": (
-        [{"tool_calls": [{"name": "echo", "input": {"text": "x"}}]}],
-        "ask",
-        asking,
-        "button",
-    ),
-    "Stop button, mid-tool (await)": (
-        [{"tool_calls": [{"name": "nap", "input": {"seconds": 60}}]}],
-        "allow",
-        tool_started,
-        "button",
-    ),
-    "kernel interrupt, in user code": (
-        [{"tool_calls": [{"name": "block", "input": {"seconds": 60}}]}],
-        "allow",
-        None,
-        "blocking",
-    ),
-}
-
-
 def updates_per_second(kernel: Kernel) -> tuple[float, int]:
-    configure(kernel, [LONG], chunk_delay=0.0005)
+    configure(kernel, built_in([LONG], chunk_delay=0.0005), "auto")
     widgets = Widgets()
     execute(kernel, "%%amplifier\nStream.", widgets.feed, timeout=120)
     (answer,) = widgets.with_class("amplifier-answer")
@@ -102,18 +178,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    print(f"{'case':34} {'median ms':>10} {'max ms':>8}")
+    print(f"{'case':40} {'median ms':>10} {'max ms':>8}")
     with Kernel(env=offline_env()) as kernel:
         kernel.execute("%load_ext amplifier_jupyter")
-        for name, (script, policy, ready, how) in CASES.items():
+        subshell = control_request(kernel, "create_subshell_request", {})["subshell_id"]
+        for name, case in CASES.items():
             samples = []
             for _ in range(runs):
-                configure(kernel, script, chunk_delay=0.01)
-                kernel.execute(f"%amplifier approve {policy}")
-                samples.append(stop_latency(kernel, ready, how))
+                configure(kernel, case.plan, case.policy)
+                samples.append(stop_latency(kernel, case, subshell))
             median, worst = statistics.median(samples) * 1000, max(samples) * 1000
-            print(f"{name:34} {median:10.0f} {worst:8.0f}")
-        kernel.execute("%amplifier approve auto")
+            print(f"{name:40} {median:10.0f} {worst:8.0f}", flush=True)
+        control_request(kernel, "delete_subshell_request", {"subshell_id": subshell})
         rate, count = updates_per_second(kernel)
         print(f"answer updates for 2,000 deltas: {count} ({rate:.1f} per second)")
 

@@ -19,10 +19,18 @@ from typing import Any
 
 import pytest
 from kernel_harness import Kernel, offline_env
-from widget_comms import Widgets, click, execute, run_python
+from widget_comms import (
+    TEST_MODULES,
+    Widgets,
+    basic_like_plan,
+    click,
+    execute,
+    run_python,
+    stubborn,
+)
 
-UPSTREAM_LIKE = str(Path(__file__).parent / "upstream_like")
-TEST_MODULES = str(Path(__file__).parent / "modules")  # provider-stubborn, tool-echo
+from amplifier_jupyter.session.stopping import ESCALATE_AFTER
+
 KS = "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
 CONVERSATION = (
     KS + "import json\n"
@@ -39,23 +47,8 @@ CONVERSATION = (
 ENDS_WITHIN = 10.0
 
 
-def plan(provider: dict[str, Any], **orchestrator_config: Any) -> dict[str, Any]:
-    return {
-        "session": {
-            "orchestrator": {
-                "module": "loop-basic-like",
-                "source": UPSTREAM_LIKE,
-                "config": orchestrator_config,
-            },
-            "context": "context-notebook",
-        },
-        "providers": [provider],
-        "tools": [{"module": "tool-echo", "source": TEST_MODULES}],
-    }
-
-
-def stubborn(**config: Any) -> dict[str, Any]:
-    return {"module": "provider-stubborn", "source": TEST_MODULES, "config": config}
+def plan(provider: dict[str, Any]) -> dict[str, Any]:
+    return basic_like_plan(provider, [{"module": "tool-echo", "source": TEST_MODULES}])
 
 
 def configure(kernel: Kernel, the_plan: dict[str, Any]) -> None:
@@ -156,7 +149,7 @@ def test_a_second_stop_makes_the_stop_immediate_at_once(kernel: Kernel, how: str
         assert_stopped_cleanly(result, stopper)
         assert took < ENDS_WITHIN, f"the stop took {took:.1f} s"
     finally:
-        run_python(kernel, "stopping.ESCALATE_AFTER = 1.0")
+        run_python(kernel, f"stopping.ESCALATE_AFTER = {ESCALATE_AFTER}")
     assert execute(kernel, "%%amplifier\nAnd now?").markdown == ["At last."]
 
 

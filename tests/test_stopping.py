@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
 from amplifier_core import AmplifierSession
+from widget_comms import basic_like_plan, stubborn
 
 from amplifier_jupyter.loading.resolver import NotebookModuleLoader
 from amplifier_jupyter.session import stopping
@@ -85,23 +85,9 @@ async def test_a_turn_after_tool_results_gets_the_closing_note() -> None:
 
 # -- an escalated stop of a plain session --------------------------------------------
 
-TESTS = Path(__file__).parent
-
 
 async def test_a_second_request_ends_a_provider_call_that_ignores_the_token() -> None:
-    plan = {
-        "session": {
-            "orchestrator": {
-                "module": "loop-basic-like",
-                "source": str(TESTS / "upstream_like"),
-                "config": {},
-            },
-            "context": "context-notebook",
-        },
-        "providers": [
-            {"module": "provider-stubborn", "source": str(TESTS / "modules"), "config": {}}
-        ],
-    }
+    plan = basic_like_plan(stubborn())
     session = AmplifierSession(config=plan)
     session.coordinator.loader = NotebookModuleLoader(coordinator=session.coordinator)
     await session.initialize()

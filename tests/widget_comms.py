@@ -125,6 +125,27 @@ def configure(
     assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
 
 
+TEST_MODULES = str(Path(__file__).parent / "modules")  # tool-echo, provider-stubborn
+UPSTREAM_LIKE = str(Path(__file__).parent / "upstream_like")
+
+
+def stubborn(**config: Any) -> dict[str, Any]:
+    """provider-stubborn (tests/modules): a 30 s call that ignores the cancellation token."""
+    return {"module": "provider-stubborn", "source": TEST_MODULES, "config": config}
+
+
+def basic_like_plan(provider: dict[str, Any], tools: list[Any] | None = None) -> dict[str, Any]:
+    """loop-basic-like (checks the token only between model calls) with ``provider``."""
+    return {
+        "session": {
+            "orchestrator": {"module": "loop-basic-like", "source": UPSTREAM_LIKE, "config": {}},
+            "context": "context-notebook",
+        },
+        "providers": [provider],
+        "tools": tools or [],
+    }
+
+
 def run_python(kernel: Kernel, code: str) -> str:
     """Run helper code in the kernel; its stdout (an error fails the test)."""
     result = kernel.execute(code)

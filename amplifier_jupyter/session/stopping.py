@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Seconds a run gets to end after a graceful stop before the stop becomes immediate.
-ESCALATE_AFTER = 1.0
+ESCALATE_AFTER = 0.75
 # Seconds an escalated run's orchestrator gets to unwind before the conversation is closed.
 ORPHAN_WAIT = 1.0
 GATE_NAME = "notebook-stop-gate"
