@@ -184,20 +184,22 @@ def orchestrator_tasks(coordinator: Any) -> set[asyncio.Task[Any]]:
 
 async def _settle(run: Run, context: Any, snapshot: list[dict[str, Any]] | None) -> None:
     """Steps 5 and 6: let the orchestrator unwind, close the conversation, say it ended."""
-    pending = {task for task in run.orchestrators if not task.done()}
-    if pending:
-        await asyncio.wait(pending, timeout=ORPHAN_WAIT)
-    if context is not None and snapshot is not None:
+    try:
+        pending = {task for task in run.orchestrators if not task.done()}
+        if pending:
+            await asyncio.wait(pending, timeout=ORPHAN_WAIT)
+        if context is not None and snapshot is not None:
+            with contextlib.suppress(Exception):
+                await close_turn(context, snapshot)
+        hooks = run.session.coordinator.hooks
         with contextlib.suppress(Exception):
-            await close_turn(context, snapshot)
-    hooks = run.session.coordinator.hooks
-    with contextlib.suppress(Exception):
-        await hooks.emit("cancel:completed", {"was_immediate": True, "escalated": True})
-        await hooks.emit(
-            "orchestrator:complete",
-            {"orchestrator": "notebook-stop", "turn_count": 0, "status": "cancelled"},
-        )
-    _open_gate_when_gone(run)
+            await hooks.emit("cancel:completed", {"was_immediate": True, "escalated": True})
+            await hooks.emit(
+                "orchestrator:complete",
+                {"orchestrator": "notebook-stop", "turn_count": 0, "status": "cancelled"},
+            )
+    finally:
+        _open_gate_when_gone(run)
 
 
 async def close_turn(context: Any, snapshot: list[dict[str, Any]]) -> None:
