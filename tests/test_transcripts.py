@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kernel_harness import Kernel, offline_env
 
-from amplifier_jupyter import transcripts
-from amplifier_jupyter.transcripts import REDACTED, TranscriptWriter, redact
+from amplifier_jupyter.transcripts.redact import REDACTED, redact, redact_text
+from amplifier_jupyter.transcripts.writer import SETTINGS, TranscriptWriter
 
 SECRET = "s3cr3t-value-from-the-environment"
 PLAN = {
@@ -73,17 +73,17 @@ def test_redact_text_hides_the_quoted_values_of_secret_named_keys() -> None:
         "no use for {'token': 'plain', 'model': 'm'}; \"x-api-key\": \"hdr\", "
         "password='pw', clientSecret = \"cs\", max_tokens: '5', tokens='many'"
     )
-    assert transcripts.redact_text(text) == (
+    assert redact_text(text) == (
         f"no use for {{'token': '{REDACTED}', 'model': 'm'}}; \"x-api-key\": \"{REDACTED}\", "
         f"password='{REDACTED}', clientSecret = \"{REDACTED}\", max_tokens: '5', tokens='many'"
     )
     long_word = "a" * 200_000  # linear time: no backtracking over a long word
-    assert transcripts.redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+    assert redact_text(long_word + ": 'x'") == long_word + ": 'x'"
 
 
 @pytest.fixture
 def writing(monkeypatch) -> Iterator[None]:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
+    monkeypatch.setattr(SETTINGS, "choice", True)
     yield
 
 
@@ -112,7 +112,7 @@ def test_messages_are_appended_and_rewritten_when_the_conversation_is_set_back(
 
 
 def test_nothing_is_written_when_off(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", False)
+    monkeypatch.setattr(SETTINGS, "choice", False)
     writer = TranscriptWriter("s2", root=tmp_path)
     writer.start()
     writer.event("session:start", {})
