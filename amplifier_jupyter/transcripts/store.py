@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,6 @@ class SavedSession:
     session_id: str
     metadata: dict[str, Any]
     folder: Path
-    children: list[SavedSession] = field(default_factory=list)
 
     @property
     def parent_id(self) -> str | None:

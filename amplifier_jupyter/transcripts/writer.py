@@ -188,11 +188,6 @@ class TranscriptWriter:
 _WRITERS: dict[str, TranscriptWriter] = {}
 
 
-def writer_for(session_id: str) -> TranscriptWriter | None:
-    """The live writer of a session of this kernel."""
-    return _WRITERS.get(session_id)
-
-
 def live_writers() -> list[TranscriptWriter]:
     """Writers of sessions that have not ended (for the exit fallback)."""
     return [w for w in _WRITERS.values() if not w.ended]
