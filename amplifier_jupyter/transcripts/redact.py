@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+from collections.abc import Sequence
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -38,15 +39,45 @@ _KEYED_VALUE = re.compile(
 )
 
 
-def _secret_env_values() -> list[str]:
-    values = [
+def _read_secret_env_values() -> tuple[str, ...]:
+    values = {
         value for name, value in os.environ.items() if _SECRET_ENV.search(name) and len(value) >= 8
-    ]
+    }
     # Longest first, so a value containing another is replaced whole.
-    return sorted(set(values), key=len, reverse=True)
+    return tuple(sorted(values, key=len, reverse=True))
 
 
-def redact_text(text: str, env_values: list[str] | None = None) -> str:
+class _SecretEnvValues:
+    """The values of secret-looking environment variables, read again only when the
+    environment has changed, so a key set with ``%env`` mid-session is redacted too.
+
+    Redaction runs on every event, streamed deltas included; reading the values
+    decodes and matches every variable (about 100 µs for 40), while telling whether
+    the environment changed is one comparison of ``os.environ``'s own mapping of
+    encoded names and values (``_data``, CPython's) with a copy: under a microsecond.
+    Where that mapping is missing, the values are read every time.
+    """
+
+    def __init__(self) -> None:
+        self._cache: tuple[dict[Any, Any], tuple[str, ...]] | None = None
+
+    def __call__(self) -> tuple[str, ...]:
+        data = getattr(os.environ, "_data", None)
+        cache = self._cache
+        if cache is not None and data is not None and cache[0] == data:
+            return cache[1]
+        # Copied before reading: a change in between makes the next call read again.
+        snapshot = dict(data) if isinstance(data, dict) else None
+        values = _read_secret_env_values()
+        if snapshot is not None:
+            self._cache = (snapshot, values)
+        return values
+
+
+_secret_env_values = _SecretEnvValues()
+
+
+def redact_text(text: str, env_values: Sequence[str] | None = None) -> str:
     """A string with API keys, tokens, secret environment values and the quoted values
     of secret-named keys (``'api_key': '...'``) replaced."""
     for value in _secret_env_values() if env_values is None else env_values:
