@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from kernel_harness import Kernel, offline_env
 
-from amplifier_jupyter import transcripts
-from amplifier_jupyter.transcripts import REDACTED, TranscriptWriter, redact
+import amplifier_jupyter.transcripts.redact as redaction
+from amplifier_jupyter.transcripts.redact import REDACTED, redact, redact_text
+from amplifier_jupyter.transcripts.writer import SETTINGS, TranscriptWriter
 
 SECRET = "s3cr3t-value-from-the-environment"
 PLAN = {
@@ -73,17 +74,40 @@ def test_redact_text_hides_the_quoted_values_of_secret_named_keys() -> None:
         "no use for {'token': 'plain', 'model': 'm'}; \"x-api-key\": \"hdr\", "
         "password='pw', clientSecret = \"cs\", max_tokens: '5', tokens='many'"
     )
-    assert transcripts.redact_text(text) == (
+    assert redact_text(text) == (
         f"no use for {{'token': '{REDACTED}', 'model': 'm'}}; \"x-api-key\": \"{REDACTED}\", "
         f"password='{REDACTED}', clientSecret = \"{REDACTED}\", max_tokens: '5', tokens='many'"
     )
     long_word = "a" * 200_000  # linear time: no backtracking over a long word
-    assert transcripts.redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+    assert redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+
+
+def test_the_environment_is_read_again_only_when_it_has_changed(monkeypatch) -> None:
+    reads: list[tuple[str, ...]] = []
+    read = redaction._read_secret_env_values
+
+    def counted() -> tuple[str, ...]:
+        reads.append(read())
+        return reads[-1]
+
+    monkeypatch.setattr(redaction, "_read_secret_env_values", counted)
+    monkeypatch.setenv("LATE_API_KEY", "first-late-value")
+    for _ in range(20):  # as for every event of a run, streamed deltas included
+        assert redact({"text": "say first-late-value"}) == {"text": f"say {REDACTED}"}
+    assert len(reads) == 1
+    # Changed, added or removed after the first read: redacted as the environment is now.
+    monkeypatch.setenv("LATE_API_KEY", "second-late-value")
+    assert redact_text("first-late-value second-late-value") == f"first-late-value {REDACTED}"
+    monkeypatch.setenv("OTHER_SECRET", "other-late-value")
+    assert redact_text("other-late-value") == REDACTED
+    monkeypatch.delenv("OTHER_SECRET")
+    assert redact_text("other-late-value") == "other-late-value"
+    assert len(reads) == 4
 
 
 @pytest.fixture
 def writing(monkeypatch) -> Iterator[None]:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
+    monkeypatch.setattr(SETTINGS, "choice", True)
     yield
 
 
@@ -112,7 +136,7 @@ def test_messages_are_appended_and_rewritten_when_the_conversation_is_set_back(
 
 
 def test_nothing_is_written_when_off(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", False)
+    monkeypatch.setattr(SETTINGS, "choice", False)
     writer = TranscriptWriter("s2", root=tmp_path)
     writer.start()
     writer.event("session:start", {})
@@ -197,6 +221,19 @@ def test_reset_records_session_end(notebook) -> None:
     kernel.execute("%amplifier reset")
     assert read_lines(where / "events.jsonl")[-1]["event"] == "session:end"
     assert json.loads((where / "metadata.json").read_text())["state"] == "ended"
+
+
+def test_a_secret_set_with_env_after_the_session_started_is_redacted(notebook) -> None:
+    kernel, folder = notebook
+    assert kernel.execute("%%amplifier\nhello").ok  # a new session (after the reset), started
+    late, changed = "late-secret-set-in-a-cell", "new-value-of-the-same-token"
+    assert kernel.execute(f"%env LATE_API_KEY={late}\n%env MY_SERVICE_TOKEN={changed}").ok
+    assert kernel.execute(f"%%amplifier\nremember {late} and {changed}").ok
+    where = session_folder(kernel, folder)
+    prompts = [m["content"] for m in read_lines(where / "messages.jsonl") if m["role"] == "user"]
+    assert prompts[-1] == f"remember {REDACTED} and {REDACTED}"
+    written = (where / "messages.jsonl").read_text() + (where / "events.jsonl").read_text()
+    assert late not in written and changed not in written
 
 
 # -- what is shown -------------------------------------------------------------

@@ -54,7 +54,9 @@ def _live_session(ks: KernelSession, which: str | None) -> Any:
 
 async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier save PATH [NAME|ID]``: export a transcript (.md, .json or .jsonl)."""
-    from amplifier_jupyter.transcripts import export_transcript, find_saved, sync_messages
+    from amplifier_jupyter.transcripts.export import export_transcript
+    from amplifier_jupyter.transcripts.store import find_saved
+    from amplifier_jupyter.transcripts.writer import sync_messages
 
     args = _args(rest)
     if len(args) not in (1, 2):
@@ -80,7 +82,8 @@ async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
 
 async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier transcripts [on|off]``."""
-    from amplifier_jupyter.transcripts import SETTINGS, sessions_dir
+    from amplifier_jupyter.transcripts.store import sessions_dir
+    from amplifier_jupyter.transcripts.writer import SETTINGS
 
     choice = rest.strip().lower()
     if choice in ("on", "off"):

@@ -67,7 +67,7 @@ def _unique_name(ks: KernelSession, wanted: str) -> str:
 
 def _saved_child(ks: KernelSession, parent_id: str, name: str) -> Any:
     """A transcript of a child of this name under this parent (after a resume or restart)."""
-    from amplifier_jupyter.transcripts import saved_sessions
+    from amplifier_jupyter.transcripts.store import saved_sessions
 
     live = {c.session_id for c in ks.children.values()}
     found = [
@@ -107,7 +107,7 @@ async def open_child(
     child = ChildSession(name=name, plan=copy.deepcopy(plan or ks.active_plan()), agent=agent)
     if resumed is not None:
         from amplifier_jupyter.session.resume import complete_conversation, totals_from_events
-        from amplifier_jupyter.transcripts import count_turns, load_messages
+        from amplifier_jupyter.transcripts.store import count_turns, load_messages
 
         session_id = resumed.session_id
         # A kernel killed mid-turn left it unfinished: made whole as a resume makes it.
@@ -134,7 +134,7 @@ async def open_child(
 
 async def execute_child(child: ChildSession, prompt: str, *, model: str | None = None) -> str:
     """Run one prompt in a child; errors propagate (a tool reports them to its model)."""
-    from amplifier_jupyter.transcripts import sync_messages
+    from amplifier_jupyter.transcripts.writer import sync_messages
 
     coordinator = child.session.coordinator
     if not coordinator.get("providers"):
@@ -394,7 +394,7 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
         child = _find_live(ks, sub_session_id)
         if child is None:
             from amplifier_jupyter.session.resume import complete_conversation
-            from amplifier_jupyter.transcripts import load_messages, load_metadata
+            from amplifier_jupyter.transcripts.store import load_messages, load_metadata
 
             metadata = load_metadata(sub_session_id)
             if metadata is None:
@@ -450,7 +450,7 @@ def sessions_tree(ks: KernelSession) -> str:
 
 def saved_tree(ks: KernelSession | None = None) -> str:
     """Every saved session of this directory as a tree, marking the live ones."""
-    from amplifier_jupyter.transcripts import saved_sessions, sessions_dir
+    from amplifier_jupyter.transcripts.store import saved_sessions, sessions_dir
 
     saved = saved_sessions()
     if not saved:

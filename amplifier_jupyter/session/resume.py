@@ -26,16 +26,16 @@ from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.modules._cancellation import MISSING_RESULT
 from amplifier_jupyter.session.kernel import KernelSession, Totals
 from amplifier_jupyter.session.plans import validate_plan
-from amplifier_jupyter.transcripts import (
-    REDACTED,
-    content_text,
+from amplifier_jupyter.transcripts.export import content_text
+from amplifier_jupyter.transcripts.redact import REDACTED
+from amplifier_jupyter.transcripts.store import (
     count_turns,
     find_saved,
     is_prompt,
     load_events,
     load_messages,
-    sync_messages,
 )
+from amplifier_jupyter.transcripts.writer import sync_messages
 from amplifier_jupyter.ui.timeline import shorten
 
 
@@ -180,6 +180,6 @@ async def resume_session(ks: KernelSession, spec: str) -> list[str]:
 
 
 def _saved_children(session_id: str) -> list[Any]:
-    from amplifier_jupyter.transcripts import saved_sessions
+    from amplifier_jupyter.transcripts.store import saved_sessions
 
     return [s for s in saved_sessions() if s.parent_id == session_id]

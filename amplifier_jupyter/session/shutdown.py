@@ -110,7 +110,7 @@ async def end_all_sessions(ks: KernelSession) -> None:
 
 def record_unclean_exit() -> None:
     """At interpreter exit: note ``session:end`` for sessions nobody cleaned up."""
-    from amplifier_jupyter.transcripts import live_writers
+    from amplifier_jupyter.transcripts.writer import live_writers
 
     for writer in live_writers():
         with contextlib.suppress(Exception):

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import math
 from typing import Any
 
 import ipywidgets as widgets
 
+from amplifier_jupyter.modules._tool_input import tool_input_text
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.plain import PlainVBox
 from amplifier_jupyter.ui.style import MUTED, box_layout, span
@@ -24,10 +24,7 @@ INPUT_LIMIT = 4000
 
 
 def _input_text(tool_input: Any) -> str:
-    if isinstance(tool_input, dict) and set(tool_input) == {"code"}:
-        text = str(tool_input["code"])
-    else:
-        text = json.dumps(tool_input, ensure_ascii=False, indent=2, default=str)
+    text = tool_input_text(tool_input, indent=2)
     return text if len(text) <= INPUT_LIMIT else text[:INPUT_LIMIT] + "\n…"
 
 

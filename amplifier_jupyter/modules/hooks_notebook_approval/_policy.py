@@ -9,8 +9,9 @@ the timeout itself.
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, Literal
+
+from amplifier_jupyter.modules._tool_input import tool_input_text
 
 Mode = Literal["ask", "allow", "deny"]
 MODES: tuple[str, ...] = ("ask", "allow", "deny")
@@ -102,10 +103,7 @@ class ApprovalPolicy:
 
 def describe_call(tool_name: str, tool_input: dict[str, Any], limit: int = 600) -> str:
     """The question shown to the user: which tool wants to do what."""
-    if set(tool_input) == {"code"} and isinstance(tool_input["code"], str):
-        detail = tool_input["code"]
-    else:
-        detail = json.dumps(tool_input, ensure_ascii=False, default=str)
+    detail = tool_input_text(tool_input)
     if len(detail) > limit:
         detail = detail[:limit] + " …"
     return f"Allow the tool '{tool_name}' to run with: {detail}"
