@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from kernel_harness import Kernel, offline_env
 
-import amplifier_jupyter.transcripts.redact as redaction
-from amplifier_jupyter.transcripts.redact import REDACTED, redact, redact_text
+import amplifier_jupyter.redaction as redaction
+from amplifier_jupyter.redaction import REDACTED, redact, redact_text
 from amplifier_jupyter.transcripts.writer import SETTINGS, TranscriptWriter
 
 SECRET = "s3cr3t-value-from-the-environment"

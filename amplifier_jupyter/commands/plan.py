@@ -58,7 +58,7 @@ Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
 async def _config(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     rest = rest.strip()
     if not rest:
-        from amplifier_jupyter.transcripts.redact import redact
+        from amplifier_jupyter.redaction import redact
 
         # Shown without its secrets; the plan itself keeps them for the modules.
         source = "your plan" if ks.plan is not None else "the default plan"

@@ -24,10 +24,10 @@ from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.modules._cancellation import MISSING_RESULT
+from amplifier_jupyter.redaction import REDACTED
 from amplifier_jupyter.session.kernel import KernelSession, Totals
 from amplifier_jupyter.session.plans import validate_plan
 from amplifier_jupyter.transcripts.export import content_text
-from amplifier_jupyter.transcripts.redact import REDACTED
 from amplifier_jupyter.transcripts.store import (
     count_turns,
     find_saved,

@@ -8,9 +8,9 @@ Layout (the kernel's working directory is the notebook's directory)::
         messages.jsonl                     the conversation, one message a line
         events.jsonl                       every event, one a line
 
-One idea a module, imported from where it lives:
+One idea a module, imported from where it lives (secrets are taken out by
+``amplifier_jupyter.redaction``, which everything that writes or shows text uses):
 
-- ``redact``: secrets out of anything written or shown (also used by the magics).
 - ``writer``: a session's ``TranscriptWriter``, attached as a hook; ``SETTINGS`` (on/off).
 - ``store``: the folders, and reading saved sessions back (``saved_sessions``, ``find_saved``).
 - ``export``: ``%amplifier save`` as ``.md``, ``.json`` or ``.jsonl``.

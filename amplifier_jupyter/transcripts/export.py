@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
-from amplifier_jupyter.transcripts.redact import redact
+from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.store import load_events, load_messages, load_metadata
 
 

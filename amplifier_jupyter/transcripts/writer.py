@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from amplifier_jupyter.transcripts.redact import redact
+from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.store import (
     count_turns,
     ensure_amplifier_dir,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from amplifier_jupyter.transcripts.redact import redact_text
+from amplifier_jupyter.redaction import redact_text
 
 
 class RunView(Protocol):
