@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError, one_line
-from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession, Totals
+from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
+from amplifier_jupyter.session.totals import Totals, totals_from_events
 
 
 @dataclass
@@ -106,7 +107,7 @@ async def open_child(
         resumed = _saved_child(ks, parent.session_id, name)
     child = ChildSession(name=name, plan=copy.deepcopy(plan or ks.active_plan()), agent=agent)
     if resumed is not None:
-        from amplifier_jupyter.session.resume import complete_conversation, totals_from_events
+        from amplifier_jupyter.session.resume import complete_conversation
         from amplifier_jupyter.transcripts.store import count_turns, load_messages
 
         session_id = resumed.session_id

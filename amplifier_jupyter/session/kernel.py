@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.session.cell_turns import CellTurns
+from amplifier_jupyter.session.logs import LOG_COLLECTOR, quiet_amplifier_logging
 from amplifier_jupyter.session.plans import (
     NO_KEY_LINE,
     default_plan,
     needs_anthropic_key,
     validate_plan,
 )
+from amplifier_jupyter.session.totals import Totals
 
 EventListener = Callable[[str, dict[str, Any]], None]
 # Hooks of ours that status does not list as the plan's hooks.
@@ -29,73 +29,6 @@ BUSY_LINE = (
 # After cleanup(), let the kernel's tasks finish before anything else happens
 # (docs/design.md, fact 4: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
-
-
-class Totals:
-    """Token and cost totals of a session, summed from ``provider:response`` usage."""
-
-    def __init__(self) -> None:
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read_tokens = 0
-        self.cache_write_tokens = 0
-        self.cost_usd = Decimal("0")
-        self.requests = 0
-
-    def add(self, usage: dict[str, Any] | None) -> None:
-        """Add one response's usage (a ``Usage`` dump)."""
-        if not usage:
-            return
-        self.requests += 1
-        self.input_tokens += int(usage.get("input_tokens") or 0)
-        self.output_tokens += int(usage.get("output_tokens") or 0)
-        self.cache_read_tokens += int(usage.get("cache_read_tokens") or 0)
-        self.cache_write_tokens += int(usage.get("cache_write_tokens") or 0)
-        cost = usage.get("cost_usd")
-        if cost not in (None, ""):
-            self.cost_usd += Decimal(str(cost))
-
-    def describe(self) -> str:
-        """``1,234 in · 56 out · $0.0123`` (cache counts when there are any)."""
-        parts = [f"{self.input_tokens:,} in", f"{self.output_tokens:,} out"]
-        if self.cache_read_tokens or self.cache_write_tokens:
-            parts.append(f"{self.cache_read_tokens:,} cache read")
-            parts.append(f"{self.cache_write_tokens:,} cache write")
-        parts.append(f"${self.cost_usd:.4f}")
-        return " · ".join(parts)
-
-
-class _LogCollector(logging.Handler):
-    """Keeps amplifier-core's log records out of the cell; the last ones stay readable."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.records: list[str] = []
-        self.hook_errors: list[str] = []
-        # How many hook errors ever came: the list above keeps only the last 50, so a
-        # run finds its own by this count, not by the list's length.
-        self.hook_error_count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = record.getMessage().splitlines()[0]
-        self.records.append(line)
-        del self.records[:-50]
-        if record.name.startswith("amplifier_core.hooks"):
-            # A hook that raised: the kernel goes on, but the user should know.
-            self.hook_errors.append(line)
-            del self.hook_errors[:-50]
-            self.hook_error_count += 1
-
-
-LOG_COLLECTOR = _LogCollector()
-
-
-def quiet_amplifier_logging() -> None:
-    """Route the ``amplifier_core`` loggers away from the cell's stderr (docs/design.md, fact 5)."""
-    logger = logging.getLogger("amplifier_core")
-    if LOG_COLLECTOR not in logger.handlers:
-        logger.addHandler(LOG_COLLECTOR)
-    logger.propagate = False
 
 
 class KernelSession:
@@ -339,8 +272,7 @@ class KernelSession:
                 self._stop_requested = False
                 coordinator.register_capability("notebook.request_overrides", {})
                 await self.cell_turns.after_run(context, cell_id, start, completed)
-                new = LOG_COLLECTOR.hook_error_count - hook_errors_before
-                self.hook_errors = LOG_COLLECTOR.hook_errors[-new:] if new else []
+                self.hook_errors = LOG_COLLECTOR.hook_errors_since(hook_errors_before)
             self.turns += 1
             return answer
 
@@ -365,7 +297,7 @@ class KernelSession:
                 try:
                     listener(event, data)
                 except Exception as error:  # a broken view must not break the agent
-                    LOG_COLLECTOR.records.append(f"listener failed on {event}: {error}")
+                    LOG_COLLECTOR.note(f"listener failed on {event}: {error}")
             return HookResult()
 
         for event in ALL_EVENTS:

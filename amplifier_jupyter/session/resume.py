@@ -25,16 +25,11 @@ from typing import Any
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.modules._cancellation import MISSING_RESULT
 from amplifier_jupyter.redaction import REDACTED
-from amplifier_jupyter.session.kernel import KernelSession, Totals
+from amplifier_jupyter.session.kernel import KernelSession
 from amplifier_jupyter.session.plans import validate_plan
+from amplifier_jupyter.session.totals import totals_from_events
 from amplifier_jupyter.transcripts.export import content_text
-from amplifier_jupyter.transcripts.store import (
-    count_turns,
-    find_saved,
-    is_prompt,
-    load_events,
-    load_messages,
-)
+from amplifier_jupyter.transcripts.store import count_turns, find_saved, is_prompt, load_messages
 from amplifier_jupyter.transcripts.writer import sync_messages
 from amplifier_jupyter.ui.timeline import shorten
 
@@ -46,15 +41,6 @@ def without_redacted(value: Any) -> Any:
     if isinstance(value, list):
         return [without_redacted(v) for v in value]
     return value
-
-
-def totals_from_events(session_id: str) -> Totals:
-    """The token and cost totals recorded in a transcript's events."""
-    totals = Totals()
-    for record in load_events(session_id):
-        if record.get("event") == "provider:response":
-            totals.add((record.get("data") or {}).get("usage"))
-    return totals
 
 
 def _tool_calls(message: dict[str, Any]) -> dict[str, str]:
