@@ -134,8 +134,8 @@ class KernelSession:
         from amplifier_core import AmplifierSession
 
         from amplifier_jupyter.loading.resolver import NotebookModuleLoader
-        from amplifier_jupyter.session.children import register_spawning
         from amplifier_jupyter.session.shutdown import install_shutdown_hook
+        from amplifier_jupyter.session.spawn import register_spawning
         from amplifier_jupyter.transcripts.writer import attach_transcript
 
         session = AmplifierSession(
