@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError, one_line
-from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
+from amplifier_jupyter.session.kernel import KernelSession
 from amplifier_jupyter.session.totals import Totals, totals_from_events
 
 
@@ -230,12 +230,11 @@ async def end_child(ks: KernelSession, child: ChildSession) -> None:
             await child.session.cleanup()
 
 
-async def end_children(ks: KernelSession) -> None:
-    """Clean every child of the kernel up, with a short drain (docs/design.md, fact 4)."""
+async def end_children(ks: KernelSession) -> bool:
+    """Clean every child of the kernel up; whether there were any (the caller drains once
+    for them and its own session, docs/design.md fact 4)."""
     children = list(ks.children.values())
-    if not children:
-        return
     for child in children:
         await end_child(ks, child)
     ks.children.clear()
-    await asyncio.sleep(CLEANUP_DRAIN)
+    return bool(children)

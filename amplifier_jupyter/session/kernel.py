@@ -17,6 +17,7 @@ from amplifier_jupyter.session.plans import (
     needs_anthropic_key,
     validate_plan,
 )
+from amplifier_jupyter.session.shutdown import install_shutdown_hook
 from amplifier_jupyter.session.totals import Totals
 
 EventListener = Callable[[str, dict[str, Any]], None]
@@ -29,6 +30,10 @@ BUSY_LINE = (
 # After cleanup(), let the kernel's tasks finish before anything else happens
 # (docs/design.md, fact 4: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
+# How long a stopped run may take to reach its safe point before its session is cleaned up
+# (cleanup under a live run is what crashed): on a reset, and within the shutdown's budget.
+RESET_GRACE = 10.0
+STOP_GRACE = 1.5
 
 
 class KernelSession:
@@ -70,6 +75,7 @@ class KernelSession:
         # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
         self.cell_turns = CellTurns()
         self._lock = asyncio.Lock()
+        self._shutdown_hook = False
 
     # -- plan ------------------------------------------------------------
 
@@ -110,6 +116,9 @@ class KernelSession:
         self.session = session
         self.turns = 0
         self.totals = Totals()
+        if not self._shutdown_hook:
+            # The Python API works without %load_ext, which installs it too.
+            self._shutdown_hook = install_shutdown_hook(end_kernel_sessions)
         return session
 
     async def new_session(
@@ -134,7 +143,6 @@ class KernelSession:
         from amplifier_core import AmplifierSession
 
         from amplifier_jupyter.loading.resolver import NotebookModuleLoader
-        from amplifier_jupyter.session.shutdown import install_shutdown_hook
         from amplifier_jupyter.session.spawn import register_spawning
         from amplifier_jupyter.transcripts.writer import attach_transcript
 
@@ -160,7 +168,6 @@ class KernelSession:
         # Before initialize(): the transcript must see session:fork.
         attach_transcript(session, plan, name=getattr(child, "name", None))
         register_spawning(self, session)
-        install_shutdown_hook(self)
         try:
             await session.initialize()
         except Exception as error:
@@ -171,31 +178,41 @@ class KernelSession:
 
     async def reset(self) -> None:
         """Clean the session up; the next run starts a fresh one with the same plan."""
-        if self.running is not None and not self.running.done():
-            await self.stop()
-        background = self.background_run
-        if background is not None and not background.done():
-            await self.stop()
-            if background is not asyncio.current_task():
-                # Let the stopped run unwind before its session goes away.
-                await asyncio.wait([background], timeout=10)
-        from amplifier_jupyter.session.children import end_children
-
-        await end_children(self)
-        session, self.session = self.session, None
-        self.loader = None
-        self.load_failures = []
-        if session is not None:
-            with contextlib.suppress(Exception):
-                await session.cleanup()
-            await asyncio.sleep(CLEANUP_DRAIN)
-        self.turns = 0
-        self.totals = Totals()
+        await self._end_sessions(grace=RESET_GRACE)
         # A cell's turn belonged to the ended conversation: re-running it must not
         # replace a turn of the next session that happens to open the same way.
         self.cell_turns.clear()
         if self.policy is not None:
             self.policy.always.clear()
+
+    async def shutdown(self) -> None:
+        """End every session before the kernel exits (the shutdown hook awaits this)."""
+        await self._end_sessions(grace=STOP_GRACE)
+
+    async def _end_sessions(self, *, grace: float) -> None:
+        """Stop a run and give it ``grace`` seconds, then clean every child and the kernel's
+        session up, and drain once for all of them (docs/design.md, fact 4)."""
+        from amplifier_jupyter.session.children import end_children
+
+        runs = [t for t in (self.running, self.background_run) if t is not None and not t.done()]
+        if runs:
+            with contextlib.suppress(Exception):
+                await self.stop()
+            # A run that is this task (a tool resetting its own session) cannot be waited for.
+            others = {t for t in runs if t is not asyncio.current_task()}
+            if others:
+                await asyncio.wait(others, timeout=grace)
+        had_children = await end_children(self)
+        session, self.session = self.session, None
+        self.loader = None
+        self.load_failures = []
+        self.turns = 0
+        self.totals = Totals()
+        if session is not None:
+            with contextlib.suppress(Exception):
+                await session.cleanup()
+        if session is not None or had_children:
+            await asyncio.sleep(CLEANUP_DRAIN)
 
     @property
     def busy(self) -> bool:
@@ -345,3 +362,9 @@ def kernel_session() -> KernelSession:
     if _KERNEL_SESSION is None:
         _KERNEL_SESSION = KernelSession()
     return _KERNEL_SESSION
+
+
+async def end_kernel_sessions() -> None:
+    """End every session of this process's kernel session, if one was made (the shutdown hook)."""
+    if _KERNEL_SESSION is not None:
+        await _KERNEL_SESSION.shutdown()

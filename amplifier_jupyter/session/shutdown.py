@@ -10,6 +10,10 @@ messages on their own thread and loop, so the work is handed to the main
 loop and awaited from there, within a budget below jupyter_client's wait
 (5 s by default) before it kills the kernel.
 
+The hook is installed once: by ``%load_ext``, and by the first start of the kernel's
+session for the Python API without it (``session/kernel.py``). What it awaits is
+``KernelSession.shutdown()``, the same ending as ``%amplifier reset``.
+
 If the process exits some other way, an ``atexit`` fallback still records
 ``session:end`` in the transcripts of the sessions that were not cleaned up.
 """
@@ -22,23 +26,25 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
-
 # Total time the cleanup may take before the shutdown goes on without it.
 SHUTDOWN_BUDGET = 3.0
-# Time a running agent gets to reach its next safe point after a stop.
-STOP_GRACE = 1.5
 _WRAPPED = "__amplifier_shutdown__"
-_state: dict[str, Any] = {"atexit": False}
 
 Handler = Callable[[Any, Any, Any], Awaitable[Any]]
+# What the hook awaits before ipykernel shuts down: ending every session of the kernel.
+EndSessions = Callable[[], Awaitable[None]]
 
 
-def install_shutdown_hook(ks: KernelSession) -> bool:
-    """Wrap this kernel's ``shutdown_request`` handlers once; False outside a kernel."""
-    if not _state["atexit"]:
-        atexit.register(record_unclean_exit)
-        _state["atexit"] = True
+def install_shutdown_hook(end_sessions: EndSessions) -> bool:
+    """Have this kernel's ``shutdown_request`` handlers await ``end_sessions()`` first.
+
+    Installed once: a handler already wrapped is left alone, so a later call changes
+    nothing. False outside a kernel, or before the kernel's loop runs (an extension
+    loaded at startup): the first session start installs it then.
+    """
+    # atexit cannot say what it holds; unregistering first keeps one registration.
+    atexit.unregister(record_unclean_exit)
+    atexit.register(record_unclean_exit)
     try:
         from IPython import get_ipython
     except ImportError:
@@ -47,22 +53,28 @@ def install_shutdown_hook(ks: KernelSession) -> bool:
     kernel = getattr(shell, "kernel", None)
     if kernel is None:
         return False
-    loop = asyncio.get_running_loop()
-    wrapped = False
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    installed = False
     for name in ("shell_handlers", "control_handlers"):
         handlers = getattr(kernel, name, None)
-        original = handlers.get("shutdown_request") if isinstance(handlers, dict) else None
-        if original is None or getattr(original, _WRAPPED, False):
+        if not isinstance(handlers, dict) or handlers.get("shutdown_request") is None:
             continue
-        handlers["shutdown_request"] = _wrap(original, ks, loop)
-        wrapped = True
-    return wrapped
+        original = handlers["shutdown_request"]
+        if not getattr(original, _WRAPPED, False):
+            handlers["shutdown_request"] = _wrap(original, end_sessions, loop)
+        installed = True
+    return installed
 
 
-def _wrap(original: Handler, ks: KernelSession, main_loop: asyncio.AbstractEventLoop) -> Handler:
+def _wrap(
+    original: Handler, end_sessions: EndSessions, main_loop: asyncio.AbstractEventLoop
+) -> Handler:
     async def shutdown_request(stream: Any, ident: Any, parent: Any) -> Any:
         with contextlib.suppress(Exception):
-            await end_on_main_loop(ks, main_loop)
+            await end_on_main_loop(end_sessions, main_loop)
         return await original(stream, ident, parent)
 
     setattr(shutdown_request, _WRAPPED, True)
@@ -70,18 +82,18 @@ def _wrap(original: Handler, ks: KernelSession, main_loop: asyncio.AbstractEvent
     return shutdown_request
 
 
-async def end_on_main_loop(ks: KernelSession, main_loop: asyncio.AbstractEventLoop) -> None:
-    """Run :func:`end_all_sessions` on the kernel's main loop, from whichever loop asks."""
+async def end_on_main_loop(end_sessions: EndSessions, main_loop: asyncio.AbstractEventLoop) -> None:
+    """Await ``end_sessions()`` on the kernel's main loop, from whichever loop asks."""
     try:
         current = asyncio.get_running_loop()
     except RuntimeError:
         current = None
     if current is main_loop:
-        await asyncio.wait_for(end_all_sessions(ks), SHUTDOWN_BUDGET)
+        await asyncio.wait_for(end_sessions(), SHUTDOWN_BUDGET)
         return
     if main_loop.is_closed() or not main_loop.is_running():
         return
-    future = asyncio.run_coroutine_threadsafe(end_all_sessions(ks), main_loop)
+    future = asyncio.run_coroutine_threadsafe(_ended(end_sessions), main_loop)
     try:
         await asyncio.wait_for(asyncio.wrap_future(future), SHUTDOWN_BUDGET)
     except TimeoutError:
@@ -89,23 +101,9 @@ async def end_on_main_loop(ks: KernelSession, main_loop: asyncio.AbstractEventLo
         future.cancel()
 
 
-async def end_all_sessions(ks: KernelSession) -> None:
-    """Stop a running agent, then clean up every child and the kernel's session."""
-    from amplifier_jupyter.session.children import end_children
-
-    running = ks.running
-    if running is not None and not running.done():
-        with contextlib.suppress(Exception):
-            await ks.stop()
-        # Let the loop reach its safe point: cleanup under a live run is what crashed.
-        with contextlib.suppress(Exception):
-            await asyncio.wait({running}, timeout=STOP_GRACE)
-    await end_children(ks)
-    session, ks.session = ks.session, None
-    if session is not None:
-        with contextlib.suppress(Exception):
-            await session.cleanup()
-        await asyncio.sleep(CLEANUP_DRAIN)
+async def _ended(end_sessions: EndSessions) -> None:
+    # run_coroutine_threadsafe takes a coroutine, not any awaitable.
+    await end_sessions()
 
 
 def record_unclean_exit() -> None:
