@@ -160,7 +160,7 @@ async def _guard(event, data):
 for _event in ("tool:pre", "tool:post"):
     _ks().session.coordinator.hooks.register(_event, _guard, name="guard")
 _decisions = []
-_ks().listeners.append(lambda e, d: _decisions.append((e, d.get("source"), d.get("tool_name")))
+_ks().add_listener(lambda e, d: _decisions.append((e, d.get("source"), d.get("tool_name")))
                        if e.startswith("approval:") else None)
 """
 

@@ -19,7 +19,7 @@ def test_a_child_forks_from_the_kernel_session_and_continues(fresh: Kernel) -> N
     assert ok(fresh, "%%amplifier\nhello").markdown == ["Parent."]
     ok(
         fresh,
-        "seen = []\nks.listeners.append(lambda e, d: seen.append((e, d.get('child'), "
+        "seen = []\nks.add_listener(lambda e, d: seen.append((e, d.get('child'), "
         "d.get('parent_id'), d.get('session_id'))))",
     )
     # The child uses the parent's plan: a fresh scripted provider starts at its first reply.
@@ -131,7 +131,7 @@ def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> No
         "session = await ks.ensure_session()\n"
         "await session.coordinator.mount('tools', Delegate(session.coordinator), name='delegate')\n"
         "ks.policy.set('allow')\nseen = []\n"
-        "ks.listeners.append(lambda e, d: seen.append((e, d.get('child'))))",
+        "ks.add_listener(lambda e, d: seen.append((e, d.get('child'))))",
     )
     result = ok(fresh, "%%amplifier\nask the helper")
     assert result.markdown == ["The helper said: done."]
@@ -163,7 +163,7 @@ def test_reset_ends_every_child(fresh: Kernel) -> None:
     ok(
         fresh,
         "child_ids = [c.session_id for c in ks.children.values()]\n"
-        "ended = []\nks.listeners.append(lambda e, d: ended.append(d['session_id']) "
+        "ended = []\nks.add_listener(lambda e, d: ended.append(d['session_id']) "
         "if e == 'session:end' else None)",
     )
     ok(fresh, "%amplifier reset")

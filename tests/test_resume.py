@@ -19,7 +19,7 @@ SETUP = (
     "from amplifier_jupyter.session.kernel import kernel_session\n"
     "ks = kernel_session()\n"
     "seen = []\n"
-    "ks.listeners.append(lambda e, d: seen.append(e))\n"
+    "ks.add_listener(lambda e, d: seen.append(e))\n"
 )
 
 

@@ -33,7 +33,7 @@ SETUP = (
     "    if event == 'content_block:delta' and not said:\n"
     "        said.append(1)\n"
     "        print('STREAMING', flush=True)\n"
-    "ks.listeners.append(tell)\n"
+    "ks.add_listener(tell)\n"
 )
 
 

@@ -200,7 +200,7 @@ def test_a_git_source_is_installed_on_first_use_and_loaded(kernel_with_sources, 
     assert kernel.execute(
         "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()\n"
         "progress = []\n"
-        "ks.listeners.append(lambda e, d: progress.append(d['status']) "
+        "ks.add_listener(lambda e, d: progress.append(d['status']) "
         "if e == 'install:progress' else None)"
     ).ok
     kernel.execute("ks.approval_policy().set('allow')")

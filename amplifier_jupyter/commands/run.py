@@ -84,7 +84,7 @@ async def wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
         # While waiting, this cell is the run's foreground: the interrupt stops it.
         with interrupt_stops(ks.stop):
             await asyncio.wait([task])
-    ks.background_run = None
+    ks.forget_background_run()
     if task.cancelled():
         complain("the background run was cancelled")
         return

@@ -10,6 +10,7 @@ from typing import Any
 from amplifier_jupyter.commands.table import table
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.session.record import SessionRecord
 from amplifier_jupyter.transcripts.store import saved_sessions, sessions_dir
 from amplifier_jupyter.ui.view import say, show
 
@@ -41,9 +42,7 @@ async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
 
 async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier resume ID``."""
-    from amplifier_jupyter.session.resume import resume_session
-
-    for line in await resume_session(ks, rest.strip()):
+    for line in await ks.resume(rest.strip()):
         say(line)
 
 
@@ -56,10 +55,8 @@ def _live_session(ks: KernelSession, which: str | None) -> Any:
         return child.session
     if ks.session is not None and ks.session.session_id == which:
         return ks.session
-    for child in ks.children.values():
-        if child.session_id == which:
-            return child.session
-    return None
+    child = ks.children.find(which)
+    return child.session if child is not None else None
 
 
 async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
@@ -108,9 +105,9 @@ def sessions_tree(ks: KernelSession) -> str:
     if ks.session is None:
         return "no session yet: the next %%amplifier cell starts one"
     rows: list[tuple[str, str, str, str]] = []
-    by_parent: dict[str, list[Any]] = {}
+    by_parent: dict[str, list[SessionRecord]] = {}
     for child in ks.children.values():
-        by_parent.setdefault(child.session.parent_id or "", []).append(child)
+        by_parent.setdefault(child.parent_id or "", []).append(child)
 
     def walk(session_id: str, prefix: str) -> None:
         kids = by_parent.get(session_id, [])

@@ -18,14 +18,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from amplifier_jupyter.session.children import (
-    ChildSession,
-    execute_child,
-    find_live,
-    open_child,
-    unique_name,
-)
-from amplifier_jupyter.session.kernel import KernelSession
+from amplifier_jupyter.session.children import Children
+from amplifier_jupyter.session.record import SessionRecord
+from amplifier_jupyter.session.resume import complete_conversation
+from amplifier_jupyter.transcripts.store import load_messages, load_metadata
 
 
 def _module_id(entry: Any) -> str:
@@ -103,18 +99,19 @@ def _preferred_model(preferences: list[Any] | None, session: Any) -> str | None:
     return None
 
 
-def _result(child: ChildSession, output: str, agent: str | None) -> dict[str, Any]:
+def _result(child: SessionRecord, output: str, agent: str | None) -> dict[str, Any]:
     return {
         "output": output,
         "session_id": child.session_id,
         "status": "success",
         "turn_count": child.turns,
-        "metadata": {"name": child.name, "agent": agent, "parent_id": child.session.parent_id},
+        "metadata": {"name": child.name, "agent": agent, "parent_id": child.parent_id},
     }
 
 
-def register_spawning(ks: KernelSession, session: Any) -> None:
-    """Register ``session.spawn`` and ``session.resume`` on ``session``'s coordinator."""
+def register_spawning(children: Children, session: Any) -> None:
+    """Register ``session.spawn`` and ``session.resume`` on ``session``'s coordinator; the
+    children they fork join ``children``."""
 
     async def spawn(
         agent_name: str,
@@ -147,9 +144,8 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
             hook_inheritance=hook_inheritance,
             orchestrator_config=orchestrator_config,
         )
-        child, _ = await open_child(
-            ks,
-            unique_name(ks, agent_name),
+        child, _note = await children.open(
+            children.unique_name(agent_name),
             plan,
             parent=parent,
             session_id=sub_session_id,
@@ -160,29 +156,26 @@ def register_spawning(ks: KernelSession, session: Any) -> None:
             "self_delegation_depth", self_delegation_depth
         )
         model = _preferred_model(provider_preferences, child.session)
-        output = await execute_child(child, instruction, model=model)
+        # Errors propagate: the calling tool reports them to its model.
+        output = await child.execute(instruction, model=model)
         return _result(child, output, agent_name)
 
     async def resume(sub_session_id: str, instruction: str, **_: Any) -> dict[str, Any]:
         """Continue a child (live, or saved in this directory) with ``instruction``."""
-        child = find_live(ks, sub_session_id)
+        child = children.find(sub_session_id)
         if child is None:
-            from amplifier_jupyter.session.resume import complete_conversation
-            from amplifier_jupyter.transcripts.store import load_messages, load_metadata
-
             metadata = load_metadata(sub_session_id)
             if metadata is None:
                 raise FileNotFoundError(f"no session {sub_session_id}")
-            name = unique_name(ks, metadata.get("name") or sub_session_id[:8])
-            child, _ = await open_child(
-                ks,
+            name = children.unique_name(metadata.get("name") or sub_session_id[:8])
+            child, _note = await children.open(
                 name,
                 None,
                 parent=session,
                 session_id=sub_session_id,
                 messages=complete_conversation(load_messages(sub_session_id))[0],
             )
-        output = await execute_child(child, instruction)
+        output = await child.execute(instruction)
         return _result(child, output, child.agent)
 
     session.coordinator.register_capability("session.spawn", spawn)
