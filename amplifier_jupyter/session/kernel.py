@@ -181,9 +181,9 @@ class KernelSession:
         """The initialized session, created from the active plan on first use."""
         if self._main.session is not None:
             return self._main.session
-        return await self.start_session()
+        return await self._start_session()
 
-    async def start_session(
+    async def _start_session(
         self, *, session_id: str | None = None, is_resumed: bool = False
     ) -> Any:
         """Create the kernel's session from the active plan (with an id: a resume)."""
@@ -297,7 +297,7 @@ class KernelSession:
         await self.reset()
         previous, self._plan = self._plan, plan
         try:
-            session = await self.start_session(session_id=session_id, is_resumed=True)
+            session = await self._start_session(session_id=session_id, is_resumed=True)
         except BaseException:
             # The saved plan was only for this resume: a failed start must not make it the
             # kernel's plan for the next cell (nor show it as "your plan").
