@@ -368,8 +368,8 @@ class KernelSession:
     async def _run(self) -> AsyncIterator[None]:
         """One foreground run at a time: the busy check, the lock, the stop that comes
         before the session is ready, the run's hook errors, one-line errors."""
-        # Hook errors shown after this run are this run's (one that fails before it
-        # starts collects none).
+        # Hook errors shown after this run are the ones that came during it (its session's
+        # start included); one refused as busy shows none.
         self._hook_errors = []
         if self._lock.locked():
             raise AmplifierUserError(BUSY_LINE)

@@ -169,17 +169,19 @@ class SessionRecord:
         self._running = True
         try:
             answer: str = await self._session.execute(prompt)
-        except asyncio.CancelledError:
-            # The awaiting task was cancelled: the orchestrator must be told (fact 3).
+        except BaseException as error:
+            if isinstance(error, asyncio.CancelledError):
+                # The awaiting task was cancelled: the orchestrator must be told (fact 3).
+                with contextlib.suppress(Exception):
+                    await coordinator.request_cancel()
+            # A turn that ended early may not have reached the events the transcript
+            # writes messages on (a finished one has: execution:end).
             with contextlib.suppress(Exception):
-                await coordinator.request_cancel()
+                await sync_messages(self._session)
             raise
         finally:
             self._running = False
             coordinator.register_capability("notebook.request_overrides", {})
-            # The transcript is current however the turn ended.
-            with contextlib.suppress(Exception):
-                await sync_messages(self._session)
         self._turns += 1
         return answer
 
