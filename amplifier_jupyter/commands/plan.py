@@ -102,7 +102,9 @@ def status_text(ks: KernelSession) -> str:
         ("tokens", f"{ks.totals.describe()} over {ks.totals.requests} requests"),
     ]
     if ks.policy is not None:
-        rows.append(("approval", ks.policy.describe()))
+        from amplifier_jupyter.modules.hooks_notebook_approval import describe_approval
+
+        rows.append(("approval", describe_approval(ks.session.coordinator, ks.policy)))
     return table(rows)
 
 

@@ -219,6 +219,7 @@ class KernelSession:
         from amplifier_core import AmplifierSession
 
         from amplifier_jupyter.loading.resolver import NotebookModuleLoader
+        from amplifier_jupyter.modules.hooks_notebook_approval import install_approvals
 
         session = AmplifierSession(
             config=plan,
@@ -234,7 +235,13 @@ class KernelSession:
         loader.listeners = self._listeners
         record.attach(loader=loader)
         coordinator.loader = loader
-        coordinator.register_capability("approval.policy", self.approval_policy())
+        # The policy's tool:pre hook, for any orchestrator; the provider for hooks that ask.
+        install_approvals(
+            coordinator,
+            self.approval_policy(),
+            self.approval_system,
+            label=record.name,
+        )
         # The notebook tools reach the user's namespace through this, not through imports.
         coordinator.register_capability("notebook.shell", current_shell())
         self._register_observers(coordinator, record)

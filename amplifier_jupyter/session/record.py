@@ -14,7 +14,7 @@ from amplifier_jupyter.session.totals import Totals
 from amplifier_jupyter.transcripts.writer import sync_messages
 
 # Hooks of ours that status does not list as the plan's hooks.
-INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript"}
+INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript", "notebook-approval"}
 
 
 class SessionRecord:

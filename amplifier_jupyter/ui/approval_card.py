@@ -44,7 +44,9 @@ def question_html(request: ApprovalRequest) -> str:
 
 
 def countdown_text(request: ApprovalRequest) -> str:
-    """``Deny in 118 s if no answer``."""
+    """``Deny in 118 s if no answer`` (``Waits for your answer`` without a timeout)."""
+    if request.timeout is None:
+        return span("Waits for your answer", MUTED)
     seconds = math.ceil(request.remaining())
     return span(f"{request.default.capitalize()} in {seconds} s if no answer", MUTED)
 
@@ -84,7 +86,7 @@ class ApprovalCard:
 
     def _schedule_tick(self) -> None:
         remaining = self.request.remaining()
-        if remaining <= 0 or self.request.outcome is not None:
+        if remaining <= 0 or remaining == math.inf or self.request.outcome is not None:
             return
         # Tick on whole seconds of the countdown.
         delay = remaining - math.floor(remaining - 1e-6) if remaining > 1 else remaining
