@@ -649,7 +649,7 @@ class Answers:
 async def test_approval_hook_auto_denies_without_a_provider(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """hooks-approval with no provider registered (issue 13: the kernel registers none):
+    """hooks-approval with no provider registered (issue 13, before the kernel registered one):
     it logs the auto-deny line and denies; a tool:pre handler of default priority
     never sees the denied call."""
     late: list[str] = []
