@@ -336,6 +336,13 @@ def test_an_orchestrator_that_ignores_hook_results_gets_the_call_refused(
     assert tool_messages(kernel)[0].startswith(f"Refused: the orchestrator loop-heedless {why}")
     assert timeline(widgets).count(f"approval: the orchestrator loop-heedless {why}") == 1
     assert f"the orchestrator loop-heedless {why}" in approval_status(kernel)
+    # A cell's own call of the tool is not the agent's: it runs (tutorial 05 does so).
+    run_python(
+        kernel,
+        "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+        "await _ks().session.coordinator.get('tools')['bash'].execute({'command': 'touch own'})",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["own"]
 
 
 # -- children -----------------------------------------------------------------------------

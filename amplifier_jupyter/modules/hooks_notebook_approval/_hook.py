@@ -18,11 +18,15 @@ Three parts:
 * :class:`NotebookApprovalProvider`, registered on ``approval.register_provider``
   when a module offers it (as amplifier-app-cli does, fact 24): a hook's
   question shows as a card of the notebook's approval system.
-* :class:`Gate`: every mounted tool is wrapped so that its ``execute()`` runs
-  only a call that came through the whole ``tool:pre`` chain. An orchestrator
-  that does not apply hook results (it runs a call the chain denied, or emits
-  no ``tool:pre``) gets that call refused, and the user one line. Nothing can
-  stop a tool after it ran, so the refusal has to happen at the tool itself.
+* :class:`Gate`: every mounted tool is wrapped so that, during one of the
+  session's turns, its ``execute()`` runs only a call that came through the
+  whole ``tool:pre`` chain. An orchestrator that does not apply hook results
+  (it runs a call the chain denied, or emits no ``tool:pre``) gets that call
+  refused, and the user one line. Nothing can stop a tool after it ran, so the
+  refusal has to happen at the tool itself. A turn is the orchestrator's
+  ``execute()`` (marked with a context variable, which the tasks it starts
+  inherit); a tool called outside it (a cell's own code) is not an agent's
+  call and runs as it is.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
@@ -51,6 +56,10 @@ ATTACH_EVENTS = ("session:start", "session:resume", "session:fork")
 # A turn begins (orchestrator events): what the gate remembers is about this turn.
 TURN_EVENTS = ("prompt:submit", "execution:start")
 STOPPED_REASON = "stopped by the user"
+# The hook of the session whose orchestrator's execute() is running here, if any.
+CURRENT_TURN: ContextVar[Any] = ContextVar("notebook_approval_turn", default=None)
+# An orchestrator whose execute() marks its turns carries its hook under this name.
+TURN_MARK = "_notebook_approval_hook"
 POLICY_DENIES = "the approval policy denies this tool"
 
 
@@ -156,7 +165,10 @@ class GatedTool:
         return f"GatedTool({self._tool!r})"
 
     async def execute(self, input: Any, *args: Any, **kwargs: Any) -> Any:
-        refusal = self._hook.refused(self._mount_name, input)
+        hook = self._hook
+        if hook.marks_turns and CURRENT_TURN.get() is not hook:  # not the agent's call
+            return await self._tool.execute(input, *args, **kwargs)
+        refusal = hook.refused(self._mount_name, input)
         if refusal is not None:
             from amplifier_core import ToolResult
 
@@ -242,6 +254,8 @@ class ApprovalHook:
         self.user_allowed: Counter[str] = Counter()
         # Why the policy cannot be applied through this session's orchestrator (once seen).
         self.unenforced: str | None = None
+        # Whether the orchestrator's execute() marks its turns (else every call is gated).
+        self.marks_turns = False
         self._unregister: list[Callable[[], Any]] = []
 
     # -- wiring ------------------------------------------------------------------------
@@ -280,6 +294,7 @@ class ApprovalHook:
             self.gate.new_turn()
             self.user_allowed.clear()
         self._register_provider()
+        self._mark_turns()
         await self._gate_tools()
         return _continue()
 
@@ -291,6 +306,29 @@ class ApprovalHook:
             return
         register(self.provider)
         self._registered_with = register
+
+    def _mark_turns(self) -> None:
+        """Make the orchestrator's ``execute()`` set :data:`CURRENT_TURN` while it runs."""
+        orchestrator = self.coordinator.get("orchestrator")
+        if orchestrator is None or getattr(orchestrator, TURN_MARK, None) is self:
+            return
+        execute = orchestrator.execute
+        hook = self
+
+        async def execute_marked(*args: Any, **kwargs: Any) -> Any:
+            token = CURRENT_TURN.set(hook)
+            try:
+                return await execute(*args, **kwargs)
+            finally:
+                CURRENT_TURN.reset(token)
+
+        try:
+            orchestrator.execute = execute_marked
+            setattr(orchestrator, TURN_MARK, self)
+        except (AttributeError, TypeError):  # no instance attributes: gate every call
+            self.marks_turns = False
+            return
+        self.marks_turns = True
 
     async def _gate_tools(self) -> None:
         """Wrap every mounted tool (tools mounted later are wrapped at the next turn)."""
