@@ -367,6 +367,39 @@ def test_a_child_under_an_upstream_loop_is_held_by_the_policy(
     assert not (tmp_path / "ran").exists()
 
 
+PLAIN = """
+import amplifier_jupyter
+from amplifier_core import AmplifierSession
+from amplifier_jupyter.loading.resolver import NotebookModuleLoader
+approvals = amplifier_jupyter.ApprovalSystem()
+session = AmplifierSession(_plain_plan, approval_system=approvals)
+session.coordinator.loader = NotebookModuleLoader(coordinator=session.coordinator)
+approvals.watch(session.coordinator)
+await session.initialize()
+print(await session.execute("touch it"))
+await session.cleanup()
+"""
+
+
+def test_a_watched_plain_session_under_loop_basic_follows_approve(
+    kernel: Kernel, tmp_path: Path
+) -> None:
+    """A plain AmplifierSession in a cell, given the package's ApprovalSystem and
+    watch(): %amplifier approve holds for it too, under upstream loop-basic."""
+    plain_plan = {
+        "session": {"orchestrator": like("loop-basic-like"), "context": "context-notebook"},
+        "providers": [
+            {"module": "provider-scripted", "config": {"script": [bash("touch ran"), "No."]}}
+        ],
+        "tools": [like("tool-bash-like", working_dir=str(tmp_path))],
+    }
+    run_python(kernel, f"_plain_plan = {plain_plan!r}")
+    kernel.execute("%amplifier approve deny bash")
+    result = execute(kernel, PLAIN)
+    assert result.ok and result.stdout.strip().endswith("No."), (result.stdout, result.error)
+    assert not (tmp_path / "ran").exists()
+
+
 # -- headless -----------------------------------------------------------------------------
 
 

@@ -465,7 +465,10 @@ def kernel_session() -> KernelSession:
     """The process-wide :class:`KernelSession` (one per kernel)."""
     global _KERNEL_SESSION
     if _KERNEL_SESSION is None:
+        from amplifier_jupyter.modules.hooks_notebook_approval import notebook_policy
+
         _KERNEL_SESSION = KernelSession()
+        _KERNEL_SESSION._policy = notebook_policy()  # shared with watched plain sessions
     return _KERNEL_SESSION
 
 

@@ -70,16 +70,17 @@ class JupyterApprovalSystem:
 
         Installs the ``hooks-notebook-approval`` hook asking through this system, as
         the kernel installs it on its own sessions: ``policy`` (an ``ApprovalPolicy``),
-        else the kernel's, the one ``%amplifier approve`` sets. Call it before the
+        else the notebook's, the one ``%amplifier approve`` sets. Call it before the
         session's first ``execute()``; returns the hook.
         """
-        from amplifier_jupyter.modules.hooks_notebook_approval import install_approvals
+        from amplifier_jupyter.modules.hooks_notebook_approval import (
+            install_approvals,
+            notebook_policy,
+        )
 
-        if policy is None:
-            from amplifier_jupyter.api import approval_policy
-
-            policy = approval_policy()
-        return install_approvals(coordinator, policy, self)
+        return install_approvals(
+            coordinator, policy if policy is not None else notebook_policy(), self
+        )
 
     @property
     def headless(self) -> bool:
@@ -191,5 +192,5 @@ def _timeout_error(message: str, *, headless: bool = False) -> Exception:
     from amplifier_core.approval import ApprovalTimeoutError
 
     error = ApprovalTimeoutError(message)
-    error.headless = headless  # type: ignore[attr-defined]
+    error.headless = headless
     return error

@@ -60,7 +60,20 @@ __all__ = [
     "install_approvals",
     "is_read_only",
     "mount",
+    "notebook_policy",
 ]
+
+_NOTEBOOK_POLICY: ApprovalPolicy | None = None
+
+
+def notebook_policy() -> ApprovalPolicy:
+    """The process's one notebook policy (what ``%amplifier approve`` sets): the kernel's
+    sessions and the plain sessions given it with ``ApprovalSystem.watch`` share it."""
+    global _NOTEBOOK_POLICY
+    if _NOTEBOOK_POLICY is None:
+        _NOTEBOOK_POLICY = ApprovalPolicy()
+    return _NOTEBOOK_POLICY
+
 
 HOST_POLICY_LINE = (
     "hooks-notebook-approval: the notebook's approval policy applies to this session "
