@@ -348,18 +348,23 @@ def test_an_orchestrator_that_ignores_hook_results_gets_the_call_refused(
 # -- children -----------------------------------------------------------------------------
 
 
+def touching_plan(folder: Path) -> dict[str, Any]:
+    """loop-basic-like and tool-bash-like: one call that creates ``folder / "ran"``."""
+    return {
+        "session": {"orchestrator": like("loop-basic-like"), "context": "context-notebook"},
+        "providers": [
+            {"module": "provider-scripted", "config": {"script": [bash("touch ran"), "No."]}}
+        ],
+        "tools": [like("tool-bash-like", working_dir=str(folder))],
+    }
+
+
 def test_a_child_under_an_upstream_loop_is_held_by_the_policy(
     kernel: Kernel, tmp_path: Path
 ) -> None:
     """A --child session with its own plan (loop-basic-like) gets the hook too."""
     configure(kernel, "loop-notebook", ["Parent."], tmp_path)
-    child_plan = {
-        "session": {"orchestrator": like("loop-basic-like"), "context": "context-notebook"},
-        "providers": [
-            {"module": "provider-scripted", "config": {"script": [bash("touch ran"), "No."]}}
-        ],
-        "tools": [like("tool-bash-like", working_dir=str(tmp_path))],
-    }
+    child_plan = touching_plan(tmp_path)
     run_python(kernel, f"_child_plan = {child_plan!r}")
     kernel.execute("%amplifier approve deny bash")
     result = execute(kernel, "%%amplifier --child helper --config _child_plan\nTouch it.")
@@ -386,13 +391,7 @@ def test_a_watched_plain_session_under_loop_basic_follows_approve(
 ) -> None:
     """A plain AmplifierSession in a cell, given the package's ApprovalSystem and
     watch(): %amplifier approve holds for it too, under upstream loop-basic."""
-    plain_plan = {
-        "session": {"orchestrator": like("loop-basic-like"), "context": "context-notebook"},
-        "providers": [
-            {"module": "provider-scripted", "config": {"script": [bash("touch ran"), "No."]}}
-        ],
-        "tools": [like("tool-bash-like", working_dir=str(tmp_path))],
-    }
+    plain_plan = touching_plan(tmp_path)
     run_python(kernel, f"_plain_plan = {plain_plan!r}")
     kernel.execute("%amplifier approve deny bash")
     result = execute(kernel, PLAIN)
