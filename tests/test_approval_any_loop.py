@@ -3,7 +3,7 @@
 Real kernels; the buttons are clicked with comm messages mid-run, as a
 frontend does (docs/design.md, fact 11). The plans mount the test modules of
 tests/upstream_like, which behave as Amplifier's own modules were read and
-measured to (design.md facts 23 and 24; each module's docstring says where):
+measured to (docs/design.md, facts 23 and 24; each module's docstring says where):
 ``loop-basic-like`` and ``loop-streaming-like`` apply hook results through
 ``process_hook_result`` and know nothing of this project's policy,
 ``hooks-approval-like`` asks through a provider registered on

@@ -61,7 +61,8 @@ class JupyterApprovalSystem:
         self._announced: dict[str, Any] | None = None
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
-        """Keep the loop's ``approval:required`` (tool and input) for the next question."""
+        """Keep the approval hook's ``approval:required`` (tool and input) for the next
+        question."""
         if event == "approval:required":
             self._announced = dict(data)
 

@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-# The loop's own decision words (docs/design.md, fact 8).
+# The policy's own decision words, asked by the approval hook (docs/design.md, fact 8).
 LOOP_OPTIONS = ("Allow once", "Allow always", "Deny")
 
 
