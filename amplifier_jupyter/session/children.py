@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError, one_line
-from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession, Totals
+from amplifier_jupyter.session.kernel import KernelSession, Totals
 
 
 @dataclass
@@ -233,15 +233,19 @@ async def end_child(ks: KernelSession, child: ChildSession) -> None:
             await child.session.cleanup()
 
 
-async def end_children(ks: KernelSession) -> None:
-    """Clean every child of the kernel up, with a short drain (docs/design.md, fact 4)."""
+async def end_children(ks: KernelSession) -> bool:
+    """Clean every child of the kernel up; whether there were any.
+
+    The caller cleans the kernel's own session up next and then drains once
+    for all of them (docs/design.md, fact 4).
+    """
     children = list(ks.children.values())
     if not children:
-        return
+        return False
     for child in children:
         await end_child(ks, child)
     ks.children.clear()
-    await asyncio.sleep(CLEANUP_DRAIN)
+    return True
 
 
 # -- session.spawn --------------------------------------------------------

@@ -248,14 +248,15 @@ class KernelSession:
                 await asyncio.wait([background], timeout=10)
         from amplifier_jupyter.session.children import end_children
 
-        await end_children(self)
+        had_children = await end_children(self)
         session, self.session = self.session, None
         self.loader = None
         self.load_failures = []
         if session is not None:
             with contextlib.suppress(Exception):
                 await session.cleanup()
-            await asyncio.sleep(CLEANUP_DRAIN)
+        if session is not None or had_children:
+            await asyncio.sleep(CLEANUP_DRAIN)  # one drain for all of them
         self.turns = 0
         self.totals = Totals()
         # A cell's turn belonged to the ended conversation: re-running it must not

@@ -100,11 +100,13 @@ async def end_all_sessions(ks: KernelSession) -> None:
         # Let the loop reach its safe point: cleanup under a live run is what crashed.
         with contextlib.suppress(Exception):
             await asyncio.wait({running}, timeout=STOP_GRACE)
-    await end_children(ks)
+    had_children = await end_children(ks)
     session, ks.session = ks.session, None
     if session is not None:
         with contextlib.suppress(Exception):
             await session.cleanup()
+    if session is not None or had_children:
+        # One drain for every session cleaned up (docs/design.md, fact 4).
         await asyncio.sleep(CLEANUP_DRAIN)
 
 
