@@ -32,7 +32,8 @@ import asyncio
 import atexit
 import contextlib
 import gc
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
@@ -41,6 +42,9 @@ from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
 SHUTDOWN_BUDGET = 3.0
 # Time a running agent gets to reach its next safe point after a stop.
 STOP_GRACE = 1.5
+# At most this long the main thread waits for the control thread to finish the
+# shutdown message before it stops the IOPub thread (see _main_thread_held).
+EXIT_ORDER_WAIT = 1.0
 _WRAPPED = "__amplifier_shutdown__"
 _state: dict[str, Any] = {"atexit": False}
 
@@ -76,11 +80,43 @@ def _wrap(original: Handler, ks: KernelSession, main_loop: asyncio.AbstractEvent
     async def shutdown_request(stream: Any, ident: Any, parent: Any) -> Any:
         with contextlib.suppress(Exception):
             await end_on_main_loop(ks, main_loop)
-        return await original(stream, ident, parent)
+        with _main_thread_held(main_loop):
+            return await original(stream, ident, parent)
 
     setattr(shutdown_request, _WRAPPED, True)
     shutdown_request.__wrapped__ = original  # type: ignore[attr-defined]
     return shutdown_request
+
+
+@contextlib.contextmanager
+def _main_thread_held(main_loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Keep the kernel's main thread from exiting until this control message is done.
+
+    A race in ipykernel 7.4: its ``shutdown_request`` tells the main loop to
+    stop and returns; then, still on the control thread, ipykernel flushes
+    stdout and stderr through the IOPub thread and waits up to 10 s for that.
+    Meanwhile the main thread leaves its loop, stops the IOPub thread and
+    joins the control thread. When the IOPub thread stops first, the flush
+    waits out its 10 s, the join waits for the flush, and jupyter_client kills
+    the kernel (seen under load, about one shutdown in 30: at the SIGTERM the
+    main thread was joining in ``IPKernelApp.close`` and the control thread
+    waiting in ``OutStream.flush``). So before the stop is asked for, the main
+    loop gets a callback that waits until the control loop's next turn, which
+    comes after those flushes; a second at most.
+    """
+    try:
+        control_loop = asyncio.get_running_loop()
+    except RuntimeError:
+        control_loop = None
+    if control_loop is None or control_loop is main_loop or not main_loop.is_running():
+        yield  # the shell channel's request: the main thread flushes and stops in order
+        return
+    finished = threading.Event()
+    main_loop.call_soon_threadsafe(finished.wait, EXIT_ORDER_WAIT)
+    try:
+        yield
+    finally:
+        control_loop.call_soon(finished.set)
 
 
 async def end_on_main_loop(ks: KernelSession, main_loop: asyncio.AbstractEventLoop) -> None:
