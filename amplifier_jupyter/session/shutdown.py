@@ -7,8 +7,8 @@ channel; a restart is a shutdown too) are wrapped: before ipykernel answers
 and stops its loops, the wrapper stops a running agent, cleans every session
 up on the kernel's main loop, and drains. ipykernel 7 handles control
 messages on their own thread and loop, so the work is handed to the main
-loop and awaited from there, within a budget below jupyter_client's wait
-(5 s by default) before it kills the kernel.
+loop and awaited from there, within a budget that leaves room for the exit
+before jupyter_client's SIGTERM (sent half-way through its 5 s default wait).
 
 If the process exits some other way, an ``atexit`` fallback still records
 ``session:end`` in the transcripts of the sessions that were not cleaned up.
@@ -38,10 +38,11 @@ from typing import Any
 
 from amplifier_jupyter.session.kernel import CLEANUP_DRAIN, KernelSession
 
-# Total time the cleanup may take before the shutdown goes on without it.
-SHUTDOWN_BUDGET = 3.0
-# Time a running agent gets to reach its next safe point after a stop.
-STOP_GRACE = 1.5
+# Total time the cleanup may take before the shutdown goes on without it: with
+# the exit that follows, under jupyter_client's 2.5 s before SIGTERM.
+SHUTDOWN_BUDGET = 2.0
+# Time a running agent gets to reach its next safe point after a stop (within the budget).
+STOP_GRACE = 1.0
 # At most this long the main thread waits for the control thread to finish the
 # shutdown message before it stops the IOPub thread (see _main_thread_held).
 EXIT_ORDER_WAIT = 1.0
