@@ -213,6 +213,7 @@ def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None
             assert stopped and result.stdout == "amplifier: stopped\n"
         finally:
             kernel.shutdown()
-        assert process.wait(timeout=30) == 0
+        code = process.wait(timeout=30)
         text = log.read_text()
+        assert code == 0, (round_, code, text[-3000:])
         assert "Fatal Python error" not in text and "Segmentation fault" not in text, text
