@@ -16,6 +16,14 @@ from kernel_harness import Kernel, offline_env
 from widget_comms import Widgets, click, configure, execute, run_python, tool_calls
 
 LONG = " ".join(f"word{i}" for i in range(400))
+
+
+@pytest.fixture(autouse=True)
+def default_policy(kernel: Kernel) -> None:
+    """Each test starts from the default approval policy, whatever the test before it set."""
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
+
+
 VALID = """
 import json
 from amplifier_jupyter.session.kernel import kernel_session as _ks
@@ -126,7 +134,6 @@ def test_a_stop_while_a_question_waits_denies_it(kernel: Kernel) -> None:
     after = conversation(kernel)
     assert after["unanswered"] == [] and after["tools"] == ["Not run: (stopped by the user)"]
     assert execute(kernel, "%%amplifier\nStill there?").markdown == ["After the stop."]
-    kernel.execute("%amplifier approve auto")
 
 
 def tool_running(name: str):
