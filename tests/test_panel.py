@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from kernel_harness import Kernel
-from widget_comms import Update, Widgets, configure, execute
+from waiting import in_kernel_until
+from widget_comms import INSPECT, Update, Widgets, configure, execute, run_python
 
 BUSY = (
     "amplifier: an agent run is still going in this kernel: wait for it (%amplifier wait) "
@@ -134,10 +135,8 @@ def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
     widgets = Widgets()
     assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
     # Once the agent is under way (an awaiting cell lets it go on)...
-    started = (
-        "import asyncio\nfrom amplifier_jupyter.session.kernel import kernel_session as _ks\n"
-        "while _ks().running is None:\n    await asyncio.sleep(0.01)"
-    )
+    started = "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+    started += in_kernel_until("_ks().running is not None", "the background run to start")
     assert execute(kernel, started, widgets.feed).ok
     reset = execute(kernel, "%amplifier reset", widgets.feed)
     assert reset.ok and "session ended" in reset.stdout and reset.stderr == ""
@@ -148,11 +147,17 @@ def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
 
 
 def test_a_stop_while_the_session_starts_is_not_lost(kernel: Kernel) -> None:
-    configure(kernel, ["First reply."], tools_config={"mount_delay": 1.0})
+    configure(kernel, ["First reply."], tools_config={"mount_gated": True})
     widgets = Widgets()
-    # The first cell after a plan change starts the session (slowly here): stop it then.
+    # The first cell after a plan change starts the session; its tools' mount waits for
+    # the test, so the stop comes while the session starts however slow the machine is.
     assert execute(kernel, "%%amplifier --background\nTalk.", widgets.feed).ok
+    run_python(
+        kernel,
+        INSPECT + in_kernel_until("_tools.mount_waiting()", "the session to start mounting"),
+    )
     assert kernel.execute("%amplifier stop").stdout == "amplifier: stop requested\n"
+    run_python(kernel, INSPECT + "_tools.open_mount_gate()")
     waited = execute(kernel, "%amplifier wait", widgets.feed)
     assert waited.stdout.strip() == "amplifier: the background run was stopped"
     # The model was never asked: the next cell gets the script's first reply.

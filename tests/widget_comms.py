@@ -108,7 +108,7 @@ def configure(
         ],
         "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE, "config": tools_config or {}}],
     }
-    result = kernel.execute(f"_plan = {json.dumps(plan)}\n%amplifier config _plan")
+    result = kernel.execute(f"_plan = {plan!r}\n%amplifier config _plan")
     assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
 
 
