@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
@@ -98,9 +99,22 @@ def config(fake: FakeAnthropic, **extra: Any) -> dict[str, Any]:
     return {"api_key": KEY, "base_url": fake.url, "retry_base_delay": 0.001, **extra}
 
 
+# The providers a test made, closed after it (their HTTP connections too).
+MADE: list[ClaudeProvider] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_providers() -> AsyncIterator[None]:
+    yield
+    while MADE:
+        await MADE.pop().close()
+
+
 def provider(fake: FakeAnthropic, recorder: Recorder | None = None, **extra: Any) -> ClaudeProvider:
     coordinator = recorder.coordinator if recorder else None
-    return ClaudeProvider(config(fake, **extra), coordinator=coordinator)
+    made = ClaudeProvider(config(fake, **extra), coordinator=coordinator)
+    MADE.append(made)
+    return made
 
 
 def ask(*messages: dict[str, Any] | str, **kw: Any) -> ChatRequest:
@@ -549,6 +563,7 @@ async def test_unreachable_api_is_a_network_error() -> None:
     with FakeAnthropic() as fake:
         url = fake.url  # a port nobody listens on once stopped
     p = ClaudeProvider({"api_key": KEY, "base_url": url, "max_retries": 0})
+    MADE.append(p)
     with pytest.raises(NetworkError, match="Could not reach the Anthropic API"):
         await p.complete(ask("hi"))
 
