@@ -7,7 +7,6 @@ next cell works, and a kernel shuts down cleanly after runs that were stopped.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -200,27 +199,23 @@ def test_a_background_run_is_stopped_by_its_button_not_by_interrupting_another_c
 # -- stop, then shut the kernel down: several times, never a crash ------------------
 
 
-def start_logged_kernel(log: Path) -> tuple[Kernel, subprocess.Popen]:
-    """A kernel whose stderr goes to ``log``, and its process."""
-    kernel = Kernel(env=offline_env()).start(stderr=log.open("w"))
-    return kernel, kernel.manager.provisioner.process
-
-
 def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None:
     for round_ in range(4):
         log = tmp_path / f"kernel-{round_}.log"
-        kernel, process = start_logged_kernel(log)
-        try:
-            assert kernel.execute("%load_ext amplifier_jupyter").ok
-            configure(kernel, [LONG], chunk_delay=0.02)
-            widgets = Widgets()
-            how = "button" if round_ % 2 else "interrupt"
-            on_message, stopped = stopping_when(kernel, widgets, has_text, how)
-            result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
-            assert stopped and result.stdout == "amplifier: stopped\n"
-        finally:
-            kernel.shutdown()
-        code = process.wait(timeout=30)
+        with log.open("w") as stderr:  # the kernel's stderr
+            kernel = Kernel(env=offline_env()).start(stderr=stderr)
+            process = kernel.manager.provisioner.process
+            try:
+                assert kernel.execute("%load_ext amplifier_jupyter").ok
+                configure(kernel, [LONG], chunk_delay=0.02)
+                widgets = Widgets()
+                how = "button" if round_ % 2 else "interrupt"
+                on_message, stopped = stopping_when(kernel, widgets, has_text, how)
+                result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
+                assert stopped and result.stdout == "amplifier: stopped\n"
+            finally:
+                kernel.shutdown()
+            code = process.wait(timeout=30)
         text = log.read_text()
         assert code == 0, (round_, code, text[-3000:])
         assert "Fatal Python error" not in text and "Segmentation fault" not in text, text
