@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from amplifier_core import ToolResult
+from waiting import until, within
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.modules.context_notebook import NotebookContext
@@ -147,10 +148,10 @@ async def test_stop_mid_stream_leaves_a_valid_conversation() -> None:
     deltas: list[str] = []
     ks.add_listener(lambda e, d: deltas.append(d["delta"]) if e == "content_block:delta" else None)
     run = asyncio.ensure_future(ks.execute("talk"))
-    while len(deltas) < 5:
-        await asyncio.sleep(0.01)
+    await until(lambda: len(deltas) >= 5, "the answer's first five deltas")
     await ks.stop()
-    await asyncio.wait_for(run, timeout=1.0)
+    await within(run, "the stopped run to end")
+    # The stream would take 4 s at least (400 words, 10 ms apart): it was cut short.
     assert len(deltas) < 400
     # Nothing came back from the provider: the turn is rolled back.
     assert await ks.messages() == []
@@ -159,9 +160,11 @@ async def test_stop_mid_stream_leaves_a_valid_conversation() -> None:
 
 
 async def test_stop_during_a_tool_call_answers_every_call() -> None:
+    nap = 30.0
+
     class SlowTool(CountingTool):
         async def execute(self, input):
-            await asyncio.sleep(30)
+            await asyncio.sleep(nap)
 
     tool = SlowTool()
     ks = await started([ADD_CALL, "after"], tool)
@@ -169,9 +172,10 @@ async def test_stop_during_a_tool_call_answers_every_call() -> None:
     started_tool = asyncio.Event()
     ks.add_listener(lambda e, d: started_tool.set() if e == "tool:pre" else None)
     run = asyncio.ensure_future(ks.execute("slow"))
-    await asyncio.wait_for(started_tool.wait(), 5)
+    await within(started_tool.wait(), "the tool call to start")
     await ks.stop()
-    await asyncio.wait_for(run, timeout=1.0)
+    # Well before the tool's own end: the stop cancelled the call rather than waiting.
+    await within(run, "the stop to cut the tool's 30 s call short", timeout=nap / 2)
     messages = await ks.messages()
     assert roles(messages) == ["user", "assistant", "tool", "assistant"]
     assert messages[2]["content"].startswith("Not run:")

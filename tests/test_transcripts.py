@@ -14,12 +14,13 @@ from amplifier_jupyter.redaction import REDACTED, redact, redact_text
 from amplifier_jupyter.transcripts.writer import SETTINGS, TranscriptWriter
 
 SECRET = "s3cr3t-value-from-the-environment"
+PLAN_REPLIES = ["First.", "Second.", "Third."]
 PLAN = {
     "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
     "providers": [
         {
             "module": "provider-scripted",
-            "config": {"script": ["First.", "Second.", "Third."], "api_key": "sk-plan-key"},
+            "config": {"script": PLAN_REPLIES, "api_key": "sk-plan-key"},
         }
     ],
 }
@@ -159,6 +160,15 @@ def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kernel,
         yield kernel, folder
 
 
+def start_over(kernel: Kernel, turns: int = 0) -> None:
+    """A fresh session of the plan, transcripts on, and its first ``turns`` runs done
+    (each test builds what it checks, so it runs alone or in any order)."""
+    assert "transcripts are on" in kernel.execute("%amplifier transcripts on").stdout
+    assert "plan set" in kernel.execute("%amplifier config plan").stdout
+    for turn, answer in enumerate(PLAN_REPLIES[:turns]):
+        assert kernel.execute(f"%%amplifier\nturn {turn}").markdown == [answer]
+
+
 def session_folder(kernel: Kernel, folder: Path) -> Path:
     session_id = kernel.execute("print(ks.session.session_id)").stdout.strip()
     return folder / ".amplifier" / "sessions" / session_id
@@ -166,6 +176,7 @@ def session_folder(kernel: Kernel, folder: Path) -> Path:
 
 def test_a_run_is_on_disk_before_the_session_ends(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel)
     result = kernel.execute(f"%%amplifier\nremember {SECRET} and sk-ant-api03-{'z' * 24}")
     assert result.markdown == ["First."], result.stdout + result.stderr
     where = session_folder(kernel, folder)
@@ -186,6 +197,7 @@ def test_a_run_is_on_disk_before_the_session_ends(notebook) -> None:
 
 def test_transcripts_off_stops_writing_and_on_catches_up(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=1)
     where = session_folder(kernel, folder)
     before = len(read_lines(where / "events.jsonl"))
     off = kernel.execute("%amplifier transcripts off")
@@ -202,6 +214,7 @@ def test_transcripts_off_stops_writing_and_on_catches_up(notebook) -> None:
 
 def test_save_exports_markdown_json_and_jsonl(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=3)
     for name in ("out.md", "out.json", "out.jsonl"):
         result = kernel.execute(f"%amplifier save {name}")
         assert "saved 6 messages" in result.stdout, result.stderr
@@ -217,6 +230,7 @@ def test_save_exports_markdown_json_and_jsonl(notebook) -> None:
 
 def test_reset_records_session_end(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=1)
     where = session_folder(kernel, folder)
     kernel.execute("%amplifier reset")
     assert read_lines(where / "events.jsonl")[-1]["event"] == "session:end"

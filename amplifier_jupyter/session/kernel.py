@@ -41,7 +41,7 @@ CLEANUP_DRAIN = 0.2
 # How long a stopped run may take to reach its safe point before its session is cleaned up
 # (cleanup under a live run is what crashed): on a reset, and within the shutdown's budget.
 RESET_GRACE = 10.0
-STOP_GRACE = 1.5
+STOP_GRACE = 1.0
 
 
 class KernelSession:
