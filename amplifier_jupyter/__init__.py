@@ -9,6 +9,7 @@ not import amplifier_core.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -88,9 +89,19 @@ def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import register
+    from amplifier_jupyter.session.shutdown import install_shutdown_hook
 
     register(shell)
     standins.install(shell)
+    install_shutdown_hook(_end_sessions)
+
+
+async def _end_sessions() -> None:
+    """What the shutdown hook awaits: every session of this kernel ended."""
+    # Not imported: no session was ever started, and nothing is imported to find that out.
+    kernel = sys.modules.get("amplifier_jupyter.session.kernel")
+    if kernel is not None:
+        await kernel.end_kernel_sessions()
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

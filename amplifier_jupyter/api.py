@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from amplifier_core import AmplifierSession
 
     from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy
-    from amplifier_jupyter.session.children import ChildSession
+    from amplifier_jupyter.session.record import SessionRecord
 
 
 async def get_session() -> AmplifierSession:
@@ -45,8 +45,7 @@ async def messages(child: str | None = None) -> list[dict[str, Any]]:
     if found is None:
         known = ", ".join(sorted(ks.children)) or "none yet"
         raise AmplifierUserError(f"no child session called {child!r} (children: {known})")
-    context = found.session.coordinator.get("context")
-    return list(await context.get_messages()) if context is not None else []
+    return await found.messages()
 
 
 def add_listener(listener: EventListener) -> Callable[[], None]:
@@ -65,7 +64,7 @@ def remove_listener(listener: EventListener) -> None:
     kernel_session().remove_listener(listener)
 
 
-def children() -> Mapping[str, ChildSession]:
+def children() -> Mapping[str, SessionRecord]:
     """The kernel session's live children by name (read-only): ``session_id``, ``turns``,
     ``totals``, ``session``."""
     return MappingProxyType(kernel_session().children)
@@ -82,6 +81,4 @@ async def resume(session_id: str) -> str:
     """Make the saved session ``session_id`` (or the start of its id) the kernel's session
     again, as ``%amplifier resume`` does; returns what that command prints (one line, or
     two when the saved conversation ended on a prompt that had no answer)."""
-    from amplifier_jupyter.session.resume import resume_session
-
-    return "\n".join(await resume_session(kernel_session(), session_id))
+    return "\n".join(await kernel_session().resume(session_id))

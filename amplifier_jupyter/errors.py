@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amplifier_jupyter.transcripts import redact_text
+from amplifier_jupyter.redaction import redact_text
 
 
 class AmplifierUserError(Exception):

@@ -50,7 +50,7 @@ def transform_cell(lines: list[str]) -> list[str]:
         return lines
     text = _inside_strings(lines)
     return [
-        "await __import__('amplifier_jupyter.commands.plan', fromlist=['run_line'])"
+        "await __import__('amplifier_jupyter.commands', fromlist=['run_line'])"
         f".run_line({line[len(LINE_PREFIX) :].strip()!r})\n"
         if _is_magic_line(line, LINE_PREFIX) and i not in text
         else line
@@ -78,7 +78,7 @@ class AmplifierMagics(Magics):
 
             coroutine = run_cell(line, cell)
         else:
-            from amplifier_jupyter.commands.plan import run_line
+            from amplifier_jupyter.commands import run_line
 
             coroutine = run_line(line, shell.user_ns)
         try:

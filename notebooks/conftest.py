@@ -14,6 +14,10 @@ execution counts advance. The tutorials use that history (``%%amplifier
 --cells``, the ``notebook`` tool, ``Cell In[n]`` in tracebacks), so here cells
 are sent as a frontend sends them. Nothing else about nbval's run or comparison
 changes.
+
+A tutorial is a sequence: the random test order (pytest-randomly, in the test
+extra) must not apply to its cells. The notebooks may come in any order, but
+each one's cells run together and in the notebook's order.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ SANITIZERS = Path(__file__).with_name("nbval_sanitize.cfg")
 
 try:
     from nbval.kernel import RunningKernel
+    from nbval.plugin import IPyNbCell
 except ImportError:  # nbval is a test extra; without it nothing here applies
-    RunningKernel = None
+    RunningKernel = IPyNbCell = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,6 +45,24 @@ def pytest_configure(config: pytest.Config) -> None:
         option.nbval_sanitize_with = str(SANITIZERS)
     if not option.nbval_kernel_name:
         option.nbval_current_env = True
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put every notebook's cells back together and in order, where the shuffle left them.
+
+    pytest-randomly reorders items in a hook wrapper, before this runs. The
+    slots the cells occupy keep holding cells; they are refilled notebook by
+    notebook (in the order each notebook first appears), cell by cell.
+    """
+    if IPyNbCell is None:
+        return
+    slots = [i for i, item in enumerate(items) if isinstance(item, IPyNbCell)]
+    notebooks: dict[Any, list[Any]] = {}
+    for i in slots:
+        notebooks.setdefault(items[i].parent, []).append(items[i])
+    cells = [c for group in notebooks.values() for c in sorted(group, key=lambda c: c.cell_num)]
+    for i, cell in zip(slots, cells, strict=True):
+        items[i] = cell
 
 
 def _execute_as_a_frontend_does(self: Any, cell_input: str, allow_stdin: bool | None = None) -> str:

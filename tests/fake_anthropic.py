@@ -704,12 +704,15 @@ class FakeAnthropic:
             self._requests.clear()
             self._cache.clear()
 
-    def wait_for_requests(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
-        """Wait until ``count`` requests have arrived (for tests in other processes' pace)."""
+    def wait_for_requests(self, count: int, timeout: float = 30.0) -> list[RecordedRequest]:
+        """Wait until ``count`` requests have arrived (for tests in other processes' pace);
+        ``TimeoutError`` saying how many came when ``timeout`` runs out."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.requests) >= count:
-                break
+        while len(self.requests) < count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"waited {timeout:g} s for {count} requests; {len(self.requests)} came"
+                )
             time.sleep(0.01)
         return self.requests
 

@@ -137,7 +137,13 @@ class Kernel:
             else:
                 result.messages.append(msg)
         while True:  # skip replies to other requests (e.g. comm messages a test sent)
-            reply = self.client.get_shell_msg(timeout=timeout)
+            remaining = deadline - time.monotonic()
+            try:
+                reply = self.client.get_shell_msg(timeout=max(remaining, 1.0))
+            except queue.Empty:
+                raise TimeoutError(
+                    f"the cell went idle but its reply did not come in {timeout}s: {code[:80]!r}"
+                ) from None
             if reply["parent_header"].get("msg_id") == msg_id:
                 result.reply = reply
                 return result

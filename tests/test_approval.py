@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from kernel_harness import Kernel
 from widget_comms import (
     Widgets,
@@ -23,6 +24,12 @@ from widget_comms import (
 from amplifier_jupyter.commands.run import APPROVE_USAGE
 
 OPTIONS = ["Allow once", "Allow always", "Deny"]
+
+
+@pytest.fixture(autouse=True)
+def default_policy(kernel: Kernel) -> None:
+    """Each test starts from the default approval policy, whatever the test before it set."""
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
 
 
 def echo_call(text: str) -> dict[str, Any]:
@@ -119,7 +126,6 @@ def test_an_unanswered_question_times_out_to_deny_and_says_so(kernel: Kernel) ->
     note = "no answer within 0.5s: deny applied"
     assert tool_messages(kernel) == [f"Denied: {note}"]
     assert f"echo: {note}" in timeline(widgets)
-    kernel.execute("%amplifier approve --timeout 120")
 
 
 def test_policy_commands_allow_and_deny_without_asking(kernel: Kernel) -> None:
@@ -144,7 +150,6 @@ def test_policy_commands_allow_and_deny_without_asking(kernel: Kernel) -> None:
         ), bad
     # The --name=value spelling that %%amplifier's options accept works here too.
     assert "timeout 30s" in kernel.execute("%amplifier approve --timeout=30").stdout
-    kernel.execute("%amplifier approve auto --timeout 120")
 
 
 HOOK = """
@@ -160,7 +165,7 @@ async def _guard(event, data):
 for _event in ("tool:pre", "tool:post"):
     _ks().session.coordinator.hooks.register(_event, _guard, name="guard")
 _decisions = []
-_ks().listeners.append(lambda e, d: _decisions.append((e, d.get("source"), d.get("tool_name")))
+_ks().add_listener(lambda e, d: _decisions.append((e, d.get("source"), d.get("tool_name")))
                        if e.startswith("approval:") else None)
 """
 
@@ -186,7 +191,6 @@ def test_a_hooks_question_uses_its_own_options_and_its_message_joins_the_timelin
     decided = run_python(kernel, "print(_decisions)")
     assert decided.strip() == "[('approval:granted', 'hook', 'echo')]"
     assert "hook:guard: the guard saw the result" in timeline(widgets)
-    kernel.execute("%amplifier approve auto")
 
 
 PLAIN_SESSION = """

@@ -10,16 +10,35 @@ from kernel_harness import Kernel, ok, scripted_plan_json
 
 @pytest.fixture(scope="module")
 def fresh(kernel: Kernel) -> Kernel:
-    ok(kernel, "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()")
+    ok(
+        kernel,
+        "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()\n"
+        "base_listeners = list(ks.listeners)",
+    )
     return kernel
 
 
+def start_over(kernel: Kernel, *replies: str) -> None:
+    """A new plan: the kernel's session and its children end, and the listeners tests
+    added are gone; each test builds what it needs."""
+    ok(kernel, "ks.listeners[:] = base_listeners")
+    ok(kernel, f"%amplifier config {scripted_plan_json(*replies)}")
+
+
+def run_research_twice(kernel: Kernel) -> None:
+    """A kernel turn, then two turns of the child ``research`` (its own scripted provider)."""
+    start_over(kernel, "Parent.", "Child one.")
+    assert ok(kernel, "%%amplifier\nhello").markdown == ["Parent."]
+    assert ok(kernel, "%%amplifier --child research\nlook into it").markdown == ["Parent."]
+    assert ok(kernel, "%%amplifier --child research\nand then?").markdown == ["Child one."]
+
+
 def test_a_child_forks_from_the_kernel_session_and_continues(fresh: Kernel) -> None:
-    ok(fresh, f"%amplifier config {scripted_plan_json('Parent.', 'Child one.', 'Child two.')}")
+    start_over(fresh, "Parent.", "Child one.", "Child two.")
     assert ok(fresh, "%%amplifier\nhello").markdown == ["Parent."]
     ok(
         fresh,
-        "seen = []\nks.listeners.append(lambda e, d: seen.append((e, d.get('child'), "
+        "seen = []\nks.add_listener(lambda e, d: seen.append((e, d.get('child'), "
         "d.get('parent_id'), d.get('session_id'))))",
     )
     # The child uses the parent's plan: a fresh scripted provider starts at its first reply.
@@ -46,6 +65,7 @@ def test_a_child_forks_from_the_kernel_session_and_continues(fresh: Kernel) -> N
 
 
 def test_a_child_shares_the_approval_systems_and_policy(fresh: Kernel) -> None:
+    run_research_twice(fresh)
     check = ok(
         fresh,
         "c = ks.children['research']\n"
@@ -56,6 +76,7 @@ def test_a_child_shares_the_approval_systems_and_policy(fresh: Kernel) -> None:
 
 
 def test_config_gives_a_child_its_own_plan(fresh: Kernel) -> None:
+    start_over(fresh, "Parent.")
     result = ok(
         fresh, f"%%amplifier --child other --config {scripted_plan_json('Other plan.')}\nhi"
     )
@@ -73,6 +94,8 @@ def test_config_without_child_is_a_usage_line(fresh: Kernel) -> None:
 
 
 def test_sessions_prints_the_tree(fresh: Kernel) -> None:
+    run_research_twice(fresh)
+    ok(fresh, f"%%amplifier --child other --config {scripted_plan_json('Other plan.')}\nhi")
     out = ok(fresh, "%amplifier sessions").stdout.splitlines()
     ids = ok(
         fresh, "print(ks.session.session_id, ks.children['research'].session_id)"
@@ -114,7 +137,8 @@ spawned = []
 '''
 
 
-def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> None:
+def spawn_the_helper(kernel: Kernel) -> None:
+    """A plan whose first reply calls the delegate tool, which spawns the agent ``helper``."""
     plan = json.loads(
         scripted_plan_json(
             {"tool_calls": [{"name": "delegate", "input": {"instruction": "summarise"}}]},
@@ -124,17 +148,22 @@ def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> No
     plan["agents"] = {
         "helper": {"providers": [{"module": "provider-scripted", "config": {"script": ["Done."]}}]}
     }
-    ok(fresh, f"%amplifier config {json.dumps(plan)}")
-    ok(fresh, SPAWN_TOOL)
+    ok(kernel, "ks.listeners[:] = base_listeners")
+    ok(kernel, f"%amplifier config {json.dumps(plan)}")
+    ok(kernel, SPAWN_TOOL)
     ok(
-        fresh,
+        kernel,
         "session = await ks.ensure_session()\n"
         "await session.coordinator.mount('tools', Delegate(session.coordinator), name='delegate')\n"
         "ks.policy.set('allow')\nseen = []\n"
-        "ks.listeners.append(lambda e, d: seen.append((e, d.get('child'))))",
+        "ks.add_listener(lambda e, d: seen.append((e, d.get('child'))))",
     )
-    result = ok(fresh, "%%amplifier\nask the helper")
+    result = ok(kernel, "%%amplifier\nask the helper")
     assert result.markdown == ["The helper said: done."]
+
+
+def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> None:
+    spawn_the_helper(fresh)
     check = ok(
         fresh,
         "r = spawned[0]\nc = ks.children['helper']\n"
@@ -149,6 +178,7 @@ def test_session_spawn_forks_a_child_with_the_agent_overlay(fresh: Kernel) -> No
 
 
 def test_session_resume_continues_a_spawned_child(fresh: Kernel) -> None:
+    spawn_the_helper(fresh)
     check = ok(
         fresh,
         "resume = ks.session.coordinator.get_capability('session.resume')\n"
@@ -160,12 +190,14 @@ def test_session_resume_continues_a_spawned_child(fresh: Kernel) -> None:
 
 
 def test_reset_ends_every_child(fresh: Kernel) -> None:
+    run_research_twice(fresh)
+    ok(fresh, f"%%amplifier --child other --config {scripted_plan_json('Other plan.')}\nhi")
     ok(
         fresh,
         "child_ids = [c.session_id for c in ks.children.values()]\n"
-        "ended = []\nks.listeners.append(lambda e, d: ended.append(d['session_id']) "
+        "ended = []\nks.add_listener(lambda e, d: ended.append(d['session_id']) "
         "if e == 'session:end' else None)",
     )
     ok(fresh, "%amplifier reset")
     check = ok(fresh, "print(ks.children, set(child_ids) <= set(ended), len(child_ids))")
-    assert check.stdout.split() == ["{}", "True", "1"]
+    assert check.stdout.split() == ["{}", "True", "2"]

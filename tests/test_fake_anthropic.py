@@ -227,27 +227,26 @@ def test_prompt_cache_is_simulated(fake: FakeAnthropic) -> None:
 def test_command_line_serves_a_script(tmp_path: Path) -> None:
     script = tmp_path / "replies.json"
     script.write_text(json.dumps({"replies": ["From the script."], "api_key": "k"}))
-    process = subprocess.Popen(
-        [sys.executable, str(HERE / "fake_anthropic.py"), "--port", "0", "--script", str(script)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = process.stdout.readline().strip()
-        assert line.startswith("FAKE_ANTHROPIC_URL=http://127.0.0.1:")
-        url = line.split("=", 1)[1]
-        status, _, raw = post(url, body(), {"x-api-key": "k"})
-        assert status == 200 and json.loads(raw)["content"][0]["text"] == "From the script."
-        queue = urllib.request.Request(f"{url}/_fake/replies", data=b'["Queued later."]')
-        assert json.loads(urllib.request.urlopen(queue, timeout=5).read())["queued"] == 1
-        assert json.loads(post(url, body(), {"x-api-key": "k"})[2])["content"][0]["text"] == (
-            "Queued later."
-        )
-        recorded = json.loads(urllib.request.urlopen(f"{url}/_fake/requests", timeout=5).read())
-        assert len(recorded) == 2 and recorded[0]["body"]["model"] == MODEL
-    finally:
-        process.terminate()
-        assert process.wait(timeout=5) == 0
+    command = [sys.executable, str(HERE / "fake_anthropic.py"), "--port", "0", "--script"]
+    # As a context manager, Popen closes the pipe too.
+    with subprocess.Popen([*command, str(script)], stdout=subprocess.PIPE, text=True) as process:
+        try:
+            line = process.stdout.readline().strip()
+            assert line.startswith("FAKE_ANTHROPIC_URL=http://127.0.0.1:")
+            url = line.split("=", 1)[1]
+            status, _, raw = post(url, body(), {"x-api-key": "k"})
+            assert status == 200 and json.loads(raw)["content"][0]["text"] == "From the script."
+            queue = urllib.request.Request(f"{url}/_fake/replies", data=b'["Queued later."]')
+            with urllib.request.urlopen(queue, timeout=5) as response:
+                assert json.loads(response.read())["queued"] == 1
+            queued = json.loads(post(url, body(), {"x-api-key": "k"})[2])
+            assert queued["content"][0]["text"] == "Queued later."
+            with urllib.request.urlopen(f"{url}/_fake/requests", timeout=5) as response:
+                recorded = json.loads(response.read())
+            assert len(recorded) == 2 and recorded[0]["body"]["model"] == MODEL
+        finally:
+            process.terminate()
+            assert process.wait(timeout=5) == 0
 
 
 def test_stream_error_event(fake: FakeAnthropic) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from amplifier_jupyter.cell.options import CELL_USAGE, _cell_parser
-from amplifier_jupyter.commands.plan import COMMANDS, HELP, LINE_USAGE
+from amplifier_jupyter.commands import COMMANDS, HELP, LINE_USAGE
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
-from kernel_harness import Kernel
+from kernel_harness import Kernel, offline_env
 
+# Each cell that uses the kernel's session names it itself: a test may run alone.
+KS = "from amplifier_jupyter.session.kernel import kernel_session\n"
 SCRIPTED = (
     'plan = {"session": {"orchestrator": "loop-notebook", "context": "context-notebook"},'
     ' "providers": [{"module": "provider-scripted", "config": {"script": SCRIPT}}]}\n'
@@ -19,11 +21,15 @@ def set_script(kernel: Kernel, *replies: str) -> None:
     assert "plan set" in result.stdout
 
 
-def test_loading_is_light_and_registers_both_magics(kernel: Kernel) -> None:
-    result = kernel.execute(
-        "import sys\nm = get_ipython().magics_manager.magics\n"
-        "print('amplifier' in m['line'], 'amplifier' in m['cell'], 'amplifier_core' in sys.modules)"
-    )
+def test_loading_is_light_and_registers_both_magics() -> None:
+    # A kernel of its own: the module's shared kernel has run agents (in any order) already.
+    with Kernel(env=offline_env()) as fresh:
+        assert fresh.execute("%load_ext amplifier_jupyter").ok
+        result = fresh.execute(
+            "import sys\nm = get_ipython().magics_manager.magics\n"
+            "print('amplifier' in m['line'], 'amplifier' in m['cell'],"
+            " 'amplifier_core' in sys.modules)"
+        )
     # Nothing imports amplifier_core until the first run (load time stays small).
     assert result.stdout.split() == ["True", "True", "False"]
 
@@ -36,8 +42,7 @@ def test_the_conversation_continues_across_cells(kernel: Kernel) -> None:
     second = kernel.execute("%%amplifier --out again\nAre you sure?")
     assert second.markdown == ["Still **four**."]
     check = kernel.execute(
-        "from amplifier_jupyter.session.kernel import kernel_session as kernel_session\n"
-        "p = kernel_session().session.coordinator.get('providers')['scripted']\n"
+        KS + "p = kernel_session().session.coordinator.get('providers')['scripted']\n"
         "print([m.role for m in p.requests[1].messages], _amplifier == 'Four.', again)"
     )
     assert check.ok, check.error
@@ -61,13 +66,13 @@ def test_status_names_the_session_modules_turns_and_tokens(kernel: Kernel) -> No
 def test_reset_starts_a_fresh_session(kernel: Kernel) -> None:
     set_script(kernel, "A.", "B.")
     kernel.execute("%%amplifier\nfirst")
-    before = kernel.execute("print(kernel_session().session.session_id)").stdout
+    before = kernel.execute(KS + "print(kernel_session().session.session_id)").stdout
     reset = kernel.execute("%amplifier reset")
     assert "session ended" in reset.stdout
     assert "no session yet" in kernel.execute("%amplifier status").stdout
     kernel.execute("%%amplifier\nsecond")
     after = kernel.execute(
-        "ks = kernel_session()\nprint(ks.session.session_id)\n"
+        KS + "ks = kernel_session()\nprint(ks.session.session_id)\n"
         "p = ks.session.coordinator.get('providers')['scripted']\n"
         "print(len(p.requests[-1].messages))"
     ).stdout.split()
@@ -81,7 +86,7 @@ def test_a_cell_run_before_a_reset_never_replaces_a_turn_of_the_new_session(
     set_script(kernel, "Old.", "New.", "Again.")
     # The same prompt in two cells, one before and one after the reset.
     result = kernel.execute(
-        "ks = kernel_session()\n"
+        KS + "ks = kernel_session()\n"
         "await ks.execute('Summarise.', cell_id='cell-x')\n"
         "await ks.reset()\n"
         "await ks.execute('Summarise.', cell_id='cell-y')\n"
@@ -159,7 +164,7 @@ def test_no_api_key_says_how_to_set_one(kernel: Kernel) -> None:
 def test_get_session_returns_the_kernels_initialized_session(kernel: Kernel) -> None:
     set_script(kernel, "From the API.")
     result = kernel.execute(
-        "import amplifier_jupyter\n"
+        KS + "import amplifier_jupyter\n"
         "s = await amplifier_jupyter.get_session()\n"
         "print(s.initialized, s is kernel_session().session)\n"
         "print(await s.execute('hi'))"

@@ -7,11 +7,13 @@ import asyncio
 import pytest
 from amplifier_core.approval import ApprovalTimeoutError
 
+from amplifier_jupyter.modules._tool_input import tool_input_text
 from amplifier_jupyter.ui.approval import JupyterApprovalSystem
+from amplifier_jupyter.ui.approval_card import _input_text as card_input_text
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.text import match_option
-from amplifier_jupyter.ui.timeline import Timeline
+from amplifier_jupyter.ui.timeline import Timeline, describe_tool_input
 
 
 def test_timeline_pairs_calls_with_their_results_and_sums_the_run() -> None:
@@ -161,3 +163,24 @@ def test_cached_input_counts_as_input_in_the_timeline() -> None:
     t.on_event("provider:response", {"model": "claude-x", "usage": {**usage, "output_tokens": 5}})
     assert "1,003 in · 5 out" in t.entries[-1].text
     assert t.describe_totals() == "1 model call · 1,003 in · 5 out"
+
+
+def test_the_card_and_the_timeline_show_a_tool_input_as_the_question_does() -> None:
+    code = {"code": "for i in range(3):\n    print(i)"}
+    other = {"path": "a.txt", "text": "é"}
+    assert tool_input_text(code) == code["code"]
+    assert tool_input_text(other) == '{"path": "a.txt", "text": "é"}'
+    # Each cuts it to its own length: the card in full lines, the timeline in one line.
+    assert card_input_text(code) == code["code"]
+    assert card_input_text(other) == '{\n  "path": "a.txt",\n  "text": "é"\n}'
+    assert describe_tool_input(code) == "for i in range(3): print(i)"
+    assert describe_tool_input(other) == '{"path": "a.txt", "text": "é"}'
+    long = {"code": "x" * 5000}
+    assert card_input_text(long) == "x" * 4000 + "\n…"
+    assert describe_tool_input(long) == "x" * 119 + "…"
+    # A "code" that is not a string is no code: all show the JSON the model sent.
+    assert tool_input_text({"code": 5}) == '{"code": 5}' == describe_tool_input({"code": 5})
+    # What JSON cannot hold shows as Python would print it, in place of an error.
+    looped: dict = {}
+    looped["self"] = looped
+    assert card_input_text(looped) == "{'self': {...}}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -19,12 +20,12 @@ SETUP = (
     "from amplifier_jupyter.session.kernel import kernel_session\n"
     "ks = kernel_session()\n"
     "seen = []\n"
-    "ks.listeners.append(lambda e, d: seen.append(e))\n"
+    "ks.add_listener(lambda e, d: seen.append(e))\n"
 )
 
 
 @pytest.fixture(scope="module")
-def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, str]]:
     """A folder where a first kernel ran two turns and a child, then shut down."""
     folder = tmp_path_factory.mktemp("notebook")
     with Kernel(env=offline_env(), cwd=str(folder)) as first:
@@ -37,7 +38,15 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str,
     yield folder, session_id, child_id
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
+def saved(pristine: tuple[Path, str, str], tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of that folder for one test: what a test resumes and continues is its own."""
+    folder = tmp_path / "notebook"
+    shutil.copytree(pristine[0], folder)
+    return folder, pristine[1], pristine[2]
+
+
+@pytest.fixture
 def second(saved) -> Iterator[Kernel]:
     folder, _, _ = saved
     with Kernel(env=offline_env(), cwd=str(folder)) as kernel:
@@ -78,6 +87,8 @@ def test_resume_brings_the_conversation_back_after_a_restart(saved, second: Kern
 
 def test_a_saved_child_continues_under_the_resumed_session(saved, second: Kernel) -> None:
     _, session_id, child_id = saved
+    ok(second, f"%amplifier config {scripted_plan_json('Three.')}")
+    assert "resumed" in ok(second, f"%amplifier resume {session_id}").stdout
     result = ok(second, "%%amplifier --child notes\nand more")
     assert "continues its saved conversation (2 messages)" in result.stdout
     check = ok(

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from kernel_harness import Kernel, offline_env
+from fake_anthropic import FakeAnthropic
+from kernel_harness import Kernel, fake_api_env, offline_env
 
 CRASH_MARKS = ("Fatal Python error", "Segmentation fault", "core dumped", "amplifier")
 LONG = " ".join(["word"] * 2000)
@@ -33,15 +34,15 @@ SETUP = (
     "    if event == 'content_block:delta' and not said:\n"
     "        said.append(1)\n"
     "        print('STREAMING', flush=True)\n"
-    "ks.listeners.append(tell)\n"
+    "ks.add_listener(tell)\n"
 )
 
 
 class WatchedKernel(Kernel):
     """A harness kernel whose stderr goes to a file and whose process we keep."""
 
-    def __init__(self, folder: Path) -> None:
-        super().__init__(env=offline_env(), cwd=str(folder))
+    def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env or offline_env(), cwd=str(folder))
         self.folder = folder
         self.stderr_path = folder / "kernel-stderr.txt"
         self.processes: list = []
@@ -102,6 +103,16 @@ def test_shutdown_after_runs(tmp_path: Path, round_: int) -> None:
     assert kernel.execute("%%amplifier\nfirst").markdown == ["One."]
     assert kernel.execute("%%amplifier --child helper\nsecond").markdown == ["One."]
     check_clean_exit(kernel, kernel.stop(), sessions=2)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_shutdown_after_a_claude_run(tmp_path: Path, fake: FakeAnthropic, round_: int) -> None:
+    """The default plan's provider-claude imports the anthropic SDK (about 4,000 modules):
+    the kernel still ends its session and exits before jupyter_client's SIGTERM."""
+    kernel = WatchedKernel(tmp_path, env=offline_env(**fake_api_env(fake.url))).start()
+    assert kernel.execute("%load_ext amplifier_jupyter").ok
+    assert kernel.execute("%%amplifier\nWhat is 2 + 2?").markdown == ["4"]
+    check_clean_exit(kernel, kernel.stop(), sessions=1)
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -124,6 +124,13 @@ def kernel_with_sources(sources, tmp_path_factory) -> Iterator[Kernel]:
         yield kernel
 
 
+@pytest.fixture
+def echo_not_installed() -> None:
+    """The echo module's distribution is not installed, whatever an earlier test installed."""
+    pip("uninstall", "-y", "-q", MODULE_DIST)
+    assert pip("show", MODULE_DIST).returncode != 0
+
+
 def plan_with_tool(source: str) -> str:
     return json.dumps(
         {
@@ -174,7 +181,9 @@ def test_a_report_that_changes_an_installed_package_is_refused() -> None:
 # -- in a kernel -----------------------------------------------------------------------
 
 
-def test_modules_lists_a_git_source_before_its_first_use(kernel_with_sources, sources) -> None:
+def test_modules_lists_a_git_source_before_its_first_use(
+    kernel_with_sources, sources, echo_not_installed
+) -> None:
     kernel = kernel_with_sources
     assert kernel.execute(f"%amplifier config {plan_with_tool(sources['pinned'])}").ok
     rows = kernel.execute("%amplifier modules").stdout.splitlines()
@@ -184,8 +193,12 @@ def test_modules_lists_a_git_source_before_its_first_use(kernel_with_sources, so
     assert any("loop-notebook" in r and "built-in" in r for r in rows)
 
 
-def test_an_install_that_would_downgrade_a_package_is_refused(kernel_with_sources) -> None:
-    # The plan from the previous test: its module pins the dependency below the installed 2.0.
+def test_an_install_that_would_downgrade_a_package_is_refused(
+    kernel_with_sources, sources, echo_not_installed
+) -> None:
+    # This module pins the dependency below the installed 2.0.
+    plan = plan_with_tool(sources["pinned"])
+    assert "plan set" in kernel_with_sources.execute(f"%amplifier config {plan}").stdout
     result = kernel_with_sources.execute("%%amplifier\nhi")
     # A tool that cannot load is a one-line notice; the run goes on without it.
     said = result.stdout + result.stderr
@@ -194,13 +207,15 @@ def test_an_install_that_would_downgrade_a_package_is_refused(kernel_with_source
     assert pip("show", MODULE_DIST).returncode != 0  # nothing was installed
 
 
-def test_a_git_source_is_installed_on_first_use_and_loaded(kernel_with_sources, sources) -> None:
+def test_a_git_source_is_installed_on_first_use_and_loaded(
+    kernel_with_sources, sources, echo_not_installed
+) -> None:
     kernel = kernel_with_sources
     assert kernel.execute(f"%amplifier config {plan_with_tool(sources['echo'])}").ok
     assert kernel.execute(
         "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()\n"
         "progress = []\n"
-        "ks.listeners.append(lambda e, d: progress.append(d['status']) "
+        "ks.add_listener(lambda e, d: progress.append(d['status']) "
         "if e == 'install:progress' else None)"
     ).ok
     kernel.execute("ks.approval_policy().set('allow')")
@@ -223,7 +238,12 @@ def test_a_git_source_is_installed_on_first_use_and_loaded(kernel_with_sources, 
     assert echo.split()[-1] == "0.1.0"
 
 
-def test_install_by_module_id_when_already_installed(kernel_with_sources) -> None:
+def test_install_by_module_id_when_already_installed(kernel_with_sources, sources) -> None:
+    installed = pip("install", "-q", *sources["pip_args"].split(), sources["echo"])
+    assert installed.returncode == 0, installed.stderr
+    # The module id is looked up in the active plan, which names the echo module's source.
+    plan = plan_with_tool(sources["echo"])
+    assert "plan set" in kernel_with_sources.execute(f"%amplifier config {plan}").stdout
     result = kernel_with_sources.execute("%amplifier install tool-jupyter-echo-test")
     assert "is already installed" in result.stdout, result.stderr
     missing = kernel_with_sources.execute("%amplifier install")

@@ -7,7 +7,6 @@ next cell works, and a kernel shuts down cleanly after runs that were stopped.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,14 @@ from widget_comms import (
 )
 
 LONG = " ".join(f"word{i}" for i in range(400))
+
+
+@pytest.fixture(autouse=True)
+def default_policy(kernel: Kernel) -> None:
+    """Each test starts from the default approval policy, whatever the test before it set."""
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
+
+
 VALID = """
 import json
 from amplifier_jupyter.session.kernel import kernel_session as _ks
@@ -136,7 +143,6 @@ def test_a_stop_while_a_question_waits_denies_it(kernel: Kernel) -> None:
     after = conversation(kernel)
     assert after["unanswered"] == [] and after["tools"] == ["Not run: (stopped by the user)"]
     assert execute(kernel, "%%amplifier\nStill there?").markdown == ["After the stop."]
-    kernel.execute("%amplifier approve auto")
 
 
 def tool_running(name: str):
@@ -290,28 +296,25 @@ def test_a_stop_click_on_a_subshell_stops_a_slow_summary(kernel: Kernel) -> None
 # -- stop, then shut the kernel down: several times, never a crash ------------------
 
 
-def start_logged_kernel(log: Path) -> tuple[Kernel, subprocess.Popen]:
-    """A kernel whose stderr goes to ``log``, and its process."""
-    kernel = Kernel(env=offline_env()).start(stderr=log.open("w"))
-    return kernel, kernel.manager.provisioner.process
-
-
 def test_run_stop_shutdown_again_and_again_never_crashes(tmp_path: Path) -> None:
     for round_ in range(4):
         log = tmp_path / f"kernel-{round_}.log"
-        kernel, process = start_logged_kernel(log)
-        try:
-            assert kernel.execute("%load_ext amplifier_jupyter").ok
-            configure(kernel, [LONG], chunk_delay=0.02)
-            widgets = Widgets()
-            how = "button" if round_ % 2 else "interrupt"
-            on_message, stopped = stopping_when(kernel, widgets, has_text, how)
-            result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
-            assert stopped and result.stdout == "amplifier: stopped\n"
-        finally:
-            kernel.shutdown()
-        assert process.wait(timeout=30) == 0
+        with log.open("w") as stderr:  # the kernel's stderr
+            kernel = Kernel(env=offline_env()).start(stderr=stderr)
+            process = kernel.manager.provisioner.process
+            try:
+                assert kernel.execute("%load_ext amplifier_jupyter").ok
+                configure(kernel, [LONG], chunk_delay=0.02)
+                widgets = Widgets()
+                how = "button" if round_ % 2 else "interrupt"
+                on_message, stopped = stopping_when(kernel, widgets, has_text, how)
+                result = execute(kernel, "%%amplifier\nTalk.", on_message, timeout=30)
+                assert stopped and result.stdout == "amplifier: stopped\n"
+            finally:
+                kernel.shutdown()
+            code = process.wait(timeout=30)
         text = log.read_text()
+        assert code == 0, (round_, code, text[-3000:])
         assert "Fatal Python error" not in text and "Segmentation fault" not in text, text
 
 

@@ -47,6 +47,12 @@ CONVERSATION = (
 ENDS_WITHIN = 10.0
 
 
+@pytest.fixture(autouse=True)
+def default_policy(kernel: Kernel) -> None:
+    """Each test starts from the default approval policy, whatever the test before it set."""
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
+
+
 def plan(provider: dict[str, Any]) -> dict[str, Any]:
     return basic_like_plan(provider, [{"module": "tool-echo", "source": TEST_MODULES}])
 
@@ -160,6 +166,7 @@ def test_an_escalated_stop_mid_tool_answers_every_tool_call(kernel: Kernel) -> N
         "config": {"script": [call, "Rested."], "stream": False},
     }
     configure(kernel, plan(scripted))
+    assert kernel.execute("%amplifier approve allow nap").ok
     tool_running = lambda w: "→ …" in timeline(w) if w.with_class("amplifier-timeline") else False  # noqa: E731
     stopper = Stopper(kernel, tool_running, "button")
     result, took = run_stopped(kernel, stopper)

@@ -15,10 +15,7 @@ from amplifier_jupyter.modules.tool_python import PythonTool
 from amplifier_jupyter.modules.tool_variables import VariablesTool
 
 KS = "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
-ALLOW_PYTHON = (
-    KS + "from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy as _AP\n"
-    "_k = _ks(); _k.policy = _k.policy or _AP(); _k.policy.set('allow', ['python'])"
-)
+ALLOW_PYTHON = "import amplifier_jupyter as _aj\n_aj.approval_policy().set('allow', ['python'])"
 
 
 @pytest.fixture(scope="module")

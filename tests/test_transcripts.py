@@ -9,16 +9,18 @@ from pathlib import Path
 import pytest
 from kernel_harness import Kernel, offline_env
 
-from amplifier_jupyter import transcripts
-from amplifier_jupyter.transcripts import REDACTED, TranscriptWriter, redact
+import amplifier_jupyter.redaction as redaction
+from amplifier_jupyter.redaction import REDACTED, redact, redact_text
+from amplifier_jupyter.transcripts.writer import SETTINGS, TranscriptWriter
 
 SECRET = "s3cr3t-value-from-the-environment"
+PLAN_REPLIES = ["First.", "Second.", "Third."]
 PLAN = {
     "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
     "providers": [
         {
             "module": "provider-scripted",
-            "config": {"script": ["First.", "Second.", "Third."], "api_key": "sk-plan-key"},
+            "config": {"script": PLAN_REPLIES, "api_key": "sk-plan-key"},
         }
     ],
 }
@@ -73,17 +75,40 @@ def test_redact_text_hides_the_quoted_values_of_secret_named_keys() -> None:
         "no use for {'token': 'plain', 'model': 'm'}; \"x-api-key\": \"hdr\", "
         "password='pw', clientSecret = \"cs\", max_tokens: '5', tokens='many'"
     )
-    assert transcripts.redact_text(text) == (
+    assert redact_text(text) == (
         f"no use for {{'token': '{REDACTED}', 'model': 'm'}}; \"x-api-key\": \"{REDACTED}\", "
         f"password='{REDACTED}', clientSecret = \"{REDACTED}\", max_tokens: '5', tokens='many'"
     )
     long_word = "a" * 200_000  # linear time: no backtracking over a long word
-    assert transcripts.redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+    assert redact_text(long_word + ": 'x'") == long_word + ": 'x'"
+
+
+def test_the_environment_is_read_again_only_when_it_has_changed(monkeypatch) -> None:
+    reads: list[tuple[str, ...]] = []
+    read = redaction._read_secret_env_values
+
+    def counted() -> tuple[str, ...]:
+        reads.append(read())
+        return reads[-1]
+
+    monkeypatch.setattr(redaction, "_read_secret_env_values", counted)
+    monkeypatch.setenv("LATE_API_KEY", "first-late-value")
+    for _ in range(20):  # as for every event of a run, streamed deltas included
+        assert redact({"text": "say first-late-value"}) == {"text": f"say {REDACTED}"}
+    assert len(reads) == 1
+    # Changed, added or removed after the first read: redacted as the environment is now.
+    monkeypatch.setenv("LATE_API_KEY", "second-late-value")
+    assert redact_text("first-late-value second-late-value") == f"first-late-value {REDACTED}"
+    monkeypatch.setenv("OTHER_SECRET", "other-late-value")
+    assert redact_text("other-late-value") == REDACTED
+    monkeypatch.delenv("OTHER_SECRET")
+    assert redact_text("other-late-value") == "other-late-value"
+    assert len(reads) == 4
 
 
 @pytest.fixture
 def writing(monkeypatch) -> Iterator[None]:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", True)
+    monkeypatch.setattr(SETTINGS, "choice", True)
     yield
 
 
@@ -112,7 +137,7 @@ def test_messages_are_appended_and_rewritten_when_the_conversation_is_set_back(
 
 
 def test_nothing_is_written_when_off(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(transcripts.SETTINGS, "choice", False)
+    monkeypatch.setattr(SETTINGS, "choice", False)
     writer = TranscriptWriter("s2", root=tmp_path)
     writer.start()
     writer.event("session:start", {})
@@ -135,6 +160,15 @@ def notebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kernel,
         yield kernel, folder
 
 
+def start_over(kernel: Kernel, turns: int = 0) -> None:
+    """A fresh session of the plan, transcripts on, and its first ``turns`` runs done
+    (each test builds what it checks, so it runs alone or in any order)."""
+    assert "transcripts are on" in kernel.execute("%amplifier transcripts on").stdout
+    assert "plan set" in kernel.execute("%amplifier config plan").stdout
+    for turn, answer in enumerate(PLAN_REPLIES[:turns]):
+        assert kernel.execute(f"%%amplifier\nturn {turn}").markdown == [answer]
+
+
 def session_folder(kernel: Kernel, folder: Path) -> Path:
     session_id = kernel.execute("print(ks.session.session_id)").stdout.strip()
     return folder / ".amplifier" / "sessions" / session_id
@@ -142,6 +176,7 @@ def session_folder(kernel: Kernel, folder: Path) -> Path:
 
 def test_a_run_is_on_disk_before_the_session_ends(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel)
     result = kernel.execute(f"%%amplifier\nremember {SECRET} and sk-ant-api03-{'z' * 24}")
     assert result.markdown == ["First."], result.stdout + result.stderr
     where = session_folder(kernel, folder)
@@ -162,6 +197,7 @@ def test_a_run_is_on_disk_before_the_session_ends(notebook) -> None:
 
 def test_transcripts_off_stops_writing_and_on_catches_up(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=1)
     where = session_folder(kernel, folder)
     before = len(read_lines(where / "events.jsonl"))
     off = kernel.execute("%amplifier transcripts off")
@@ -178,6 +214,7 @@ def test_transcripts_off_stops_writing_and_on_catches_up(notebook) -> None:
 
 def test_save_exports_markdown_json_and_jsonl(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=3)
     for name in ("out.md", "out.json", "out.jsonl"):
         result = kernel.execute(f"%amplifier save {name}")
         assert "saved 6 messages" in result.stdout, result.stderr
@@ -193,10 +230,24 @@ def test_save_exports_markdown_json_and_jsonl(notebook) -> None:
 
 def test_reset_records_session_end(notebook) -> None:
     kernel, folder = notebook
+    start_over(kernel, turns=1)
     where = session_folder(kernel, folder)
     kernel.execute("%amplifier reset")
     assert read_lines(where / "events.jsonl")[-1]["event"] == "session:end"
     assert json.loads((where / "metadata.json").read_text())["state"] == "ended"
+
+
+def test_a_secret_set_with_env_after_the_session_started_is_redacted(notebook) -> None:
+    kernel, folder = notebook
+    assert kernel.execute("%%amplifier\nhello").ok  # a new session (after the reset), started
+    late, changed = "late-secret-set-in-a-cell", "new-value-of-the-same-token"
+    assert kernel.execute(f"%env LATE_API_KEY={late}\n%env MY_SERVICE_TOKEN={changed}").ok
+    assert kernel.execute(f"%%amplifier\nremember {late} and {changed}").ok
+    where = session_folder(kernel, folder)
+    prompts = [m["content"] for m in read_lines(where / "messages.jsonl") if m["role"] == "user"]
+    assert prompts[-1] == f"remember {REDACTED} and {REDACTED}"
+    written = (where / "messages.jsonl").read_text() + (where / "events.jsonl").read_text()
+    assert late not in written and changed not in written
 
 
 # -- what is shown -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The test modules in tests/upstream_like behave as Amplifier's own modules do.
 
-Upstream modules are not on PyPI and CI reaches no git host (design.md fact
-14), so the host's features are tested under modules written here to behave as
+Upstream modules are not on PyPI and CI reaches no git host (docs/design.md,
+fact 25), so the host's features are tested under modules written here to behave as
 upstream ``loop-basic``, ``loop-streaming``, ``hooks-approval``, ``tool-bash`` and
 ``tool-filesystem`` were read and measured to (each module's docstring says
 where). These tests pin that behaviour: each mounts the module through a local
@@ -42,7 +42,7 @@ from amplifier_jupyter.loading.resolver import NotebookModuleLoader
 UPSTREAM_LIKE = Path(__file__).parent / "upstream_like"
 TEST_TOOLS = Path(__file__).parent / "modules"  # tool-echo: echo, nap, block
 DEADLINE = 30.0
-# A short drain after cleanup() before the loop ends (design.md fact 2).
+# A short drain after cleanup() before the loop ends (docs/design.md, fact 4).
 CLEANUP_DRAIN = 0.2
 # Keys amplifier-core adds to every event's data.
 KERNEL_KEYS = {"timestamp", "parent_id", "session_id"}
@@ -136,7 +136,7 @@ async def started(
 ) -> AsyncIterator[Run]:
     session = AmplifierSession(config=the_plan)
     # Local-directory sources are found by the package's loader (the Rust session
-    # ignores loader=: design.md fact 2).
+    # ignores loader=: docs/design.md, fact 2).
     session.coordinator.loader = NotebookModuleLoader(coordinator=session.coordinator)
     for name, value in (capabilities or {}).items():
         session.coordinator.register_capability(name, value)
@@ -279,7 +279,7 @@ async def test_loop_basic_events_and_payloads() -> None:
         assert [r["tool_calls"] for r in responses] == [True, True, False]
         for response in responses:
             assert set(response) == {"provider", "usage", "tool_calls"}
-            # The Usage model, which amplifier-core hands to a hook as its str() (fact 12).
+            # The Usage model, which amplifier-core hands to a hook as its str() (fact 23).
             assert isinstance(response["usage"], str)
             assert response["usage"].startswith("input_tokens=")
 
@@ -450,7 +450,7 @@ async def test_loop_basic_tool_call_without_input_fails_the_turn() -> None:
 
 
 async def test_loop_basic_graceful_cancel_waits_out_the_provider_call(tmp_path: Path) -> None:
-    """loop-basic checks cancellation only between model calls (fact 12): a graceful
+    """loop-basic checks cancellation only between model calls (fact 23): a graceful
     cancel during a slow call lets it finish and its tools run, then stops the turn."""
     the_plan = touching_plan("loop-basic-like", tmp_path)
     async with started(the_plan) as run:
@@ -649,7 +649,7 @@ class Answers:
 async def test_approval_hook_auto_denies_without_a_provider(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """hooks-approval with no provider registered (issue 13: the kernel registers none):
+    """hooks-approval with no provider registered (issue 13, before the kernel registered one):
     it logs the auto-deny line and denies; a tool:pre handler of default priority
     never sees the denied call."""
     late: list[str] = []
@@ -682,7 +682,7 @@ async def test_approval_hook_auto_denies_without_a_provider(
 
 async def test_approval_hook_asks_a_registered_provider(tmp_path: Path) -> None:
     """A provider registered through ``approval.register_provider`` (as
-    amplifier-app-cli does, fact 13) is asked; its answer decides."""
+    amplifier-app-cli does, fact 24) is asked; its answer decides."""
     script = [
         calls(call("bash", command="touch first")),
         "Ran.",
@@ -767,7 +767,7 @@ async def test_approval_hook_timeout_gives_the_default_action(tmp_path: Path) ->
 
 async def test_bash_tool_runs_commands_and_declares_no_read_only(tmp_path: Path) -> None:
     """tool-bash: a dict of stdout/stderr/returncode, the session's working dir, a
-    timeout; ``require_approval`` but no ``read_only`` (fact 12)."""
+    timeout; ``require_approval`` but no ``read_only`` (fact 23)."""
     the_plan = plan("loop-basic-like", [], tools=[like("tool-bash-like")])
     async with started(the_plan, {"session.working_dir": str(tmp_path)}) as run:
         bash = run.coordinator.get("tools")["bash"]
@@ -784,7 +784,7 @@ async def test_bash_tool_runs_commands_and_declares_no_read_only(tmp_path: Path)
 
 async def test_read_file_tool_reads_numbered_lines_and_declares_nothing(tmp_path: Path) -> None:
     """tool-filesystem's read_file: cat -n lines, offset/limit, artifact:read; it
-    declares neither read_only nor any metadata (fact 12, issue 13)."""
+    declares neither read_only nor any metadata (fact 23, issue 13)."""
     (tmp_path / "three.txt").write_text("one\ntwo\nthree\n")
     the_plan = plan("loop-basic-like", [], tools=[like("tool-filesystem-like")])
     async with started(the_plan, {"session.working_dir": str(tmp_path)}) as run:

@@ -121,7 +121,7 @@ def configure(
         ],
         "tools": [{"module": "tool-echo", "source": TOOLS_SOURCE, "config": tools_config or {}}],
     }
-    result = kernel.execute(f"_plan = {json.dumps(plan)}\n%amplifier config _plan")
+    result = kernel.execute(f"_plan = {plan!r}\n%amplifier config _plan")
     assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
 
 
@@ -153,8 +153,14 @@ def run_python(kernel: Kernel, code: str) -> str:
     return result.stdout
 
 
+# The test tools' package is importable before any session mounted it (a test may run
+# alone): its folder goes on sys.path as the resolver puts it there (loading/resolver.py).
+TOOLS_ROOT = str(Path(TOOLS_SOURCE).resolve().parent)
 INSPECT = (
     "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+    "import sys as _sys\n"
+    f"if {TOOLS_ROOT!r} not in _sys.path:\n"
+    f"    _sys.path.insert(0, {TOOLS_ROOT!r})\n"
     "import amplifier_module_tool_echo as _tools\n"
 )
 

@@ -52,7 +52,9 @@ from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 
 StopFunction = Callable[[], Awaitable[Any]]
 
-# The loop-level handler installed by interrupt_stops, if any: (loop, callback).
+# The loop-level handler installed by interrupt_stops, if any: (loop, callback). Process-wide
+# because SIGINT's handler is: there is one at a time, and user_code_interruptible, called by
+# a tool that knows nothing of the run, must find the one in place to lift and restore it.
 _installed: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
 
 

@@ -17,6 +17,20 @@ CELL_USAGE = (
     "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
 )
+# The first section of %amplifier help: what a cell's options do.
+CELL_HELP = """\
+Run a prompt
+  %%amplifier [--model ID] [--out NAME]   the cell's text is the prompt ({name} takes a value from
+                                          the kernel); the answer shows as Markdown and is bound
+                                          to _amplifier (or NAME); --model: this cell only
+    --cells 3-5 | 3,7 | -2:               also send earlier cells (source, output, error)
+    --error                               also send the last exception and its traceback
+    --vars a,b                            also send summaries of these variables
+    --notebook                            also send the saved notebook
+    --no-interpolate                      send the text exactly as written
+    --background                          return at once; the panel goes on (%amplifier wait)
+    --child NAME [--config PLAN]          run in the child session NAME (again: continue it);
+                                          PLAN as for %amplifier config"""
 
 
 DEFAULT_OUT = "_amplifier"
@@ -60,7 +74,7 @@ class CellOptions:
     out: str = DEFAULT_OUT
     # Why the --out name given was not used (the answer goes to DEFAULT_OUT instead).
     out_refused: str | None = None
-    # Notebook context (issue 5): earlier cells, the last error, variables, the saved file.
+    # Sent with the prompt: earlier cells, the last error, variables, the saved file.
     cells: CellSpec | None = None
     error: bool = False
     variables: list[str] = field(default_factory=list)
@@ -68,7 +82,7 @@ class CellOptions:
     interpolate: bool = True
     # The run goes on as a task; the cell returns at once (%amplifier wait awaits it).
     background: bool = False
-    # Child sessions (issue 6): run in the child NAME, with its own plan if given.
+    # Run in the child session NAME, with its own plan if given.
     child: str | None = None
     config: str | None = None
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 from amplifier_jupyter._ipython.interrupts import context_interruptible, interrupt_stops
-from amplifier_jupyter._ipython.shell import current_shell
+from amplifier_jupyter._ipython.shell import current_shell, user_namespace
 from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 from amplifier_jupyter.session.kernel import BUSY_LINE, KernelSession, kernel_session
+from amplifier_jupyter.session.plans import resolve_plan_spec
 from amplifier_jupyter.ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
@@ -76,7 +78,7 @@ async def run_cell(args: str, body: str) -> None:
     work = _execute(ks, view, options, prompt, cell_id, shown)
     if options.background:
         # The cell returns now; the panel goes on through widget state (docs/design.md, fact 13).
-        ks.background_run = asyncio.ensure_future(work)
+        ks.run_in_background(work)
         return
     # The interrupt handler belongs to the foreground cell only.
     with interrupt_stops(ks.stop):
@@ -92,14 +94,9 @@ async def _execute(
     shown: tuple[int, int],
 ) -> str:
     """Run the prompt and show the outcome; returns it in one line (for ``%amplifier wait``)."""
-    # Hook errors shown after this run are this run's: an earlier run's are not shown
-    # again (a child run, or a run that fails before it starts, collects none).
-    ks.hook_errors = []
     try:
         if options.child:
-            from amplifier_jupyter.session.children import run_child_cell
-
-            answer = await run_child_cell(ks, options, prompt, view.notice)
+            answer = await _execute_child(ks, options, prompt, view.notice)
         else:
             answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
     except AmplifierUserError as error:
@@ -129,6 +126,29 @@ async def _execute(
     if shell is not None:
         shell.user_ns[options.out] = answer
     return "finished"
+
+
+async def _execute_child(
+    ks: KernelSession, options: CellOptions, prompt: str, notice: Callable[[str], None]
+) -> str:
+    """``%%amplifier --child NAME [--config PLAN]``: resolve the plan, run, report notes."""
+    plan = None
+    if options.config:
+        plan = resolve_plan_spec(options.config, user_namespace())
+    name = options.child or ""
+    known = ks.children.get(name)
+    notes: list[str] = []
+    try:
+        return await ks.execute_child(
+            name, prompt, plan=plan, model=options.model, on_note=notes.append
+        )
+    finally:
+        child = ks.children.get(name)
+        if child is not None and child is not known:
+            # A new child: what its start had to say (a built-in standing in, a failure).
+            notes += list(getattr(child.loader, "notices", []) or []) + child.load_failures
+        for line in notes:
+            notice(line)
 
 
 def _shown_so_far(ks: KernelSession) -> tuple[int, int]:

@@ -12,14 +12,16 @@ from amplifier_jupyter.session.kernel import KernelSession
 from amplifier_jupyter.ui.view import complain, say
 
 APPROVE_USAGE = "usage: %amplifier approve [ask|allow|deny|auto] [TOOL ...] [--timeout SECONDS]"
+USAGE = "approve [ask|allow|deny] [TOOL ...] [--timeout S] | wait"
 HELP = """\
-%amplifier approve ask|allow|deny [TOOL ...]
-                                          approval policy for all tools or the named ones
+Approvals and background runs
+  %amplifier approve ask|allow|deny|auto [TOOL ...]
+                                          the approval policy for all tools or the named ones
                                           (default auto: read-only tools run, others ask)
-%amplifier approve --timeout SECONDS      how long a question waits before it is denied
-%amplifier approve                        show the policy
-%%amplifier --background                  run without blocking the notebook; the panel
-                                          goes on; %amplifier wait awaits it"""
+  %amplifier approve --timeout SECONDS    how long a question waits before it is denied
+  %amplifier approve                      show the policy
+  %amplifier wait                         await the background run (%%amplifier --background)
+                                          and say how it ended"""
 
 
 def _parse_approve(rest: str) -> tuple[str | None, list[str], float | None]:
@@ -61,7 +63,8 @@ def _parse_approve(rest: str) -> tuple[str | None, list[str], float | None]:
     return mode, tools, timeout
 
 
-async def _approve(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+async def approve(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    """``%amplifier approve [MODE] [TOOL ...] [--timeout SECONDS]``: set or show the policy."""
     mode, tools, timeout = _parse_approve(rest)
     policy = ks.approval_policy()
     if mode is not None:
@@ -71,7 +74,8 @@ async def _approve(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
     say(f"approval: {policy.describe()}")
 
 
-async def _wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+async def wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
+    """``%amplifier wait``: await the background run and say how it ended."""
     task = ks.background_run
     if task is None:
         say("no background run to wait for")
@@ -80,7 +84,7 @@ async def _wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None
         # While waiting, this cell is the run's foreground: the interrupt stops it.
         with interrupt_stops(ks.stop):
             await asyncio.wait([task])
-    ks.background_run = None
+    ks.forget_background_run()
     if task.cancelled():
         complain("the background run was cancelled")
         return
@@ -98,6 +102,6 @@ async def _wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None
 
 
 COMMANDS = {
-    "approve": _approve,
-    "wait": _wait,
+    "approve": approve,
+    "wait": wait,
 }

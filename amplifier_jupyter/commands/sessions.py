@@ -1,5 +1,5 @@
-"""The lifecycle subcommands of ``%amplifier``: sessions, resume, save, transcripts,
-install and modules (listed in ``commands.COMMANDS``)."""
+"""``%amplifier sessions``, ``resume``, ``save`` and ``transcripts``: the kernel's sessions,
+live and saved."""
 
 from __future__ import annotations
 
@@ -7,9 +7,22 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from amplifier_jupyter.commands.table import table
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session.kernel import KernelSession
-from amplifier_jupyter.ui.view import say, show, shown
+from amplifier_jupyter.session.record import SessionRecord
+from amplifier_jupyter.transcripts.store import saved_sessions, sessions_dir
+from amplifier_jupyter.ui.view import say, show
+
+USAGE = "sessions [--all] | resume ID | save PATH | transcripts on|off"
+HELP = """\
+Sessions
+  %amplifier sessions [--all]             this kernel's sessions as a tree (--all: every saved
+                                          session of this folder)
+  %amplifier resume ID                    bring a saved session back, with its conversation,
+                                          also after a restart
+  %amplifier save PATH [NAME|ID]          export a transcript (.md, .json or .jsonl)
+  %amplifier transcripts on|off           write transcripts to .amplifier/sessions/ or not"""
 
 
 def _args(rest: str) -> list[str]:
@@ -21,8 +34,6 @@ def _args(rest: str) -> list[str]:
 
 async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier sessions [--all]``: the live sessions as a tree, or every saved one."""
-    from amplifier_jupyter.session.children import saved_tree, sessions_tree
-
     args = _args(rest)
     if args not in ([], ["--all"]):
         raise AmplifierUserError("usage: %amplifier sessions [--all]")
@@ -31,9 +42,7 @@ async def sessions(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> N
 
 async def resume(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier resume ID``."""
-    from amplifier_jupyter.session.resume import resume_session
-
-    for line in await resume_session(ks, rest.strip()):
+    for line in await ks.resume(rest.strip()):
         say(line)
 
 
@@ -46,15 +55,15 @@ def _live_session(ks: KernelSession, which: str | None) -> Any:
         return child.session
     if ks.session is not None and ks.session.session_id == which:
         return ks.session
-    for child in ks.children.values():
-        if child.session_id == which:
-            return child.session
-    return None
+    child = ks.children.find(which)
+    return child.session if child is not None else None
 
 
 async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier save PATH [NAME|ID]``: export a transcript (.md, .json or .jsonl)."""
-    from amplifier_jupyter.transcripts import export_transcript, find_saved, sync_messages
+    from amplifier_jupyter.transcripts.export import export_transcript
+    from amplifier_jupyter.transcripts.store import find_saved
+    from amplifier_jupyter.transcripts.writer import sync_messages
 
     args = _args(rest)
     if len(args) not in (1, 2):
@@ -80,7 +89,7 @@ async def save(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
 
 async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
     """``%amplifier transcripts [on|off]``."""
-    from amplifier_jupyter.transcripts import SETTINGS, sessions_dir
+    from amplifier_jupyter.transcripts.writer import SETTINGS
 
     choice = rest.strip().lower()
     if choice in ("on", "off"):
@@ -91,46 +100,75 @@ async def transcripts(ks: KernelSession, rest: str, namespace: dict[str, Any]) -
     say(f"transcripts are {state} ({sessions_dir()})")
 
 
-async def install(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
-    """``%amplifier install SOURCE|MODULE-ID``: pip-install a module source now."""
-    from amplifier_jupyter.loading.installer import install_source, source_text
-    from amplifier_jupyter.session.plans import plan_modules
+def sessions_tree(ks: KernelSession) -> str:
+    """The kernel's live sessions as a tree: name, id, turns, tokens."""
+    if ks.session is None:
+        return "no session yet: the next %%amplifier cell starts one"
+    rows: list[tuple[str, str, str, str]] = []
+    by_parent: dict[str, list[SessionRecord]] = {}
+    for child in ks.children.values():
+        by_parent.setdefault(child.parent_id or "", []).append(child)
 
-    spec = rest.strip()
-    if not spec:
-        raise AmplifierUserError(
-            "usage: %amplifier install git+https://...@ref | PATH | MODULE-ID (from the plan)"
-        )
-    source = spec
-    for _, module_id, module_source in plan_modules(ks.active_plan()):
-        if module_id == spec:
-            source = source_text(module_source) or ""
-            if not source:
-                raise AmplifierUserError(
-                    f"the plan gives no source for {module_id}: give the source instead"
+    def walk(session_id: str, prefix: str) -> None:
+        kids = by_parent.get(session_id, [])
+        for i, child in enumerate(kids):
+            last = i == len(kids) - 1
+            branch = "└─ " if last else "├─ "
+            running = " (running)" if child.running else ""
+            rows.append(
+                (
+                    f"{prefix}{branch}{child.name}{running}",
+                    child.session_id,
+                    f"{child.turns} turns",
+                    child.totals.describe(),
                 )
-    result = await install_source(source, lambda line: print(f"  {line}", flush=True))
-    say(result.describe())
-    if result.installed and ks.session is not None:
-        say("the running session keeps its modules: %amplifier reset to start one with these")
+            )
+            walk(child.session_id, prefix + ("   " if last else "│  "))
+
+    rows.append(("kernel", ks.session.session_id, f"{ks.turns} turns", ks.totals.describe()))
+    walk(ks.session.session_id, "")
+    return table(rows)
 
 
-async def modules(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:
-    """``%amplifier modules``: every module of the plan, where it comes from, its version."""
-    from amplifier_jupyter.loading.resolver import module_origin
-    from amplifier_jupyter.session.plans import plan_modules
+def saved_tree(ks: KernelSession | None = None) -> str:
+    """Every saved session of this directory as a tree, marking the live ones."""
+    saved = saved_sessions()
+    if not saved:
+        return f"no saved sessions in {sessions_dir()}"
+    live = set()
+    if ks is not None and ks.session is not None:
+        live.add(ks.session.session_id)
+        live |= {c.session_id for c in ks.children.values()}
+    ids = {s.session_id for s in saved}
+    by_parent: dict[str, list[Any]] = {}
+    for s in saved:
+        parent = s.parent_id if s.parent_id in ids else ""
+        by_parent.setdefault(parent or "", []).append(s)
+    rows: list[tuple[str, str, str, str]] = []
 
-    rows = [("kind", "module", "from", "version")]
-    for kind, module_id, source in plan_modules(ks.active_plan()):
-        origin, version = module_origin(module_id, source)
-        loaded = ks.loader.origins.get(module_id) if ks.loader is not None else None
-        if loaded and loaded.split()[0] != origin.split()[0]:
-            origin = f"{origin} (this session: {loaded})"
-        rows.append((kind, module_id, origin, version))
-    rows = [tuple(shown(cell) for cell in row) for row in rows]  # a source may hold a token
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    def walk(parent: str, prefix: str, top: bool) -> None:
+        kids = by_parent.get(parent, [])
+        for i, s in enumerate(kids):
+            last = i == len(kids) - 1
+            branch = "" if top else ("└─ " if last else "├─ ")
+            name = s.metadata.get("name") or ("child" if s.parent_id else "session")
+            state = "live" if s.session_id in live else s.metadata.get("state", "?")
+            if state == "live" and s.session_id not in live:
+                state = "not ended"  # a kernel that died without cleanup
+            created = str(s.metadata.get("created", ""))[:19].replace("T", " ")
+            rows.append(
+                (
+                    f"{prefix}{branch}{name}",
+                    s.session_id,
+                    f"{s.metadata.get('turns', 0)} turns",
+                    f"{created} · {state}",
+                )
+            )
+            child_prefix = prefix if top else prefix + ("   " if last else "│  ")
+            walk(s.session_id, child_prefix, False)
+
+    walk("", "", True)
+    return table(rows)
 
 
 COMMANDS = {
@@ -138,16 +176,4 @@ COMMANDS = {
     "resume": resume,
     "save": save,
     "transcripts": transcripts,
-    "install": install,
-    "modules": modules,
 }
-HELP = """\
-%%amplifier --child NAME [--config PLAN]  run the cell in the child session NAME (again:
-                                          continue it); PLAN as for %amplifier config
-%amplifier sessions [--all]               this kernel's sessions as a tree (--all: every
-                                          saved session of this folder)
-%amplifier resume ID                      bring a saved session back, with its conversation
-%amplifier save PATH [NAME|ID]            export a transcript (.md, .json or .jsonl)
-%amplifier transcripts on|off             write transcripts to .amplifier/sessions/ or not
-%amplifier install SOURCE | MODULE-ID     pip-install a module source (git+https://...@ref)
-%amplifier modules                        the plan's modules, where from, which version"""

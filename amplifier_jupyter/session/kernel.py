@@ -1,28 +1,37 @@
-"""The one Amplifier session of a kernel: its plan, its lifecycle, its totals."""
+"""The one Amplifier session of a kernel: its plan, its lifecycle, its runs, its children."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Callable
-from decimal import Decimal
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns
+from amplifier_jupyter.session.children import Children
+from amplifier_jupyter.session.logs import LOG_COLLECTOR, quiet_amplifier_logging
 from amplifier_jupyter.session.plans import (
     NO_KEY_LINE,
     default_plan,
     needs_anthropic_key,
     validate_plan,
 )
+from amplifier_jupyter.session.record import SessionRecord
+from amplifier_jupyter.session.resume import (
+    resumable,
+    resumed_lines,
+    saved_conversation,
+    saved_plan,
+)
+from amplifier_jupyter.session.shutdown import install_shutdown_hook
+from amplifier_jupyter.session.spawn import register_spawning
+from amplifier_jupyter.session.totals import Totals
+from amplifier_jupyter.transcripts.writer import attach_transcript, sync_messages
 
 EventListener = Callable[[str, dict[str, Any]], None]
-# Hooks of ours that status does not list as the plan's hooks.
-INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript"}
 BUSY_LINE = (
     "an agent run is still going in this kernel: wait for it (%amplifier wait) "
     "or stop it (%amplifier stop)"
@@ -30,73 +39,10 @@ BUSY_LINE = (
 # After cleanup(), let the kernel's tasks finish before anything else happens
 # (docs/design.md, fact 4: an immediate exit after cleanup crashed once).
 CLEANUP_DRAIN = 0.2
-
-
-class Totals:
-    """Token and cost totals of a session, summed from ``provider:response`` usage."""
-
-    def __init__(self) -> None:
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cache_read_tokens = 0
-        self.cache_write_tokens = 0
-        self.cost_usd = Decimal("0")
-        self.requests = 0
-
-    def add(self, usage: dict[str, Any] | None) -> None:
-        """Add one response's usage (a ``Usage`` dump)."""
-        if not usage:
-            return
-        self.requests += 1
-        self.input_tokens += int(usage.get("input_tokens") or 0)
-        self.output_tokens += int(usage.get("output_tokens") or 0)
-        self.cache_read_tokens += int(usage.get("cache_read_tokens") or 0)
-        self.cache_write_tokens += int(usage.get("cache_write_tokens") or 0)
-        cost = usage.get("cost_usd")
-        if cost not in (None, ""):
-            self.cost_usd += Decimal(str(cost))
-
-    def describe(self) -> str:
-        """``1,234 in · 56 out · $0.0123`` (cache counts when there are any)."""
-        parts = [f"{self.input_tokens:,} in", f"{self.output_tokens:,} out"]
-        if self.cache_read_tokens or self.cache_write_tokens:
-            parts.append(f"{self.cache_read_tokens:,} cache read")
-            parts.append(f"{self.cache_write_tokens:,} cache write")
-        parts.append(f"${self.cost_usd:.4f}")
-        return " · ".join(parts)
-
-
-class _LogCollector(logging.Handler):
-    """Keeps amplifier-core's log records out of the cell; the last ones stay readable."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.records: list[str] = []
-        self.hook_errors: list[str] = []
-        # How many hook errors ever came: the list above keeps only the last 50, so a
-        # run finds its own by this count, not by the list's length.
-        self.hook_error_count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        line = record.getMessage().splitlines()[0]
-        self.records.append(line)
-        del self.records[:-50]
-        if record.name.startswith("amplifier_core.hooks"):
-            # A hook that raised: the kernel goes on, but the user should know.
-            self.hook_errors.append(line)
-            del self.hook_errors[:-50]
-            self.hook_error_count += 1
-
-
-LOG_COLLECTOR = _LogCollector()
-
-
-def quiet_amplifier_logging() -> None:
-    """Route the ``amplifier_core`` loggers away from the cell's stderr (docs/design.md, fact 5)."""
-    logger = logging.getLogger("amplifier_core")
-    if LOG_COLLECTOR not in logger.handlers:
-        logger.addHandler(LOG_COLLECTOR)
-    logger.propagate = False
+# How long a stopped run may take to reach its safe point before its session is cleaned up
+# (cleanup under a live run is what crashed): on a reset, and within the shutdown's budget.
+RESET_GRACE = 10.0
+STOP_GRACE = 1.0
 
 
 class KernelSession:
@@ -105,14 +51,13 @@ class KernelSession:
     The first run creates and initializes the session from the active plan;
     later runs reuse it, so the conversation continues. Setting a plan or
     resetting cleans the session up; the next run starts a fresh one.
+
+    Its state is read through attributes and properties and changed only by its
+    methods. ``approval_system`` and ``display_system``: what every session of the
+    kernel asks and shows through (by default the notebook's, in IPython).
     """
 
-    def __init__(self) -> None:
-        self.plan: dict[str, Any] | None = None
-        self.session: Any = None
-        self.loader: Any = None
-        self.turns = 0
-        self.totals = Totals()
+    def __init__(self, *, approval_system: Any = None, display_system: Any = None) -> None:
         # One implementation for the magic and the Python API (ui/approval.py, ui/display.py);
         # each run attaches its view to them as ``host``. Outside IPython there is nobody
         # to ask, and an ask is denied at once with a note (the loop's rule).
@@ -120,81 +65,154 @@ class KernelSession:
         from amplifier_jupyter.ui.display import JupyterDisplaySystem
         from amplifier_jupyter.ui.environment import in_ipython
 
-        self.approval_system: Any = JupyterApprovalSystem() if in_ipython() else None
-        self.display_system: Any = JupyterDisplaySystem() if in_ipython() else None
-        self.policy: Any = None
-        # The approval system learns which tool asks from the loop's approval:required.
-        self.listeners: list[EventListener] = [self._tell_approval_system]
-        self.load_failures: list[str] = []
-        # Hooks that raised during the last run (the kernel logs and goes on).
-        self.hook_errors: list[str] = []
-        self.running: asyncio.Task | None = None
-        # A ``%%amplifier --background`` run (cell.py), until ``%amplifier wait`` reports it.
-        self.background_run: asyncio.Task | None = None
-        # A stop asked for while a run's session was still starting (see execute()).
-        self._stop_requested = False
-        # Child sessions by name (see children.py); ended with the kernel's session.
-        self.children: dict[str, Any] = {}
+        if approval_system is None and in_ipython():
+            approval_system = JupyterApprovalSystem()
+        if display_system is None and in_ipython():
+            display_system = JupyterDisplaySystem()
+        self.approval_system: Any = approval_system
+        self.display_system: Any = display_system
+        self._plan: dict[str, Any] | None = None
+        self._policy: Any = None
+        # The kernel's own session; a fresh record for each session it starts.
+        self._main = SessionRecord()
+        # Child sessions by name; ended with the kernel's session.
+        self.children = Children(self.new_session, self.active_plan)
         # Edit and re-run: the turn each %%amplifier cell produced (cell_turns.py).
         self.cell_turns = CellTurns()
+        # The approval system learns which tool asks from the loop's approval:required.
+        self._listeners: list[EventListener] = [self._tell_approval_system]
+        # Hooks that raised during the last run (the kernel logs and goes on).
+        self._hook_errors: list[str] = []
+        # The task of the run going on now (kernel session or child), and of a
+        # ``%%amplifier --background`` run until ``%amplifier wait`` reports it.
+        self._running: asyncio.Task[Any] | None = None
+        self._background_run: asyncio.Task[Any] | None = None
+        # A stop asked for while a run's session was still starting (see _run()).
+        self._stop_requested = False
         self._lock = asyncio.Lock()
+        self._shutdown_hook = False
 
-    # -- plan ------------------------------------------------------------
+    # -- what is read ----------------------------------------------------
+
+    @property
+    def plan(self) -> dict[str, Any] | None:
+        """The plan the user set (None: the default plan); see :meth:`set_plan`."""
+        return self._plan
+
+    @property
+    def session(self) -> Any:
+        """The kernel's initialized session (None before the first run or after a reset)."""
+        return self._main.session
+
+    @property
+    def loader(self) -> Any:
+        """The kernel session's ``NotebookModuleLoader`` (None before a session starts)."""
+        return self._main.loader
+
+    @property
+    def turns(self) -> int:
+        """Completed turns of the kernel session's conversation."""
+        return self._main.turns
+
+    @property
+    def totals(self) -> Totals:
+        """Tokens and cost of the kernel's session."""
+        return self._main.totals
+
+    @property
+    def load_failures(self) -> list[str]:
+        """Modules of the kernel's session that did not load, one line each."""
+        return self._main.load_failures
+
+    @property
+    def hook_errors(self) -> list[str]:
+        """Hooks that raised during the last run, one line each."""
+        return self._hook_errors
+
+    @property
+    def policy(self) -> Any:
+        """The approval policy, once a session or ``%amplifier approve`` made it (else None)."""
+        return self._policy
+
+    @property
+    def running(self) -> asyncio.Task[Any] | None:
+        """The task of the run going on now (the kernel session's or a child's), if any."""
+        return self._running
+
+    @property
+    def background_run(self) -> asyncio.Task[Any] | None:
+        """The ``%%amplifier --background`` run, until :meth:`forget_background_run`."""
+        return self._background_run
+
+    @property
+    def busy(self) -> bool:
+        """Whether an agent run is going (in the foreground or the background)."""
+        background = self._background_run is not None and not self._background_run.done()
+        return background or self._lock.locked()
 
     def active_plan(self) -> dict[str, Any]:
         """The plan the next session uses: the user's, else the default."""
-        return self.plan if self.plan is not None else default_plan()
+        return self._plan if self._plan is not None else default_plan()
+
+    def approval_policy(self) -> Any:
+        """The approval policy every session of this kernel uses (``%amplifier approve``)."""
+        if self._policy is None:
+            from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy
+
+            self._policy = ApprovalPolicy()
+        return self._policy
+
+    async def messages(self) -> list[dict[str, Any]]:
+        """The conversation so far (empty before the first run)."""
+        return await self._main.messages()
+
+    def mounted(self) -> dict[str, Any]:
+        """What is mounted now: orchestrator, context, providers, tools, hooks."""
+        return self._main.mounted()
+
+    # -- plan and lifecycle ----------------------------------------------
 
     async def set_plan(self, plan: dict[str, Any] | None) -> None:
         """Replace the plan (``None``: back to the default) and the session with it."""
         checked = validate_plan(plan) if plan is not None else None
         await self.reset()
-        self.plan = checked
-
-    # -- lifecycle -------------------------------------------------------
-
-    def approval_policy(self) -> Any:
-        """The approval policy every session of this kernel uses (``%amplifier approve``)."""
-        if self.policy is None:
-            from amplifier_jupyter.modules.hooks_notebook_approval import ApprovalPolicy
-
-            self.policy = ApprovalPolicy()
-        return self.policy
+        self._plan = checked
 
     async def ensure_session(self) -> Any:
         """The initialized session, created from the active plan on first use."""
-        if self.session is not None:
-            return self.session
-        return await self.start_session()
+        if self._main.session is not None:
+            return self._main.session
+        return await self._start_session()
 
-    async def start_session(
+    async def _start_session(
         self, *, session_id: str | None = None, is_resumed: bool = False
     ) -> Any:
         """Create the kernel's session from the active plan (with an id: a resume)."""
-        self.load_failures = []
+        plan = self.active_plan()
+        # A fresh record at once: a start that fails still shows its notices and failures.
+        self._main = SessionRecord(plan)
         session = await self.new_session(
-            self.active_plan(), session_id=session_id, is_resumed=is_resumed
+            plan, record=self._main, session_id=session_id, is_resumed=is_resumed
         )
-        self.session = session
-        self.turns = 0
-        self.totals = Totals()
+        if not self._shutdown_hook:
+            # The Python API works without %load_ext, which installs it too.
+            self._shutdown_hook = install_shutdown_hook(end_kernel_sessions)
         return session
 
     async def new_session(
         self,
         plan: dict[str, Any],
         *,
+        record: SessionRecord,
         session_id: str | None = None,
         parent_id: str | None = None,
         is_resumed: bool = False,
-        child: Any = None,
     ) -> Any:
-        """An initialized session of this kernel: its own, or a child (``child``: a
-        :class:`~amplifier_jupyter.session.children.ChildSession` whose events it tags).
+        """An initialized session of this kernel, attached to ``record``: the kernel's own
+        (``record.name`` None) or a child, whose events it tags with the child's name.
 
         Every session shares the approval and display systems and the approval
-        policy, writes a transcript, can spawn children, and is cleaned up on
-        kernel shutdown.
+        policy, writes a transcript and can spawn children.
         """
         if needs_anthropic_key(plan):
             raise AmplifierUserError(NO_KEY_LINE)
@@ -202,9 +220,7 @@ class KernelSession:
         from amplifier_core import AmplifierSession
 
         from amplifier_jupyter.loading.resolver import NotebookModuleLoader
-        from amplifier_jupyter.session.children import register_spawning
-        from amplifier_jupyter.session.shutdown import install_shutdown_hook
-        from amplifier_jupyter.transcripts import attach_transcript
+        from amplifier_jupyter.modules.hooks_notebook_approval import install_approvals
 
         session = AmplifierSession(
             config=plan,
@@ -217,79 +233,94 @@ class KernelSession:
         coordinator = session.coordinator
         # The constructor's loader= is ignored by the Rust session (docs/design.md, fact 2).
         loader = NotebookModuleLoader(coordinator=coordinator)
-        loader.listeners = self.listeners
-        if child is None:
-            self.loader = loader
+        loader.listeners = self._listeners
+        record.attach(loader=loader)
         coordinator.loader = loader
-        coordinator.register_capability("approval.policy", self.approval_policy())
+        # The policy's tool:pre hook, for any orchestrator; the provider for hooks that ask.
+        install_approvals(
+            coordinator,
+            self.approval_policy(),
+            self.approval_system,
+            label=record.name,
+        )
         # The notebook tools reach the user's namespace through this, not through imports.
         coordinator.register_capability("notebook.shell", current_shell())
-        self._register_observers(coordinator, child)
+        self._register_observers(coordinator, record)
         # Before initialize(): the transcript must see session:fork.
-        attach_transcript(session, plan, name=getattr(child, "name", None))
-        register_spawning(self, session)
-        install_shutdown_hook(self)
+        attach_transcript(session, plan, name=record.name)
+        register_spawning(self.children, session)
         try:
             await session.initialize()
         except Exception as error:
             with contextlib.suppress(Exception):
                 await session.cleanup()
             raise AmplifierUserError(f"the session could not start: {one_line(error)}") from None
+        record.attach(session=session)
         return session
 
     async def reset(self) -> None:
         """Clean the session up; the next run starts a fresh one with the same plan."""
-        if self.running is not None and not self.running.done():
-            await self.stop()
-        background = self.background_run
-        if background is not None and not background.done():
-            await self.stop()
-            if background is not asyncio.current_task():
-                # Let the stopped run unwind before its session goes away.
-                await asyncio.wait([background], timeout=10)
-        from amplifier_jupyter.session.children import end_children
-
-        await end_children(self)
-        session, self.session = self.session, None
-        self.loader = None
-        self.load_failures = []
-        if session is not None:
-            with contextlib.suppress(Exception):
-                await session.cleanup()
-            await asyncio.sleep(CLEANUP_DRAIN)
-        self.turns = 0
-        self.totals = Totals()
+        await self._end_sessions(grace=RESET_GRACE)
         # A cell's turn belonged to the ended conversation: re-running it must not
         # replace a turn of the next session that happens to open the same way.
         self.cell_turns.clear()
-        if self.policy is not None:
-            self.policy.always.clear()
+        if self._policy is not None:
+            self._policy.always.clear()
 
-    @property
-    def busy(self) -> bool:
-        """Whether an agent run is going (in the foreground or the background)."""
-        background = self.background_run is not None and not self.background_run.done()
-        return background or self._lock.locked()
+    async def shutdown(self) -> None:
+        """End every session before the kernel exits (the shutdown hook awaits this)."""
+        await self._end_sessions(grace=STOP_GRACE)
 
-    def _tell_approval_system(self, event: str, data: dict[str, Any]) -> None:
-        on_event = getattr(self.approval_system, "on_event", None)
-        if on_event is not None and event == "approval:required":
-            on_event(event, data)
+    async def _end_sessions(self, *, grace: float) -> None:
+        """Stop a run and give it ``grace`` seconds, then clean every child and the kernel's
+        session up, and drain once for all of them (docs/design.md, fact 4)."""
+        runs = [t for t in (self._running, self._background_run) if t is not None and not t.done()]
+        if runs:
+            with contextlib.suppress(Exception):
+                await self.stop()
+            # A run that is this task (a tool resetting its own session) cannot be waited for.
+            others = {t for t in runs if t is not asyncio.current_task()}
+            if others:
+                await asyncio.wait(others, timeout=grace)
+        had_children = await self.children.end_all()
+        main, self._main = self._main, SessionRecord()
+        had_session = main.session is not None
+        await main.cleanup()
+        if had_session or had_children:
+            await asyncio.sleep(CLEANUP_DRAIN)
 
-    async def stop(self) -> None:
-        """Ask the running agent (and any child it runs) to stop at its next safe point."""
-        # A hook's question is not watched by the loop's cancellation: answer it now.
-        deny_pending = getattr(self.approval_system, "deny_pending", None)
-        if deny_pending is not None:
-            deny_pending()
-        if self.busy:
-            self._stop_requested = True
-        if self.session is not None:
-            await self.session.coordinator.request_cancel()
-        for child in list(self.children.values()):
-            if child.running:
-                await child.session.coordinator.request_cancel()
-        stopping.requested()  # not ended within a second, or asked again: immediate
+    async def resume(self, spec: str) -> list[str]:
+        """Make the saved session ``spec`` (an id or its start) the kernel's session again,
+        with its conversation; the lines that say what came back (session/resume.py)."""
+        saved = resumable(spec)
+        session_id = saved.session_id
+        if self._lock.locked():
+            raise AmplifierUserError(
+                "an agent run is still going in this kernel: stop it (%amplifier stop) first"
+            )
+        if self.session is not None and self.session.session_id == session_id:
+            return [f"{session_id} is already this kernel's session"]
+        plan = self._plan if self._plan is not None else saved_plan(saved)
+        conversation = saved_conversation(session_id)
+        await self.reset()
+        previous, self._plan = self._plan, plan
+        try:
+            session = await self._start_session(session_id=session_id, is_resumed=True)
+        except BaseException:
+            # The saved plan was only for this resume: a failed start must not make it the
+            # kernel's plan for the next cell (nor show it as "your plan").
+            self._plan = previous
+            raise
+        context = session.coordinator.get("context")
+        if context is None or not hasattr(context, "set_messages"):
+            raise AmplifierUserError(
+                "the plan's context module cannot take a conversation back (no set_messages)"
+            )
+        await context.set_messages(conversation.messages)
+        # The transcript follows at once (a prompt left out leaves the file too).
+        await sync_messages(session)
+        self._main.restore(turns=conversation.turns, totals=conversation.totals)
+        return resumed_lines(session_id, conversation)
 
     # -- running ---------------------------------------------------------
 
@@ -304,70 +335,113 @@ class KernelSession:
         Raises :class:`AmplifierUserError` with one line for anything the
         user can act on; the session and the conversation stay usable.
         """
+        async with self._run():
+            await self.ensure_session()
+            main = self._main
+            self._running = asyncio.current_task()
+            context = main.session.coordinator.get("context")
+            start, replaced = await self.cell_turns.rewind(context, cell_id)
+            if replaced:
+                main.drop_turn()
+            completed = False
+            try:
+                answer = await main.execute(prompt, model=model, stop_requested=self._stopped)
+                completed = True
+            finally:
+                await self.cell_turns.after_run(context, cell_id, start, completed)
+            return answer
+
+    async def execute_child(
+        self,
+        name: str,
+        prompt: str,
+        *,
+        plan: dict[str, Any] | None = None,
+        model: str | None = None,
+        on_note: Callable[[str], None] | None = None,
+    ) -> str:
+        """What ``%%amplifier --child NAME`` does: one prompt in the kernel session's child
+        ``name`` (started, continued from its transcript, or afresh with ``plan``).
+
+        Raises :class:`AmplifierUserError` as :meth:`execute` does.
+        """
+        async with self._run():
+            child, note = await self.children.open(name, plan, parent=await self.ensure_session())
+            if note and on_note is not None:
+                on_note(note)
+            self._running = asyncio.current_task()
+            return await child.execute(prompt, model=model, stop_requested=self._stopped)
+
+    @contextlib.asynccontextmanager
+    async def _run(self) -> AsyncIterator[None]:
+        """One foreground run at a time: the busy check, the lock, the stop that comes
+        before the session is ready, the run's hook errors, one-line errors."""
+        # Hook errors shown after this run are the ones that came during it (its session's
+        # start included); one refused as busy shows none.
+        self._hook_errors = []
         if self._lock.locked():
             raise AmplifierUserError(BUSY_LINE)
         self._stop_requested = False
         async with self._lock:
-            session = await self.ensure_session()
-            coordinator = session.coordinator
-            if not coordinator.get("providers"):
-                detail = "; ".join(self.load_failures) or "the plan names no provider"
-                raise AmplifierUserError(f"no provider is mounted: {detail}")
-            coordinator.register_capability(
-                "notebook.request_overrides", {"model": model} if model else {}
-            )
-            coordinator.cancellation.reset()
-            if self._stop_requested:  # Stop came while the session was starting
-                await coordinator.request_cancel()
-            context = coordinator.get("context")
-            start, replaced = await self.cell_turns.rewind(context, cell_id)
-            if replaced:
-                self.turns = max(0, self.turns - 1)
-            completed = False
-            self.running = asyncio.current_task()
-            self.hook_errors = []
             hook_errors_before = LOG_COLLECTOR.hook_error_count
             try:
-                answer = await stopping.execute(session, prompt)
-                completed = True
-            except asyncio.CancelledError:
-                with contextlib.suppress(Exception):
-                    await coordinator.request_cancel()
+                yield
+            except (AmplifierUserError, asyncio.CancelledError):
                 raise
             except Exception as error:
                 raise AmplifierUserError(one_line(error)) from None
             finally:
-                self.running = None
+                self._running = None
                 self._stop_requested = False
-                coordinator.register_capability("notebook.request_overrides", {})
-                await self.cell_turns.after_run(context, cell_id, start, completed)
-                new = LOG_COLLECTOR.hook_error_count - hook_errors_before
-                self.hook_errors = LOG_COLLECTOR.hook_errors[-new:] if new else []
-            self.turns += 1
-            return answer
+                self._hook_errors = LOG_COLLECTOR.hook_errors_since(hook_errors_before)
+
+    def _stopped(self) -> bool:
+        return self._stop_requested
+
+    def run_in_background(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run ``work`` (a cell's run) as the kernel's background run."""
+        self._background_run = asyncio.ensure_future(work)
+        return self._background_run
+
+    def forget_background_run(self) -> None:
+        """The background run was reported (``%amplifier wait``): there is none to wait for."""
+        self._background_run = None
+
+    async def stop(self) -> None:
+        """Ask the running agent (and any child it runs) to stop at its next safe point."""
+        # A hook's question is not watched by the loop's cancellation: answer it now.
+        deny_pending = getattr(self.approval_system, "deny_pending", None)
+        if deny_pending is not None:
+            deny_pending()
+        if self.busy:
+            self._stop_requested = True
+        await self._main.request_cancel()
+        await self.children.stop()
+        stopping.requested()  # not ended within about a second, or asked again: immediate
 
     # -- events ----------------------------------------------------------
 
-    def _register_observers(self, coordinator: Any, child: Any = None) -> None:
+    def _tell_approval_system(self, event: str, data: dict[str, Any]) -> None:
+        on_event = getattr(self.approval_system, "on_event", None)
+        if on_event is not None and event == "approval:required":
+            on_event(event, data)
+
+    def _register_observers(self, coordinator: Any, record: SessionRecord) -> None:
         from amplifier_core import HookResult
         from amplifier_core.events import ALL_EVENTS
 
+        child = record.name
+
         async def observe(event: str, data: dict[str, Any]) -> Any:
-            owner = child if child is not None else self
-            if event == "provider:response":
-                owner.totals.add(data.get("usage"))
-            elif event == "module:load_failed":
-                owner.load_failures.append(
-                    f"{data.get('module_id')} did not load: {data.get('error')}"
-                )
+            record.observe(event, data)
             if child is not None:
                 # The panel nests a child's events under its parent by this name.
-                data = {**data, "child": child.name}
-            for listener in list(self.listeners):
+                data = {**data, "child": child}
+            for listener in list(self._listeners):
                 try:
                     listener(event, data)
                 except Exception as error:  # a broken view must not break the agent
-                    LOG_COLLECTOR.records.append(f"listener failed on {event}: {error}")
+                    LOG_COLLECTOR.note(f"listener failed on {event}: {error}")
             return HookResult()
 
         for event in ALL_EVENTS:
@@ -376,36 +450,16 @@ class KernelSession:
 
     def add_listener(self, listener: EventListener) -> None:
         """Call ``listener(event, data)`` for every event of this kernel's sessions."""
-        self.listeners.append(listener)
+        self._listeners.append(listener)
 
     def remove_listener(self, listener: EventListener) -> None:
         """Stop calling ``listener`` (no error if it was not added)."""
         with contextlib.suppress(ValueError):
-            self.listeners.remove(listener)
-
-    async def messages(self) -> list[dict[str, Any]]:
-        """The conversation so far (empty before the first run)."""
-        if self.session is None:
-            return []
-        context = self.session.coordinator.get("context")
-        return await context.get_messages() if context is not None else []
-
-    def mounted(self) -> dict[str, Any]:
-        """What is mounted now: orchestrator, context, providers, tools, hooks."""
-        if self.session is None:
-            return {}
-        coordinator = self.session.coordinator
-        hooks = coordinator.hooks.list_handlers()
-        names = sorted({n for handlers in hooks.values() for n in handlers} - INTERNAL_HOOKS)
-        return {
-            "orchestrator": type(coordinator.get("orchestrator")).__name__,
-            "context": type(coordinator.get("context")).__name__,
-            "providers": sorted((coordinator.get("providers") or {}).keys()),
-            "tools": sorted((coordinator.get("tools") or {}).keys()),
-            "hooks": names,
-        }
+            self._listeners.remove(listener)
 
 
+# The magics, the Python API and the shutdown hook all reach the kernel's one session
+# through this: one kernel, one process, one session (and its children).
 _KERNEL_SESSION: KernelSession | None = None
 
 
@@ -413,5 +467,14 @@ def kernel_session() -> KernelSession:
     """The process-wide :class:`KernelSession` (one per kernel)."""
     global _KERNEL_SESSION
     if _KERNEL_SESSION is None:
+        from amplifier_jupyter.modules.hooks_notebook_approval import notebook_policy
+
         _KERNEL_SESSION = KernelSession()
+        _KERNEL_SESSION._policy = notebook_policy()  # shared with watched plain sessions
     return _KERNEL_SESSION
+
+
+async def end_kernel_sessions() -> None:
+    """End every session of this process's kernel session, if one was made (the shutdown hook)."""
+    if _KERNEL_SESSION is not None:
+        await _KERNEL_SESSION.shutdown()

@@ -38,7 +38,7 @@ def scripted_plan(script: list[Any] | None = None) -> dict[str, Any]:
 
 
 def _describe(value: Any) -> str:
-    from amplifier_jupyter.transcripts import redact_text
+    from amplifier_jupyter.redaction import redact_text
 
     # Redacted before it is cut: a cut-off secret would no longer look like one.
     return redact_text(f"{type(value).__name__} {value!r}")[:80]

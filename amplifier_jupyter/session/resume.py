@@ -1,4 +1,5 @@
-"""``%amplifier resume ID``: a saved session back, with its conversation.
+"""A saved session back, with its conversation: ``%amplifier resume ID``, and a child
+continued after a restart.
 
 The session is created again under its own id with ``is_resumed=True`` (so
 the kernel emits ``session:resume``), its messages are put back into the
@@ -16,25 +17,29 @@ prompt with no answer yet (that prompt is left out, or the next one would
 reach the model merged with it and count twice), or on tool calls without
 results (each gets a result saying it has none, so the API takes the
 conversation). The resume says so in one line.
+
+Everything here reads the saved session; ``KernelSession.resume`` (session/kernel.py) and
+the child registry (session/children.py) start the session with what it finds.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.modules._cancellation import MISSING_RESULT
-from amplifier_jupyter.session.kernel import KernelSession, Totals
+from amplifier_jupyter.redaction import REDACTED
 from amplifier_jupyter.session.plans import validate_plan
-from amplifier_jupyter.transcripts import (
-    REDACTED,
-    content_text,
+from amplifier_jupyter.session.totals import Totals, totals_from_events
+from amplifier_jupyter.transcripts.export import content_text
+from amplifier_jupyter.transcripts.store import (
+    SavedSession,
     count_turns,
     find_saved,
     is_prompt,
-    load_events,
     load_messages,
-    sync_messages,
+    saved_sessions,
 )
 from amplifier_jupyter.ui.timeline import shorten
 
@@ -46,15 +51,6 @@ def without_redacted(value: Any) -> Any:
     if isinstance(value, list):
         return [without_redacted(v) for v in value]
     return value
-
-
-def totals_from_events(session_id: str) -> Totals:
-    """The token and cost totals recorded in a transcript's events."""
-    totals = Totals()
-    for record in load_events(session_id):
-        if record.get("event") == "provider:response":
-            totals.add((record.get("data") or {}).get("usage"))
-    return totals
 
 
 def _tool_calls(message: dict[str, Any]) -> dict[str, str]:
@@ -124,62 +120,59 @@ def complete_conversation(
     )
 
 
-async def resume_session(ks: KernelSession, spec: str) -> list[str]:
-    """Make the saved session ``spec`` (an id or its start) the kernel's session again;
-    the lines that say what came back."""
+@dataclass
+class SavedConversation:
+    """A saved session's conversation, made whole, with what it counted."""
+
+    messages: list[dict[str, Any]]
+    # What was done to make it whole, in a line (None: nothing).
+    repaired: str | None
+    turns: int
+    totals: Totals
+
+
+def saved_conversation(session_id: str) -> SavedConversation:
+    """The conversation of the saved session ``session_id``, as it can go on."""
+    messages, repaired = complete_conversation(load_messages(session_id))
+    return SavedConversation(
+        messages, repaired, count_turns(messages), totals_from_events(session_id)
+    )
+
+
+def resumable(spec: str) -> SavedSession:
+    """The saved session ``spec`` names (an id or its start), if the kernel can resume it."""
     if not spec.strip():
         raise AmplifierUserError(
             "give the session id: %amplifier resume ID (%amplifier sessions --all lists them)"
         )
     saved = find_saved(spec)
-    session_id = saved.session_id
     if saved.parent_id:
         name = saved.metadata.get("name") or "NAME"
         raise AmplifierUserError(
-            f"{session_id} is a child of {saved.parent_id}: resume that one, then "
+            f"{saved.session_id} is a child of {saved.parent_id}: resume that one, then "
             f"%%amplifier --child {name} continues the child"
         )
-    if ks._lock.locked():
-        raise AmplifierUserError(
-            "an agent run is still going in this kernel: stop it (%amplifier stop) first"
-        )
-    if ks.session is not None and ks.session.session_id == session_id:
-        return f"{session_id} is already this kernel's session"
-    plan = ks.plan
-    if plan is None and saved.metadata.get("plan"):
-        plan = validate_plan(without_redacted(saved.metadata["plan"]))
-    messages, repaired = complete_conversation(load_messages(session_id))
-    await ks.reset()
-    previous, ks.plan = ks.plan, plan
-    try:
-        session = await ks.start_session(session_id=session_id, is_resumed=True)
-    except BaseException:
-        # The saved plan was only for this resume: a failed start must not make it the
-        # kernel's plan for the next cell (nor show it as "your plan").
-        ks.plan = previous
-        raise
-    context = session.coordinator.get("context")
-    if context is None or not hasattr(context, "set_messages"):
-        raise AmplifierUserError(
-            "the plan's context module cannot take a conversation back (no set_messages)"
-        )
-    await context.set_messages(messages)
-    # The transcript follows at once (a prompt left out leaves the file too).
-    await sync_messages(session)
-    ks.turns = count_turns(messages)
-    ks.totals = totals_from_events(session_id)
+    return saved
+
+
+def saved_plan(saved: SavedSession) -> dict[str, Any] | None:
+    """The plan saved with a session, checked, without its redacted secrets."""
+    plan = saved.metadata.get("plan")
+    return validate_plan(without_redacted(plan)) if plan else None
+
+
+def resumed_lines(session_id: str, conversation: SavedConversation) -> list[str]:
+    """What ``%amplifier resume`` says once the session is back."""
     children = sorted(
-        {str(s.metadata.get("name")) for s in _saved_children(session_id) if s.metadata.get("name")}
+        {
+            str(s.metadata["name"])
+            for s in saved_sessions()
+            if s.parent_id == session_id and s.metadata.get("name")
+        }
     )
     more = f"; children to continue with --child: {', '.join(children)}" if children else ""
     resumed = (
-        f"resumed {session_id}: {len(messages)} messages, {ks.turns} turns; "
-        f"the next %%amplifier cell continues it{more}"
+        f"resumed {session_id}: {len(conversation.messages)} messages, "
+        f"{conversation.turns} turns; the next %%amplifier cell continues it{more}"
     )
-    return [resumed, repaired] if repaired else [resumed]
-
-
-def _saved_children(session_id: str) -> list[Any]:
-    from amplifier_jupyter.transcripts import saved_sessions
-
-    return [s for s in saved_sessions() if s.parent_id == session_id]
+    return [resumed, conversation.repaired] if conversation.repaired else [resumed]

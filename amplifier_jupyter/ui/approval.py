@@ -1,9 +1,12 @@
 """``JupyterApprovalSystem``: Amplifier's approval protocol, answered in the notebook.
 
 ``request_approval(prompt, options, timeout, default)`` shows the question
-with one button per option (the loop's ``Allow once`` / ``Allow always`` /
-``Deny``, or a hook's own options) and waits — on the kernel's loop, never
-blocking it — for a click, the timeout or a stop. Where it shows:
+with one button per option (a hook's own options, through the kernel's
+``process_hook_result``) and waits — on the kernel's loop, never blocking it —
+for a click, the timeout or a stop. ``request_tool_approval`` does the same
+for the approval policy's own questions (``hooks-notebook-approval``), which
+say which tool asks, with what input, and offer ``Allow once`` / ``Allow
+always`` / ``Deny``. Where it shows:
 
 * inside the running cell's panel (or text view) when one is attached as
   ``host`` (the magic does this for each run);
@@ -11,27 +14,42 @@ blocking it — for a click, the timeout or a stop. Where it shows:
   ``AmplifierSession(config, approval_system=JupyterApprovalSystem())``), or
   as a text prompt where widgets cannot show (terminal IPython).
 
-The kernel never says which tool is asking (docs/design.md, fact 8); the loop
-announces it with ``approval:required`` just before asking, and
-:meth:`JupyterApprovalSystem.on_event` keeps that for the question. With a
-plain session, :meth:`JupyterApprovalSystem.watch` subscribes to it.
+The kernel never says which tool is asking (docs/design.md, fact 8): a hook
+that announces its question with ``approval:required`` (tool and input) just
+before asking gets it named through :meth:`JupyterApprovalSystem.on_event`.
+:meth:`JupyterApprovalSystem.watch` gives a plain session the notebook's
+approval policy (the hook), as the kernel's own sessions have it.
 
-On timeout it raises ``ApprovalTimeoutError`` (the protocol's way; the loop
+On timeout it raises ``ApprovalTimeoutError`` (the protocol's way; the hook
 and the kernel then apply the default and say so), after the card has said
-what happened.
+what happened. Headless (:attr:`JupyterApprovalSystem.headless`: nobody can
+answer), a question is not shown: one line says the default applies, and
+``ApprovalTimeoutError`` is raised at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from typing import Any
 
 from amplifier_jupyter.ui.approval_request import LOOP_OPTIONS, ApprovalHost, ApprovalRequest
 from amplifier_jupyter.ui.environment import widgets_available
+from amplifier_jupyter.ui.view import say
 
 # A cancellation this close to the deadline is the loop's own timeout, not a stop.
 DEADLINE_SLACK = 0.25
+# Set (1, true, yes) where nobody will answer a question (nbclient, papermill, CI).
+HEADLESS_ENV = "AMPLIFIER_JUPYTER_HEADLESS"
+
+
+def _stdin_is_a_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 class JupyterApprovalSystem:
@@ -43,21 +61,35 @@ class JupyterApprovalSystem:
         self._announced: dict[str, Any] | None = None
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
-        """Keep the loop's ``approval:required`` (tool and input) for the next question."""
+        """Keep the approval hook's ``approval:required`` (tool and input) for the next
+        question."""
         if event == "approval:required":
             self._announced = dict(data)
 
-    def watch(self, coordinator: Any) -> None:
-        """Subscribe to a plain session's ``approval:required`` events (its coordinator)."""
-        from amplifier_core import HookResult
+    def watch(self, coordinator: Any, policy: Any = None) -> Any:
+        """Give a plain session (its coordinator) the notebook's approval policy.
 
-        async def announced(event: str, data: dict[str, Any]) -> Any:
-            self.on_event(event, data)
-            return HookResult()
-
-        coordinator.hooks.register(
-            "approval:required", announced, priority=1000, name="notebook-approval"
+        Installs the ``hooks-notebook-approval`` hook asking through this system, as
+        the kernel installs it on its own sessions: ``policy`` (an ``ApprovalPolicy``),
+        else the notebook's, the one ``%amplifier approve`` sets. Call it before the
+        session's first ``execute()``; returns the hook.
+        """
+        from amplifier_jupyter.modules.hooks_notebook_approval import (
+            install_approvals,
+            notebook_policy,
         )
+
+        return install_approvals(
+            coordinator, policy if policy is not None else notebook_policy(), self
+        )
+
+    @property
+    def headless(self) -> bool:
+        """Whether nobody can answer a question here: ``AMPLIFIER_JUPYTER_HEADLESS`` is set,
+        or there is no run's view, no widgets and no terminal to type in."""
+        if os.environ.get(HEADLESS_ENV, "").strip().lower() in ("1", "true", "yes"):
+            return True
+        return self.host is None and not widgets_available() and not _stdin_is_a_terminal()
 
     async def request_approval(
         self, prompt: str, options: list[str], timeout: float, default: str = "deny"
@@ -68,7 +100,7 @@ class JupyterApprovalSystem:
         seconds; a stop (the task is cancelled) closes the question as denied.
         """
         announced, self._announced = self._announced, None
-        # Only the loop's own question is about the tool it announced.
+        # Only a question in the policy's own words is about the tool announced.
         about = announced if announced is not None and tuple(options) == LOOP_OPTIONS else {}
         request = ApprovalRequest(
             prompt,
@@ -79,15 +111,48 @@ class JupyterApprovalSystem:
             tool_input=about.get("tool_input"),
             child=about.get("child"),
         )
+        return await self._ask(request)
+
+    async def request_tool_approval(
+        self,
+        tool_name: str,
+        tool_input: Any,
+        prompt: str,
+        options: list[str],
+        timeout: float | None,
+        default: str = "deny",
+        *,
+        child: str | None = None,
+    ) -> str:
+        """Ask whether ``tool_name`` may run with ``tool_input``; as :meth:`request_approval`,
+        and ``timeout`` None waits until an answer or a stop."""
+        self._announced = None  # told directly: an announcement is not for a later question
+        request = ApprovalRequest(
+            prompt,
+            options,
+            timeout,
+            default,
+            tool_name=tool_name,
+            tool_input=tool_input,
+            child=child,
+        )
+        return await self._ask(request)
+
+    async def _ask(self, request: ApprovalRequest) -> str:
+        if self.headless:
+            request.close("headless")
+            what = request.tool_name or request.prompt
+            line = f"{what}: {request.describe_outcome()}"
+            say(line)
+            raise _timeout_error(line, headless=True)
         self.pending.append(request)
         try:
             self._show(request)
-            choice = await asyncio.wait_for(request.future, timeout=max(0.0, request.timeout))
+            timeout = max(0.0, request.timeout) if request.timeout is not None else None
+            choice = await asyncio.wait_for(request.future, timeout=timeout)
         except TimeoutError:
             request.close("timeout")
-            from amplifier_core.approval import ApprovalTimeoutError
-
-            raise ApprovalTimeoutError(request.describe_outcome()) from None
+            raise _timeout_error(request.describe_outcome()) from None
         except asyncio.CancelledError:
             near_deadline = request.remaining() <= DEADLINE_SLACK
             request.close("timeout" if near_deadline else "stopped")
@@ -112,12 +177,21 @@ class JupyterApprovalSystem:
             ask_in_text(request)
 
     def deny_pending(self) -> None:
-        """A stop: close the questions the loop is not watching (a hook's ``ask_user``) as denied.
+        """A stop: close the questions nothing else watches (a hook's ``ask_user``) as denied.
 
-        The loop's own questions are cancelled by the loop at its next
-        cancellation check, which closes them as stopped.
+        The approval policy's own questions end through the session's
+        cancellation (the hook polls it), which closes them as stopped.
         """
         for request in list(self.pending):
             if not request.from_loop:
                 request.close("stopped")
                 request.choose("deny")
+
+
+def _timeout_error(message: str, *, headless: bool = False) -> Exception:
+    """Amplifier's ``ApprovalTimeoutError``; ``headless`` marks one raised without asking."""
+    from amplifier_core.approval import ApprovalTimeoutError
+
+    error = ApprovalTimeoutError(message)
+    error.headless = headless
+    return error

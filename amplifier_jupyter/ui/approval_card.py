@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import math
 from typing import Any
 
 import ipywidgets as widgets
 
+from amplifier_jupyter.modules._tool_input import tool_input_text
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.plain import PlainVBox
 from amplifier_jupyter.ui.style import MUTED, box_layout, span
@@ -24,10 +24,7 @@ INPUT_LIMIT = 4000
 
 
 def _input_text(tool_input: Any) -> str:
-    if isinstance(tool_input, dict) and set(tool_input) == {"code"}:
-        text = str(tool_input["code"])
-    else:
-        text = json.dumps(tool_input, ensure_ascii=False, indent=2, default=str)
+    text = tool_input_text(tool_input, indent=2)
     return text if len(text) <= INPUT_LIMIT else text[:INPUT_LIMIT] + "\n…"
 
 
@@ -47,7 +44,9 @@ def question_html(request: ApprovalRequest) -> str:
 
 
 def countdown_text(request: ApprovalRequest) -> str:
-    """``Deny in 118 s if no answer``."""
+    """``Deny in 118 s if no answer`` (``Waits for your answer`` without a timeout)."""
+    if request.timeout is None:
+        return span("Waits for your answer", MUTED)
     seconds = math.ceil(request.remaining())
     return span(f"{request.default.capitalize()} in {seconds} s if no answer", MUTED)
 
@@ -87,7 +86,7 @@ class ApprovalCard:
 
     def _schedule_tick(self) -> None:
         remaining = self.request.remaining()
-        if remaining <= 0 or self.request.outcome is not None:
+        if remaining <= 0 or remaining == math.inf or self.request.outcome is not None:
             return
         # Tick on whole seconds of the countdown.
         delay = remaining - math.floor(remaining - 1e-6) if remaining > 1 else remaining

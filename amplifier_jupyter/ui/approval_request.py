@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-# The loop's own decision words (docs/design.md, fact 8).
+# The policy's own decision words, asked by the approval hook (docs/design.md, fact 8).
 LOOP_OPTIONS = ("Allow once", "Allow always", "Deny")
 
 
 class ApprovalRequest:
     """One pending question: what is asked, its options, and how it ended.
 
-    ``choose()`` may be called from any thread (JupyterLab may handle widget
+    ``timeout`` None: it waits until answered or stopped (an ``ApprovalProvider``'s
+    request may say so). ``choose()`` may be called from any thread (JupyterLab may handle widget
     messages on a subshell thread: docs/design.md, fact 13); the answer reaches the
     waiting coroutine through ``loop.call_soon_threadsafe``.
     """
@@ -25,7 +27,7 @@ class ApprovalRequest:
         self,
         prompt: str,
         options: list[str],
-        timeout: float,
+        timeout: float | None,
         default: str,
         *,
         tool_name: str | None = None,
@@ -35,12 +37,12 @@ class ApprovalRequest:
         self.loop = asyncio.get_running_loop()
         self.prompt = prompt
         self.options = list(options)
-        self.timeout = float(timeout)
+        self.timeout = float(timeout) if timeout is not None else None
         self.default = default
         self.tool_name = tool_name
         self.tool_input = tool_input
         self.child = child
-        self.deadline = self.loop.time() + self.timeout
+        self.deadline = self.loop.time() + self.timeout if self.timeout is not None else math.inf
         self.future: asyncio.Future[str] = self.loop.create_future()
         # How it ended: an option, "timeout" or "stopped"; None while pending.
         self.outcome: str | None = None
@@ -48,11 +50,12 @@ class ApprovalRequest:
 
     @property
     def from_loop(self) -> bool:
-        """Whether the loop asked (it emits the ``approval:*`` events itself)."""
+        """Whether the approval policy asked about a tool (it emits the ``approval:*`` events
+        and ends the question itself on Stop), not a hook's ``ask_user``."""
         return self.tool_name is not None
 
     def remaining(self) -> float:
-        """Seconds until the default applies."""
+        """Seconds until the default applies (``inf`` without a timeout)."""
         return max(0.0, self.deadline - self.loop.time())
 
     def choose(self, option: str) -> None:
@@ -83,7 +86,7 @@ class ApprovalRequest:
     @property
     def allowed(self) -> bool:
         """Whether the answer lets the call go on (an allow word, or a hook's non-deny option)."""
-        if self.outcome in (None, "timeout", "stopped"):
+        if self.outcome in (None, "timeout", "stopped", "headless"):
             return False
         word = self.outcome.strip().lower()
         return word in ("allow", "allow once", "allow always") or (
@@ -92,8 +95,12 @@ class ApprovalRequest:
 
     def describe_outcome(self) -> str:
         """One line: what was decided, and why if nobody decided."""
-        if self.outcome == "timeout":
+        if self.outcome == "timeout" and self.timeout is not None:
             return f"no answer within {self.timeout:g} s: {self.default} applied"
+        if self.outcome == "timeout":
+            return f"no answer: {self.default} applied"
+        if self.outcome == "headless":
+            return f"nobody can answer here (headless): {self.default} applied"
         if self.outcome == "stopped":
             return "stopped: denied"
         return f"{self.outcome}"

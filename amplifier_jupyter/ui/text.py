@@ -137,6 +137,8 @@ def question_text(request: ApprovalRequest) -> str:
     else:
         head = request.prompt
     choices = "  ".join(f"[{i}] {option}" for i, option in enumerate(request.options, 1))
+    if request.timeout is None:
+        return f"amplifier: {head}\n  {choices}\n  (number or name) > "
     return (
         f"amplifier: {head}\n  {choices}\n  (number or name; {request.default} in "
         f"{request.timeout:g} s if no answer) > "
@@ -177,7 +179,10 @@ def ask_in_text(request: ApprovalRequest) -> asyncio.Task:
             if request.outcome is not None:
                 break
             if line is None:  # nobody can type: the timeout decides
-                _print(f"\n  (no input: {request.default} in {request.remaining():.0f} s)")
+                if request.timeout is None:
+                    _print("\n  (no input: the question waits for a stop)")
+                else:
+                    _print(f"\n  (no input: {request.default} in {request.remaining():.0f} s)")
                 return
             option = match_option(line, request.options)
             if option is not None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from amplifier_jupyter.modules._tool_input import tool_input_text
+
 # Short marks for the kinds of entry; the panel colours them, the text view prints them.
 MARKS = {
     "prompt": "›",
@@ -45,9 +47,7 @@ def shorten(value: Any, limit: int = 120) -> str:
 
 def describe_tool_input(tool_input: Any, limit: int = 120) -> str:
     """A tool's input in one line: code as code, anything else as compact JSON."""
-    if isinstance(tool_input, dict) and set(tool_input) == {"code"}:
-        return shorten(tool_input["code"], limit)
-    return shorten(tool_input, limit)
+    return shorten(tool_input_text(tool_input), limit)
 
 
 def describe_tool_result(result: Any, limit: int = 160) -> tuple[str, bool]:

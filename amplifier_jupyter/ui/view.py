@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Protocol
 
-from amplifier_jupyter.transcripts import redact_text
+from amplifier_jupyter.redaction import redact_text
 
 
 class RunView(Protocol):
@@ -69,31 +69,3 @@ def say(message: str) -> None:
 def complain(message: str) -> None:
     """Print one user-facing error line to the cell's stderr."""
     print(shown(f"amplifier: {message}"), file=sys.stderr, flush=True)
-
-
-class QuietView:
-    """The smallest view: notices and errors as lines, the answer shown by the runner."""
-
-    answer_shown = False
-    stopped = False
-
-    def start(self, prompt: str) -> None:
-        """Nothing to set up."""
-
-    def on_event(self, event: str, data: dict[str, Any]) -> None:
-        """Events are not shown."""
-
-    def notice(self, message: str) -> None:
-        """Print the notice."""
-        say(message)
-
-    def context_sent(self, summary: str) -> None:
-        """Print what was sent."""
-        say(f"sent: {summary}")
-
-    def finish(self, answer: str) -> None:
-        """Nothing: the runner displays the answer as Markdown."""
-
-    def fail(self, message: str) -> None:
-        """Print the error line."""
-        complain(message)

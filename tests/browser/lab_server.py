@@ -182,10 +182,10 @@ class LabServer:
             # window.jupyterapp: tests read cell sources from the notebook model.
             "--LabApp.expose_app_in_browser=True",
         ]
-        log = self.log_path.open("wb")
-        self._process = subprocess.Popen(
-            command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        with self.log_path.open("wb") as log:  # the server writes to its own copy of the file
+            self._process = subprocess.Popen(
+                command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

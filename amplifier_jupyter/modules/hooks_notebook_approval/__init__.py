@@ -1,14 +1,119 @@
-"""``hooks-notebook-approval``: the notebook's approval policy, as an ordinary module's home.
+"""``hooks-notebook-approval``: the notebook's approval policy, enforced for any orchestrator.
 
-Which tool calls run, which ask first and which are refused (``%amplifier approve``), and
-the asking itself through the session's approval system. Amplifier's rule is mechanism in
-the kernel, policy in modules: the policy lives here, not in any orchestrator.
-``loop-notebook`` applies it today; the hook that enforces it for every orchestrator
-(``tool:pre``) is to live in this package too.
+Which tool calls run, which ask first and which are refused (``%amplifier
+approve``), as a ``tool:pre`` hook (``_hook.py``): it asks the session's approval
+system itself, so it works under every orchestrator that applies hook results
+(``loop-notebook``, upstream ``loop-basic`` and ``loop-streaming``), answers the
+questions of hooks that ask through ``approval.register_provider``
+(``hooks-approval``), and refuses the tool calls of an orchestrator that does
+not apply hook results. Amplifier's rule is mechanism in the kernel, policy in
+modules: the policy lives here, in no orchestrator.
+
+The notebook host installs it on every session it creates
+(:func:`install_approvals`), so it is there without being in the plan. A plan may
+mount it too, for any other host::
+
+    {"module": "hooks-notebook-approval",
+     "config": {"default": "auto", "tools": {"python": "ask"}, "timeout": 120}}
+
+``default``: ``auto`` (read-only tools run, others ask), ``ask``, ``allow`` or
+``deny``; ``tools``: a mode per tool name; ``timeout``: seconds a question
+waits before it is denied. Where the host installed it already, the host's
+policy holds and a plan's config for it is not used (one line says so).
 """
 
 from __future__ import annotations
 
-from ._policy import APPROVAL_OPTIONS, DEFAULT_TIMEOUT, ApprovalPolicy, ask, describe_call
+from typing import Any
 
-__all__ = ["APPROVAL_OPTIONS", "DEFAULT_TIMEOUT", "ApprovalPolicy", "ask", "describe_call"]
+from ._hook import (
+    HOOK_CAPABILITY,
+    HOOK_NAME,
+    ApprovalHook,
+    GatedTool,
+    NotebookApprovalProvider,
+    describe_approval,
+)
+from ._policy import (
+    APPROVAL_OPTIONS,
+    DEFAULT_TIMEOUT,
+    UPSTREAM_READ_ONLY,
+    ApprovalPolicy,
+    ask,
+    describe_call,
+    is_read_only,
+)
+
+__amplifier_module_type__ = "hook"
+__all__ = [
+    "APPROVAL_OPTIONS",
+    "DEFAULT_TIMEOUT",
+    "HOOK_NAME",
+    "UPSTREAM_READ_ONLY",
+    "ApprovalHook",
+    "ApprovalPolicy",
+    "GatedTool",
+    "NotebookApprovalProvider",
+    "ask",
+    "describe_approval",
+    "describe_call",
+    "install_approvals",
+    "is_read_only",
+    "mount",
+    "notebook_policy",
+]
+
+_NOTEBOOK_POLICY: ApprovalPolicy | None = None
+
+
+def notebook_policy() -> ApprovalPolicy:
+    """The process's one notebook policy (what ``%amplifier approve`` sets): the kernel's
+    sessions and the plain sessions given it with ``ApprovalSystem.watch`` share it."""
+    global _NOTEBOOK_POLICY
+    if _NOTEBOOK_POLICY is None:
+        _NOTEBOOK_POLICY = ApprovalPolicy()
+    return _NOTEBOOK_POLICY
+
+
+HOST_POLICY_LINE = (
+    "hooks-notebook-approval: the notebook's approval policy applies to this session "
+    "(%amplifier approve); the plan's config for it is not used"
+)
+
+
+def install_approvals(
+    coordinator: Any,
+    policy: ApprovalPolicy,
+    approval_system: Any = None,
+    *,
+    label: str | None = None,
+) -> ApprovalHook:
+    """What a notebook host does for each session it creates, before ``initialize()``.
+
+    Registers the policy's ``tool:pre`` hook (asking through ``approval_system``,
+    else the coordinator's), the capabilities ``approval.policy`` and
+    ``approval.notebook_hook``; once the modules are mounted (the session's first
+    event) it registers :class:`NotebookApprovalProvider` on
+    ``approval.register_provider`` when a module offers it, and wraps the tools
+    so that only calls the ``tool:pre`` chain cleared run. ``label``: a child
+    session's name, shown with its questions. Installing twice returns the
+    first hook.
+    """
+    existing = coordinator.get_capability(HOOK_CAPABILITY)
+    if isinstance(existing, ApprovalHook):
+        return existing
+    return ApprovalHook(coordinator, policy, approval_system, label=label).install()
+
+
+async def mount(coordinator: Any, config: dict[str, Any] | None = None) -> Any:
+    """Mount the hook from a plan; a host's own installation wins."""
+    if coordinator.get_capability(HOOK_CAPABILITY) is not None:
+        display = getattr(coordinator, "display_system", None)
+        if config and display is not None:
+            display.show_message(HOST_POLICY_LINE, "warning", "approval")
+        return None
+    policy = coordinator.get_capability("approval.policy")
+    if not isinstance(policy, ApprovalPolicy):
+        policy = ApprovalPolicy.from_config(config)
+    hook = ApprovalHook(coordinator, policy, provider=False).install()
+    return hook.cleanup

@@ -3,14 +3,15 @@
 The kernel's approval path (``HookResult(action="ask_user")``) never learns
 which tool is asking, keeps no memory and enforces no timeout (docs/design.md,
 fact 8), so the policy knows the tool, remembers ``Allow always`` and enforces
-the timeout itself.
+the timeout itself; the hook (``_hook.py``) asks the approval system directly.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any, Literal
+
+from amplifier_jupyter.modules._tool_input import tool_input_text
 
 Mode = Literal["ask", "allow", "deny"]
 MODES: tuple[str, ...] = ("ask", "allow", "deny")
@@ -19,12 +20,34 @@ APPROVAL_OPTIONS = ["Allow once", "Allow always", "Deny"]
 DEFAULT_TIMEOUT = 120.0
 
 
-def is_read_only(tool: Any) -> bool:
-    """Whether a tool says it only reads (``read_only = True`` or an MCP-style hint)."""
-    if getattr(tool, "read_only", False) is True:
+# Upstream tools that declare nothing (docs/design.md, facts 23 and 27) but were read to
+# only read: tool-filesystem's ``read_file`` (a file's lines, or a directory's listing)
+# and tool-search's ``glob`` (paths matching a pattern). Deliberately not here:
+# tool-search's ``grep``, whose pattern goes to ripgrep as a bare argument, so a pattern
+# ``--pre=sh`` runs every searched file through sh (fact 27); ``write_file``,
+# ``edit_file``, ``bash``; web tools, which send what the model chooses to a server.
+UPSTREAM_READ_ONLY = frozenset({"read_file", "glob"})
+
+
+def is_read_only(tool: Any, tool_name: str | None = None) -> bool:
+    """Whether a tool only reads: it declares ``read_only = True`` or an MCP-style
+    ``readOnlyHint``, or it is one of :data:`UPSTREAM_READ_ONLY` (by the name the model
+    calls it, ``tool_name``) and does not declare ``read_only = False``.
+
+    Never a pattern in a name: a module chooses its tools' names.
+    """
+    declared = getattr(tool, "read_only", None)
+    if declared is True:
         return True
     annotations = getattr(tool, "annotations", None)
-    return isinstance(annotations, dict) and annotations.get("readOnlyHint") is True
+    hint = (
+        annotations.get("readOnlyHint")
+        if isinstance(annotations, dict)
+        else getattr(annotations, "readOnlyHint", None)
+    )
+    if hint is True:
+        return True
+    return declared is None and tool_name in UPSTREAM_READ_ONLY
 
 
 class ApprovalPolicy:
@@ -79,7 +102,7 @@ class ApprovalPolicy:
         if tool_name in self.rules:
             mode = self.rules[tool_name]
         elif self.default == "auto":
-            mode = "allow" if is_read_only(tool) else "ask"
+            mode = "allow" if is_read_only(tool, tool_name) else "ask"
         else:
             mode = self.default
         if mode == "ask" and tool_name in self.always:
@@ -102,10 +125,7 @@ class ApprovalPolicy:
 
 def describe_call(tool_name: str, tool_input: dict[str, Any], limit: int = 600) -> str:
     """The question shown to the user: which tool wants to do what."""
-    if set(tool_input) == {"code"} and isinstance(tool_input["code"], str):
-        detail = tool_input["code"]
-    else:
-        detail = json.dumps(tool_input, ensure_ascii=False, default=str)
+    detail = tool_input_text(tool_input)
     if len(detail) > limit:
         detail = detail[:limit] + " …"
     return f"Allow the tool '{tool_name}' to run with: {detail}"
@@ -115,24 +135,40 @@ async def ask(
     approval_system: Any,
     prompt: str,
     options: list[str],
-    timeout: float,
+    timeout: float | None,
     default: Literal["allow", "deny"] = "deny",
+    *,
+    tool_name: str | None = None,
+    tool_input: Any = None,
+    child: str | None = None,
 ) -> tuple[str, str | None]:
     """Ask through the approval system; returns ``(decision, note)``.
 
-    The timeout is enforced here (the kernel does not) and applies the
-    default; ``note`` says so.
+    The timeout is enforced here (the kernel does not; None waits) and applies
+    the default; ``note`` says so. With ``tool_name``, an approval system that
+    has ``request_tool_approval`` (the notebook's) is told which tool asks, so
+    its card can show the tool and its input; any other gets Amplifier's
+    ``request_approval(prompt, options, timeout, default)``.
     """
     if approval_system is None:
         return default, "no approval system is attached: set a policy with %amplifier approve"
-    try:
-        choice = await asyncio.wait_for(
-            approval_system.request_approval(prompt, options, timeout, default), timeout
+    by_tool = getattr(approval_system, "request_tool_approval", None)
+    if tool_name is not None and by_tool is not None:
+        question = by_tool(tool_name, tool_input, prompt, options, timeout, default, child=child)
+    else:
+        # Amplifier's protocol has no "wait for ever": a day stands for it.
+        question = approval_system.request_approval(
+            prompt, options, timeout if timeout is not None else 86400.0, default
         )
+    waited = f"no answer within {timeout:g}s" if timeout is not None else "no answer"
+    try:
+        choice = await asyncio.wait_for(question, timeout)
     except TimeoutError:
-        return default, f"no answer within {timeout:g}s: {default} applied"
+        return default, f"{waited}: {default} applied"
     except Exception as error:  # an approval UI that fails must not run the tool
         if type(error).__name__ == "ApprovalTimeoutError":
-            return default, f"no answer within {timeout:g}s: {default} applied"
+            if getattr(error, "headless", False):  # nobody could be asked: it says so
+                return default, str(error)
+            return default, f"{waited}: {default} applied"
         return "deny", f"the approval prompt failed ({error}): denied"
     return str(choice), None

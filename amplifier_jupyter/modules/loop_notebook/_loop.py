@@ -1,4 +1,4 @@
-"""The agent loop: provider calls, tool calls, approvals, cancellation."""
+"""The agent loop: provider calls, tool calls, hook results, cancellation."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from typing import Any, TypeVar
 from amplifier_core import ChatRequest, HookResult, Message, ToolSpec
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
-from amplifier_jupyter.modules.hooks_notebook_approval import (
-    APPROVAL_OPTIONS,
-    ApprovalPolicy,
-    ask,
-    describe_call,
-)
 
 T = TypeVar("T")
 NAME = "loop-notebook"
@@ -91,16 +85,15 @@ class NotebookLoop:
         if self.max_iterations <= 0:  # upstream uses -1 for "unbounded"; we keep a bound
             self.max_iterations = DEFAULT_MAX_ITERATIONS
         self.default_provider: str | None = config.get("default_provider")
-        self._own_policy = ApprovalPolicy.from_config(config.get("approval"))
+        if "approval" in config:
+            # Fail closed: a policy given here would silently no longer hold.
+            raise ValueError(
+                "loop-notebook no longer takes 'approval': the approval policy is the hook "
+                "module hooks-notebook-approval; put that config under it in the plan's hooks "
+                "(in a notebook, %amplifier approve sets it)"
+            )
 
     # -- helpers ---------------------------------------------------------
-
-    def _policy(self, coordinator: Any) -> ApprovalPolicy:
-        if coordinator is not None:
-            policy = coordinator.get_capability("approval.policy")
-            if policy is not None:
-                return policy
-        return self._own_policy
 
     @staticmethod
     def _cancelled(coordinator: Any) -> bool:
@@ -321,7 +314,8 @@ class NotebookLoop:
         return note
 
     async def _run_tool(self, call: Any, tools: dict, hooks: Any, coordinator: Any) -> str:
-        """Approve, run and report one tool call; always returns text for the model."""
+        """Run and report one tool call (``tool:pre`` hooks may deny it: the approval
+        policy is one, ``hooks-notebook-approval``); always returns text for the model."""
         name, args = call.name, dict(call.arguments or {})
         base = {"tool_name": name, "tool_call_id": call.id, "tool_input": args}
         tool = tools.get(name)
@@ -330,11 +324,9 @@ class NotebookLoop:
             await hooks.emit("tool:error", {**base, "error": {"type": "NotFound", "msg": error}})
             return error
 
-        denied = await self._approve(name, args, tool, hooks, coordinator)
-        if denied is not None:
-            return denied
-
         result = await self._hook(hooks, coordinator, "tool:pre", dict(base), name)
+        if self._cancelled(coordinator):  # e.g. Stop while a hook's question waited
+            raise Cancelled()
         if result.action == "deny":
             return f"Denied: {result.reason or 'a hook refused this call'}"
         if coordinator is not None:
@@ -357,43 +349,3 @@ class NotebookLoop:
         output = _tool_output_text(outcome)
         await self._hook(hooks, coordinator, "tool:post", {**base, "result": _dump(outcome)}, name)
         return output
-
-    async def _approve(self, name, args, tool, hooks, coordinator) -> str | None:
-        """None when the call may run; else the text the model gets instead."""
-        policy = self._policy(coordinator)
-        mode = policy.decide(name, tool)
-        if mode == "allow":
-            return None
-        if mode == "deny":
-            reason = "the approval policy denies this tool"
-            await hooks.emit(
-                "approval:denied", {"tool_name": name, "decision": "deny", "reason": reason}
-            )
-            return f"Denied: {reason}"
-        await hooks.emit(
-            "approval:required",
-            {
-                "tool_name": name,
-                "tool_input": args,
-                "timeout": policy.timeout,
-                "options": APPROVAL_OPTIONS,
-            },
-        )
-        approval_system = getattr(coordinator, "approval_system", None)
-        decision, note = await self._until_cancelled(
-            ask(approval_system, describe_call(name, args), APPROVAL_OPTIONS, policy.timeout),
-            coordinator,
-        )
-        word = decision.strip().lower()
-        if word in ("allow", "allow once", "allow always"):
-            if word == "allow always":
-                policy.remember(name)
-            await hooks.emit(
-                "approval:granted", {"tool_name": name, "decision": decision, "reason": note}
-            )
-            return None
-        reason = note or "the user denied it"
-        await hooks.emit(
-            "approval:denied", {"tool_name": name, "decision": decision, "reason": reason}
-        )
-        return f"Denied: {reason}"

@@ -5,7 +5,9 @@
 ``block`` sleeps synchronously inside ``user_code_interruptible``, like user
 code run by a python tool, so the kernel's interrupt must reach it as
 ``KeyboardInterrupt``. Every call is recorded in ``CALLS``. Config
-``mount_delay`` (seconds) makes the session start slowly.
+``mount_gated: true`` makes the session start wait until the test calls
+:func:`open_mount_gate` (in the kernel), so a test can act while it starts
+however slow the machine; :func:`mount_waiting` says when it is waiting.
 """
 
 from __future__ import annotations
@@ -58,8 +60,31 @@ class Block:
         return ToolResult(success=True, output="slept")
 
 
+_GATE: dict[str, asyncio.Event] = {}
+
+
+def _gate(name: str) -> asyncio.Event:
+    if name not in _GATE:
+        _GATE[name] = asyncio.Event()
+    return _GATE[name]
+
+
+def mount_waiting() -> bool:
+    """Whether a gated mount is waiting now (the session is starting)."""
+    return _gate("waiting").is_set() and not _gate("open").is_set()
+
+
+def open_mount_gate() -> None:
+    """Let a gated mount go on."""
+    _gate("open").set()
+
+
 async def mount(coordinator: Any, config: dict[str, Any] | None = None) -> None:
-    # ``mount_delay``: a slow start, so a test can act while the session starts.
-    await asyncio.sleep(float((config or {}).get("mount_delay", 0)))
+    if (config or {}).get("mount_gated"):
+        _gate("waiting").set()
+        try:
+            await _gate("open").wait()
+        finally:
+            _GATE.clear()  # the next gated mount waits again
     for tool in (Echo(), Nap(), Block()):
         await coordinator.mount("tools", tool, name=tool.name)

@@ -2,7 +2,7 @@
 
 Read from ``microsoft/amplifier-module-hooks-approval`` (``__init__.py``,
 ``approval_hook.py``, ``config.py`` at commit 4ee093e, read 2026-12-01) and
-measured in a kernel (design.md fact 13, issue 13: with no provider registered it
+measured in a kernel (docs/design.md, fact 24, issue 13: with no provider registered it
 denies every call and ``No approval provider registered, auto-denying`` shows in
 the cell). As upstream:
 

@@ -1,9 +1,9 @@
 """``loop-basic-like``: a test orchestrator that behaves as Amplifier's own ``loop-basic``.
 
 Written in this project (upstream modules are not on PyPI and CI reaches no git
-host: design.md fact 14) from what was measured and read of
+host: docs/design.md, fact 25) from what was measured and read of
 ``microsoft/amplifier-module-loop-basic`` (its ``__init__.py`` at commit 937a53f,
-read 2026-12-01; the description in issue 15; design.md facts 3 and 12). It
+read 2026-12-01; the description in issue 15; docs/design.md, facts 3 and 23). It
 knows nothing of this project's approval policy or panel. What it does, as
 upstream does:
 
@@ -19,7 +19,7 @@ upstream does:
   config says so and ``reasoning_effort`` from the config in the request.
 * ``provider:response`` ``{provider, usage, tool_calls: bool}`` with ``usage`` the
   provider's model object, not a dict (amplifier-core hands it to a hook as its
-  ``str()``: fact 12, issue 15).
+  ``str()``: fact 23, issue 15).
 * ``content_block:start`` / ``content_block:end`` per block of the response's
   ``content_blocks`` (which upstream providers such as provider-anthropic set and
   provider-scripted does not), no deltas: it does not stream. (provider-scripted
@@ -45,7 +45,7 @@ upstream does:
 * Cancellation is checked only at the start of each iteration
   (``is_cancelled``) and, for an immediate cancel only, right after a provider
   call and after a round of tools: never during a provider call, so a graceful
-  cancel waits out the call in progress (12–17 s measured, fact 12). On cancel:
+  cancel waits out the call in progress (12–17 s measured, fact 23). On cancel:
   ``cancel:requested`` (once per turn, then the token's callbacks),
   ``cancel:completed`` and ``orchestrator:complete`` with status ``cancelled``.
   An immediate cancel seen after a round of tools keeps the results and adds a
@@ -56,7 +56,7 @@ upstream does:
 Not modelled: ``max_iterations`` (upstream's default is unlimited, as here), the
 ``delegate`` display names, the handling of a ``CancelledError`` raised into the
 tools (cancelling the task awaiting ``execute()`` does not reach an orchestrator:
-fact 2). ``loop-streaming-like`` is derived from this class.
+fact 3). ``loop-streaming-like`` is derived from this class.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Derived from ``loop-basic-like`` (same package folder), changing only the steps
 in which upstream ``loop-streaming`` differs. Read from
 ``microsoft/amplifier-module-loop-streaming`` (``__init__.py`` at commit e5438b4,
-read 2026-12-01) and measured as in design.md fact 12 ("emits no usage we
+read 2026-12-01) and measured as in docs/design.md, fact 23 ("emits no usage we
 read"; cancellation only between model calls):
 
 * ``prompt:submit`` as loop-basic, but an ephemeral ``inject_context`` from it is

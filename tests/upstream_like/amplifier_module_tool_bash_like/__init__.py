@@ -1,7 +1,7 @@
 """``tool-bash-like``: a test tool that behaves as Amplifier's own ``tool-bash``.
 
 Read from ``microsoft/amplifier-module-tool-bash`` (``__init__.py`` at commit
-d8cc410, read 2026-12-01) and measured with it in a kernel (design.md fact 12,
+d8cc410, read 2026-12-01) and measured with it in a kernel (docs/design.md, fact 23,
 issue 13: under ``approve deny`` the file it touched was created, since the
 tool asks nobody itself):
 

@@ -2,7 +2,7 @@
 
 Read from ``microsoft/amplifier-module-tool-filesystem`` (``read.py`` and
 ``__init__.py`` at commit 355fa41, read 2026-12-01) and measured in a kernel
-(design.md fact 12: upstream tools declare no ``read_only``; issue 13: under
+(docs/design.md, fact 23: upstream tools declare no ``read_only``; issue 13: under
 ``auto`` ``read_file`` asked every time):
 
 * a tool named ``read_file`` with input ``{file_path, offset?, limit?}``

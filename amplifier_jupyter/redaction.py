@@ -1,0 +1,137 @@
+"""Redaction: what is written to a transcript or shown by the magics has no secret in it.
+
+Secrets are known secret keys (amplifier-core's ``redact_secrets``) and key names
+that say they hold one (``auth_token``, ``x-api-key``, ``clientSecret``), strings
+that look like API keys or tokens, the quoted values of secret-named keys inside
+text, and the values of secret-looking environment variables. What the magics
+show goes through the same redaction (``ui.view.shown``, ``errors.one_line``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+REDACTED = "[REDACTED]"
+_SECRET_PATTERNS = re.compile(
+    r"sk-ant-[A-Za-z0-9_\-]{8,}"
+    r"|sk-[A-Za-z0-9_\-]{20,}"
+    r"|(?i:bearer)\s+[A-Za-z0-9._~+/=\-]{12,}"
+    r"|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|xox[abprs]-[A-Za-z0-9\-]{10,}"
+    r"|AKIA[0-9A-Z]{16}"
+)
+_SECRET_ENV = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL)", re.IGNORECASE)
+# Key names whose string values are secrets, beyond amplifier-core's exact list
+# (``auth_token``, ``x-api-key``, ``clientSecret``); ``max_tokens`` and the like stay.
+_SECRET_KEY = re.compile(
+    r"(^|_)(api_?key|token|secret|password|passwd|private_?key|credentials?|authorization)$"
+)
+# A secret-named key with a quoted value inside text, as an error quoting a config has it:
+# ``{'api_key': 'abc'}``, ``"token": "abc"``, ``password='abc'`` (the key is checked
+# with ``_secret_key``). Possessive, and starting only at a word's start: linear time.
+_KEYED_VALUE = re.compile(
+    r"""(?<![\w\-])(?P<key>[A-Za-z][\w\-]*+)["']?\s*[:=]\s*(?P<quote>["'])(?P<value>[^"'\n]*+)(?P=quote)"""
+)
+
+
+def _read_secret_env_values() -> tuple[str, ...]:
+    values = {
+        value for name, value in os.environ.items() if _SECRET_ENV.search(name) and len(value) >= 8
+    }
+    # Longest first, so a value containing another is replaced whole.
+    return tuple(sorted(values, key=len, reverse=True))
+
+
+class _SecretEnvValues:
+    """The values of secret-looking environment variables, read again only when the
+    environment has changed, so a key set with ``%env`` mid-session is redacted too.
+
+    Redaction runs on every event, streamed deltas included; reading the values
+    decodes and matches every variable (about 100 µs for 40), while telling whether
+    the environment changed is one comparison of ``os.environ``'s own mapping of
+    encoded names and values (``_data``, CPython's) with a copy: under a microsecond.
+    Where that mapping is missing, the values are read every time.
+    """
+
+    def __init__(self) -> None:
+        self._cache: tuple[dict[Any, Any], tuple[str, ...]] | None = None
+
+    def __call__(self) -> tuple[str, ...]:
+        data = getattr(os.environ, "_data", None)
+        cache = self._cache
+        if cache is not None and data is not None and cache[0] == data:
+            return cache[1]
+        # Copied before reading: a change in between makes the next call read again.
+        snapshot = dict(data) if isinstance(data, dict) else None
+        values = _read_secret_env_values()
+        if snapshot is not None:
+            self._cache = (snapshot, values)
+        return values
+
+
+_secret_env_values = _SecretEnvValues()
+
+
+def redact_text(text: str, env_values: Sequence[str] | None = None) -> str:
+    """A string with API keys, tokens, secret environment values and the quoted values
+    of secret-named keys (``'api_key': '...'``) replaced."""
+    for value in _secret_env_values() if env_values is None else env_values:
+        if value in text:
+            text = text.replace(value, REDACTED)
+    return _KEYED_VALUE.sub(_hide_keyed_value, _SECRET_PATTERNS.sub(REDACTED, text))
+
+
+def _hide_keyed_value(match: re.Match[str]) -> str:
+    if not match["value"] or not _secret_key(match["key"]):
+        return match[0]
+    start, end = (i - match.start() for i in match.span("value"))
+    return match[0][:start] + REDACTED + match[0][end:]
+
+
+def redact(value: Any) -> Any:
+    """A JSON-able copy of ``value`` with every secret redacted (keys and strings)."""
+    from amplifier_core.utils import redact_secrets
+
+    env_values = _secret_env_values()
+
+    def strings(item: Any) -> Any:
+        if isinstance(item, str):
+            return redact_text(item, env_values)
+        if isinstance(item, dict):
+            return {
+                str(k): REDACTED if isinstance(v, str) and _secret_key(str(k)) else strings(v)
+                for k, v in item.items()
+            }
+        if isinstance(item, list):
+            return [strings(v) for v in item]
+        return item
+
+    return strings(redact_secrets(jsonable(value)))
+
+
+def _secret_key(name: str) -> bool:
+    """Whether a key names a secret: ``auth_token``, ``x-api-key``, ``clientSecret``."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+    return _SECRET_KEY.search(snake) is not None
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types for anything an event or a message may carry (models, Decimals)."""
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> Any:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        with contextlib.suppress(Exception):
+            return dump(mode="json")
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
