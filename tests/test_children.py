@@ -13,7 +13,14 @@ def fresh(kernel: Kernel) -> Kernel:
     ok(
         kernel,
         "from amplifier_jupyter.session.kernel import kernel_session\nks = kernel_session()\n"
-        "base_listeners = list(ks.listeners)",
+        "added = []\n"
+        "def listen(listener):\n"
+        "    added.append(listener)\n"
+        "    ks.add_listener(listener)\n"
+        "def forget_listeners():\n"
+        "    for listener in added:\n"
+        "        ks.remove_listener(listener)\n"
+        "    added.clear()",
     )
     return kernel
 
@@ -21,7 +28,7 @@ def fresh(kernel: Kernel) -> Kernel:
 def start_over(kernel: Kernel, *replies: str) -> None:
     """A new plan: the kernel's session and its children end, and the listeners tests
     added are gone; each test builds what it needs."""
-    ok(kernel, "ks.listeners[:] = base_listeners")
+    ok(kernel, "forget_listeners()")
     ok(kernel, f"%amplifier config {scripted_plan_json(*replies)}")
 
 
@@ -38,7 +45,7 @@ def test_a_child_forks_from_the_kernel_session_and_continues(fresh: Kernel) -> N
     assert ok(fresh, "%%amplifier\nhello").markdown == ["Parent."]
     ok(
         fresh,
-        "seen = []\nks.add_listener(lambda e, d: seen.append((e, d.get('child'), "
+        "seen = []\nlisten(lambda e, d: seen.append((e, d.get('child'), "
         "d.get('parent_id'), d.get('session_id'))))",
     )
     # The child uses the parent's plan: a fresh scripted provider starts at its first reply.
@@ -148,7 +155,7 @@ def spawn_the_helper(kernel: Kernel) -> None:
     plan["agents"] = {
         "helper": {"providers": [{"module": "provider-scripted", "config": {"script": ["Done."]}}]}
     }
-    ok(kernel, "ks.listeners[:] = base_listeners")
+    ok(kernel, "forget_listeners()")
     ok(kernel, f"%amplifier config {json.dumps(plan)}")
     ok(kernel, SPAWN_TOOL)
     ok(
@@ -156,7 +163,7 @@ def spawn_the_helper(kernel: Kernel) -> None:
         "session = await ks.ensure_session()\n"
         "await session.coordinator.mount('tools', Delegate(session.coordinator), name='delegate')\n"
         "ks.policy.set('allow')\nseen = []\n"
-        "ks.add_listener(lambda e, d: seen.append((e, d.get('child'))))",
+        "listen(lambda e, d: seen.append((e, d.get('child'))))",
     )
     result = ok(kernel, "%%amplifier\nask the helper")
     assert result.markdown == ["The helper said: done."]
@@ -195,7 +202,7 @@ def test_reset_ends_every_child(fresh: Kernel) -> None:
     ok(
         fresh,
         "child_ids = [c.session_id for c in ks.children.values()]\n"
-        "ended = []\nks.add_listener(lambda e, d: ended.append(d['session_id']) "
+        "ended = []\nlisten(lambda e, d: ended.append(d['session_id']) "
         "if e == 'session:end' else None)",
     )
     ok(fresh, "%amplifier reset")
