@@ -1,6 +1,6 @@
 """The kernel's interrupt during an agent run, and around user code run by a tool.
 
-Two situations, two behaviours:
+Three situations, three behaviours:
 
 * While a ``%%amplifier`` cell awaits the agent, ipykernel's own SIGINT
   handler only takes effect when the awaited call returns (docs/design.md, fact 14),
@@ -25,9 +25,8 @@ Two situations, two behaviours:
   another thread meanwhile (``blocking.py``). When the interrupt's
   ``KeyboardInterrupt`` escapes the block, the agent is asked to stop (the
   foreground run's stop, or ``on_interrupt`` when given; a click asks on its
-  own). The tool must
-  catch it (outside the block, as above): a ``KeyboardInterrupt`` leaving a
-  task would stop the kernel's event loop.
+  own). The tool must catch it (outside the block, as above): a
+  ``KeyboardInterrupt`` leaving a task would stop the kernel's event loop.
 
 * While a cell gathers its notebook context (summaries, interpolation: the
   user's ``__repr__`` and friends run synchronously), ipykernel's handler
