@@ -242,12 +242,20 @@ def test_a_secret_set_with_env_after_the_session_started_is_redacted(notebook) -
     assert kernel.execute("%%amplifier\nhello").ok  # a new session (after the reset), started
     late, changed = "late-secret-set-in-a-cell", "new-value-of-the-same-token"
     assert kernel.execute(f"%env LATE_API_KEY={late}\n%env MY_SERVICE_TOKEN={changed}").ok
-    assert kernel.execute(f"%%amplifier\nremember {late} and {changed}").ok
-    where = session_folder(kernel, folder)
-    prompts = [m["content"] for m in read_lines(where / "messages.jsonl") if m["role"] == "user"]
-    assert prompts[-1] == f"remember {REDACTED} and {REDACTED}"
-    written = (where / "messages.jsonl").read_text() + (where / "events.jsonl").read_text()
-    assert late not in written and changed not in written
+    try:
+        assert kernel.execute(f"%%amplifier\nremember {late} and {changed}").ok
+        where = session_folder(kernel, folder)
+        messages = read_lines(where / "messages.jsonl")
+        prompts = [m["content"] for m in messages if m["role"] == "user"]
+        assert prompts[-1] == f"remember {REDACTED} and {REDACTED}"
+        written = (where / "messages.jsonl").read_text() + (where / "events.jsonl").read_text()
+        assert late not in written and changed not in written
+    finally:
+        # The module's kernel is shared: the next test expects the environment it began with.
+        restored = kernel.execute(
+            f"import os\nos.environ.pop('LATE_API_KEY', None)\n%env MY_SERVICE_TOKEN={SECRET}"
+        )
+        assert restored.ok, restored.error
 
 
 # -- what is shown -------------------------------------------------------------
