@@ -14,6 +14,7 @@ import json
 import queue
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_anthropic import FakeAnthropic
@@ -144,3 +145,40 @@ def test_restart_ends_the_old_kernels_sessions(tmp_path: Path) -> None:
     assert kernel.execute(SETUP.format(script=["After."], delay=0)).ok
     assert kernel.execute("%%amplifier\nhi").markdown == ["After."]
     check_clean_exit(kernel, kernel.stop(), sessions=2)
+
+
+async def test_the_hook_is_installed_once_though_another_extension_wrapped_it_after_us(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A later wrapper that names ours as its ``__wrapped__`` (and does not copy its
+    attributes, as ``functools.wraps`` would) hides ours: a second install finds it
+    inside and leaves the handler as it is (no second end, no second hold of the exit)."""
+    from types import SimpleNamespace
+
+    import IPython
+
+    from amplifier_jupyter.session import shutdown
+
+    async def original(stream: Any, ident: Any, parent: Any) -> None:
+        return None
+
+    kernel = SimpleNamespace(
+        shell_handlers={"shutdown_request": original},
+        control_handlers={"shutdown_request": original},
+    )
+    monkeypatch.setattr(IPython, "get_ipython", lambda: SimpleNamespace(kernel=kernel))
+
+    async def end_sessions() -> None:
+        return None
+
+    assert shutdown.install_shutdown_hook(end_sessions)
+    ours = kernel.control_handlers["shutdown_request"]
+
+    async def theirs(stream: Any, ident: Any, parent: Any) -> Any:
+        return await ours(stream, ident, parent)
+
+    theirs.__wrapped__ = ours  # type: ignore[attr-defined]
+    kernel.control_handlers["shutdown_request"] = theirs
+    assert shutdown.install_shutdown_hook(end_sessions)
+    assert kernel.control_handlers["shutdown_request"] is theirs
+    assert getattr(kernel.shell_handlers["shutdown_request"], "__wrapped__", None) is original

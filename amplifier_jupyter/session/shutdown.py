@@ -81,10 +81,26 @@ def install_shutdown_hook(end_sessions: EndSessions) -> bool:
         if not isinstance(handlers, dict) or handlers.get("shutdown_request") is None:
             continue
         original = handlers["shutdown_request"]
-        if not getattr(original, _WRAPPED, False):
+        if not _ours_inside(original):
             handlers["shutdown_request"] = _wrap(original, end_sessions, loop)
         installed = True
     return installed
+
+
+def _ours_inside(handler: Any) -> bool:
+    """Whether our wrapper is ``handler`` or inside it.
+
+    Another extension may wrap the handler after us (following ``__wrapped__``, as
+    ``functools.wraps`` sets it); wrapping again would end the sessions twice and
+    hold the exit a second time.
+    """
+    for _ in range(32):  # a bounded walk: a chain that loops must not hang the kernel
+        if handler is None:
+            return False
+        if getattr(handler, _WRAPPED, False):
+            return True
+        handler = getattr(handler, "__wrapped__", None)
+    return False
 
 
 def _wrap(
