@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,61 @@ def test_transcripts_written_by_the_tutorials_stay_out_of_git() -> None:
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout")
     assert not [path for path in tracked if ".amplifier" in path or "my_modules" in path]
+
+
+def _collected_cells(seed: int, *extra: str) -> list[tuple[str, int]]:
+    """(notebook, cell number) of each nbval item, in the order pytest-randomly left them."""
+    notebooks = [
+        str(NOTEBOOKS / name) for name in ("01-quickstart.ipynb", "02-events-and-approvals.ipynb")
+    ]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "randomly",
+            f"--randomly-seed={seed}",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+            *notebooks,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=NOTEBOOKS.parent,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    cells = []
+    for line in done.stdout.splitlines():
+        name, sep, cell = line.partition("::Cell ")
+        if sep:
+            cells.append((Path(name).name, int(cell)))
+    return cells
+
+
+def _in_order(cells: list[tuple[str, int]]) -> bool:
+    """Each notebook's cells together, and in the notebook's order."""
+    seen: list[str] = []
+    for name, _ in cells:
+        if not seen or seen[-1] != name:
+            if name in seen:
+                return False
+            seen.append(name)
+    return all(
+        [n for nb, n in cells if nb == name] == sorted(n for nb, n in cells if nb == name)
+        for name in seen
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 12345])
+def test_the_random_order_keeps_each_tutorial_s_cells_in_order(seed: int) -> None:
+    cells = _collected_cells(seed)
+    assert len(cells) > 20 and _in_order(cells), cells
+    if seed == 1:
+        # Without notebooks/conftest.py the same seed shuffles them: the check can fail.
+        assert not _in_order(_collected_cells(seed, "--noconftest", "--nbval"))
