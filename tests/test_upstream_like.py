@@ -107,7 +107,8 @@ class Run:
         return self.coordinator.get("providers")["scripted"]
 
     def names(self) -> list[str]:
-        return [name for name, _ in self.events if not name.startswith("session:")]
+        """The loop's event names: the session's and the provider's own (``llm:*``) left out."""
+        return [name for name, _ in self.events if not name.startswith(("session:", "llm:"))]
 
     def of(self, name: str) -> list[dict[str, Any]]:
         return [data for event, data in self.events if event == name]

@@ -12,7 +12,7 @@ from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns
 from amplifier_jupyter.session.children import Children
-from amplifier_jupyter.session.logs import LOG_COLLECTOR, quiet_amplifier_logging
+from amplifier_jupyter.session.logs import LOG_COLLECTOR, QuietFaults, quiet_amplifier_logging
 from amplifier_jupyter.session.plans import (
     NO_KEY_LINE,
     default_plan,
@@ -81,6 +81,8 @@ class KernelSession:
         self.cell_turns = CellTurns()
         # The approval system learns which tool asks from the loop's approval:required.
         self._listeners: list[EventListener] = [self._tell_approval_system]
+        # Events the observer or a listener could not take: one quiet line a run.
+        self._observer_faults = QuietFaults()
         # Hooks that raised during the last run (the kernel logs and goes on).
         self._hook_errors: list[str] = []
         # The task of the run going on now (kernel session or child), and of a
@@ -383,6 +385,7 @@ class KernelSession:
             raise AmplifierUserError(BUSY_LINE)
         self._stop_requested = False
         async with self._lock:
+            self._observer_faults.new_run()
             hook_errors_before = LOG_COLLECTOR.hook_error_count
             try:
                 yield
@@ -433,7 +436,10 @@ class KernelSession:
         child = record.name
 
         async def observe(event: str, data: dict[str, Any]) -> Any:
-            record.observe(event, data)
+            try:
+                record.observe(event, data)
+            except Exception as error:  # an event we cannot read: skipped, said once a run
+                self._observer_faults.note(f"could not read {event}: {error}")
             if child is not None:
                 # The panel nests a child's events under its parent by this name.
                 data = {**data, "child": child}
@@ -441,7 +447,7 @@ class KernelSession:
                 try:
                     listener(event, data)
                 except Exception as error:  # a broken view must not break the agent
-                    LOG_COLLECTOR.note(f"listener failed on {event}: {error}")
+                    self._observer_faults.note(f"listener failed on {event}: {error}")
             return HookResult()
 
         for event in ALL_EVENTS:

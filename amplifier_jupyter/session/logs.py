@@ -51,3 +51,24 @@ def quiet_amplifier_logging() -> None:
     if LOG_COLLECTOR not in logger.handlers:
         logger.addHandler(LOG_COLLECTOR)
     logger.propagate = False
+
+
+class QuietFaults:
+    """Events the kernel's observer could not read: skipped, with one quiet line a run.
+
+    The line goes to :data:`LOG_COLLECTOR` (readable, never printed in the cell), and
+    a module that sends an unreadable event on every call costs no more than one.
+    """
+
+    def __init__(self) -> None:
+        self.noted = False
+
+    def new_run(self) -> None:
+        """A run starts: its first fault gets a line again."""
+        self.noted = False
+
+    def note(self, line: str) -> None:
+        """Keep ``line`` unless this run already kept one."""
+        if not self.noted:
+            self.noted = True
+            LOG_COLLECTOR.note(line)

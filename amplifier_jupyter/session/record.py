@@ -110,9 +110,8 @@ class SessionRecord:
 
     def observe(self, event: str, data: dict[str, Any]) -> None:
         """Count what one of the session's events says: usage, a module that failed to load."""
-        if event == "provider:response":
-            self._totals.add(data.get("usage"))
-        elif event == "module:load_failed":
+        self._totals.observe(event, data)
+        if event == "module:load_failed":
             self._load_failures.append(f"{data.get('module_id')} did not load: {data.get('error')}")
 
     def restore(self, *, turns: int, totals: Totals) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from amplifier_jupyter.events.model_calls import EVENTS as MODEL_CALL_EVENTS
+from amplifier_jupyter.events.model_calls import ModelCalls
+from amplifier_jupyter.events.usage import Usage
 from amplifier_jupyter.transcripts.store import load_events
 
 
 class Totals:
-    """Token and cost totals of a session, summed from ``provider:response`` usage."""
+    """Token and cost totals of a session: each model call once, from the contract's events."""
 
     def __init__(self) -> None:
         self.input_tokens = 0
@@ -18,19 +21,24 @@ class Totals:
         self.cache_write_tokens = 0
         self.cost_usd = Decimal("0")
         self.requests = 0
+        self._calls = ModelCalls()
 
-    def add(self, usage: dict[str, Any] | None) -> None:
-        """Add one response's usage (a ``Usage`` dump)."""
-        if not usage:
-            return
+    def observe(self, event: str, data: dict[str, Any]) -> None:
+        """Take one of the session's events (in order); count a model call it first reports."""
+        if event in MODEL_CALL_EVENTS:
+            usage = self._calls.first_report(event, data)
+            if usage is not None:
+                self.add(usage)
+
+    def add(self, usage: Usage) -> None:
+        """Add one model call's usage."""
         self.requests += 1
-        self.input_tokens += int(usage.get("input_tokens") or 0)
-        self.output_tokens += int(usage.get("output_tokens") or 0)
-        self.cache_read_tokens += int(usage.get("cache_read_tokens") or 0)
-        self.cache_write_tokens += int(usage.get("cache_write_tokens") or 0)
-        cost = usage.get("cost_usd")
-        if cost not in (None, ""):
-            self.cost_usd += Decimal(str(cost))
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
+        if usage.cost_usd is not None:
+            self.cost_usd += usage.cost_usd
 
     def describe(self) -> str:
         """``1,234 in · 56 out · $0.0123`` (cache counts when there are any)."""
@@ -46,6 +54,6 @@ def totals_from_events(session_id: str) -> Totals:
     """The token and cost totals recorded in a transcript's events."""
     totals = Totals()
     for record in load_events(session_id):
-        if record.get("event") == "provider:response":
-            totals.add((record.get("data") or {}).get("usage"))
+        data = record.get("data")
+        totals.observe(str(record.get("event")), data if isinstance(data, dict) else {})
     return totals

@@ -34,6 +34,7 @@ from amplifier_jupyter._ipython.blocking import (
     route_to_frontend_subshell,
     stop_reaches_blocking_code,
 )
+from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.style import (
@@ -128,6 +129,7 @@ class PanelView:
         self._ended: float | None = None
         self._ticker: asyncio.TimerHandle | None = None
         self._stream: list[str] = []
+        self._text = StreamedText()
         self._stream_updates = Coalescer(self._push_stream)
         self._timeline_updates = Coalescer(self._push_timeline)
         self._timeline_open = True
@@ -176,14 +178,15 @@ class PanelView:
     def on_event(self, event: str, data: dict[str, Any]) -> None:
         """Stream text deltas into the answer; everything else into the timeline."""
         own = data.get("child") == self.timeline.focus
-        if own and event == "content_block:delta":
-            if data.get("block_type", "text") == "text":
-                self._stream.append(str(data.get("delta") or ""))
+        if own:
+            text = self._text.take(event, data)
+            if text:
+                self._stream.append(text)
                 self._stream_updates.changed()
-            return
-        if own and event == "content_block:end":
-            self._stream_updates.flush()  # a finished block shows every character
-            return
+            if event == "content_block:delta":
+                return
+            if event == "content_block:end":
+                self._stream_updates.flush()  # a finished block shows every character
         changed = self.timeline.on_event(event, data)
         calls_tools = event == "provider:response" and data.get("tool_calls")
         if own and (calls_tools or event == "provider:request") and "".join(self._stream).strip():

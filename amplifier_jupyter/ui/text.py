@@ -12,6 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
+from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.timeline import Entry, Timeline, describe_tool_input
 from amplifier_jupyter.ui.view import complain, say
@@ -30,6 +31,7 @@ class TextView:
         self.answer_shown = False
         self.running = False
         self._streamed = False
+        self._text = StreamedText()
         self._at_line_start = True
         self._printed = 0
 
@@ -65,11 +67,13 @@ class TextView:
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
         """Stream text; print the timeline's lines as they complete."""
-        if data.get("child") == self.timeline.focus and event == "content_block:delta":
-            if data.get("block_type", "text") == "text":
-                self._write(str(data.get("delta") or ""))
+        if data.get("child") == self.timeline.focus:
+            text = self._text.take(event, data)
+            if text:
+                self._write(text)
                 self._streamed = True
-            return
+            if event == "content_block:delta":
+                return
         if self.timeline.on_event(event, data):
             self._print_new_entries()
 

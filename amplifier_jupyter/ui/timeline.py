@@ -8,11 +8,14 @@ tool's result, a model call's latency and tokens). Totals for the run
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from amplifier_jupyter.events.model_calls import ModelCalls
+from amplifier_jupyter.events.usage import Usage
 from amplifier_jupyter.modules._tool_input import tool_input_text
 
 # Short marks for the kinds of entry; the panel colours them, the text view prints them.
@@ -61,13 +64,6 @@ def describe_tool_result(result: Any, limit: int = 160) -> tuple[str, bool]:
     return shorten(result, limit), True
 
 
-def _cost(usage: dict[str, Any]) -> Decimal:
-    try:
-        return Decimal(str(usage.get("cost_usd") or "0"))
-    except InvalidOperation:
-        return Decimal("0")
-
-
 @dataclass
 class Entry:
     """One line of the timeline."""
@@ -90,10 +86,23 @@ class Entry:
         return MARKS.get(self.kind, "·")
 
 
-def _tokens_in(usage: dict[str, Any]) -> int:
-    """Every input token of a call: the API counts cache reads and writes apart from the rest."""
-    keys = ("input_tokens", "cache_read_tokens", "cache_write_tokens")
-    return sum(int(usage.get(key) or 0) for key in keys)
+def _describe_call(facts: dict[str, Any]) -> str:
+    """``model · 1.2 s · 1,234 in · 56 out · $0.0012 · 2 tool calls`` from a call's reports."""
+    usage: Usage = facts["usage"]
+    parts = [str(facts.get("model") or facts.get("provider") or "model")]
+    if facts.get("latency_ms") is not None:
+        with contextlib.suppress(TypeError, ValueError):
+            parts.append(f"{int(facts['latency_ms']) / 1000:.1f} s")
+    parts.append(f"{usage.tokens_in:,} in · {usage.output_tokens:,} out")
+    if usage.cost_usd:
+        parts.append(f"${usage.cost_usd:.4f}")
+    calls = facts.get("tool_calls")
+    if calls is True:  # loop-basic says whether, not how many
+        parts.append("tool calls")
+    elif isinstance(calls, int | list) and not isinstance(calls, bool) and calls:
+        count = calls if isinstance(calls, int) else len(calls)
+        parts.append(f"{count} tool call{'s' if count != 1 else ''}")
+    return " · ".join(parts)
 
 
 class Timeline:
@@ -109,6 +118,10 @@ class Timeline:
         self.cost = Decimal("0")
         self.status: str | None = None  # completed | cancelled | failed, once known
         self._open_model: dict[str | None, Entry] = {}
+        # Per session (None: the run's own): its calls, each counted once (ModelCalls), and
+        # the last call's line with what its reports said, for the report that follows.
+        self._calls: dict[str | None, ModelCalls] = {}
+        self._last_call: dict[str | None, tuple[Entry, dict[str, Any]]] = {}
         # Hook questions whose outcome the view already wrote (from the question itself).
         self._decided: set[str] = set()
         self._open_tools: dict[str, Entry] = {}
@@ -135,35 +148,53 @@ class Timeline:
         self.add("prompt", shorten(data.get("prompt", ""), 100), child=child)
 
     def _on_provider_request(self, data: dict[str, Any], child: str | None) -> None:
+        self._model_calls(child).first_report("provider:request", data)
         model = data.get("model") or data.get("provider") or "model"
         self._open_model[child] = self.add("model", f"{model} …", child=child)
+        self._last_call.pop(child, None)
 
-    def _on_provider_response(self, data: dict[str, Any], child: str | None) -> None:
-        usage = data.get("usage") or {}
-        cost = _cost(usage)
-        if child is None:
-            self.model_calls += 1
-            self.input_tokens += _tokens_in(usage)
-            self.output_tokens += int(usage.get("output_tokens") or 0)
-            self.cost += cost
-        parts = [str(data.get("model") or data.get("provider") or "model")]
-        if data.get("latency_ms") is not None:
-            parts.append(f"{int(data['latency_ms']) / 1000:.1f} s")
-        parts.append(f"{_tokens_in(usage):,} in · {int(usage.get('output_tokens') or 0):,} out")
-        if cost:
-            parts.append(f"${cost:.4f}")
-        if data.get("tool_calls"):
-            calls = int(data["tool_calls"])
-            parts.append(f"{calls} tool call{'s' if calls != 1 else ''}")
-        text = " · ".join(parts)
-        entry = self._open_model.pop(child, None)
-        if entry is None:
-            self.add("model", text, child=child)
+    def _model_calls(self, child: str | None) -> ModelCalls:
+        calls = self._calls.get(child)
+        if calls is None:
+            calls = self._calls[child] = ModelCalls()
+        return calls
+
+    def _on_llm_response(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._model_report("llm:response", data, child)
+
+    def _on_provider_response(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._model_report("provider:response", data, child)
+
+    def _on_content_block_end(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._model_report("content_block:end", data, child)
+
+    def _model_report(self, event: str, data: dict[str, Any], child: str | None) -> bool:
+        """A model call reported: its line gets what this report says, counted once."""
+        usage = self._model_calls(child).first_report(event, data)
+        if usage is None:
+            last = self._last_call.get(child)
+            if last is None or event == "content_block:end":
+                return False  # nothing to add to (or a block of a call already shown)
+            entry, facts = last
         else:
-            entry.text = text
+            if child is None:
+                self.model_calls += 1
+                self.input_tokens += usage.tokens_in
+                self.output_tokens += usage.output_tokens
+                self.cost += usage.cost_usd or Decimal("0")
+            opened = self._open_model.pop(child, None)
+            entry = opened if opened is not None else self.add("model", "", child=child)
+            facts = {"usage": usage}
+            self._last_call[child] = (entry, facts)
+        for key in ("model", "provider", "latency_ms", "tool_calls"):
+            if data.get(key) not in (None, "") and facts.get(key) in (None, ""):
+                facts[key] = data[key]
+        entry.text = _describe_call(facts)
+        return True
 
     def _on_provider_error(self, data: dict[str, Any], child: str | None) -> None:
         self._open_model.pop(child, None)
+        self._last_call.pop(child, None)
         kind = data.get("error_type") or "error"
         self.add(
             "error", f"{kind}: {shorten(data.get('error', ''), 160)}", level="error", child=child

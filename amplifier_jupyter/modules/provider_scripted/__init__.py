@@ -12,7 +12,9 @@ When the script runs out, ``when_exhausted`` decides: ``"echo"`` (default)
 answers with the last user message, ``"repeat"`` repeats the last reply,
 ``"error"`` raises. Replies stream word by word through the same
 ``content_block:*`` events as a real provider (``stream: false`` turns that off;
-``chunk_delay`` slows it down for demos).
+``chunk_delay`` slows it down for demos). Each call is reported as the provider
+contract asks, with ``llm:request`` and ``llm:response`` (its usage: token
+estimates, cost 0).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from amplifier_core import (
     ToolCallBlock,
     Usage,
 )
+from amplifier_core.events import LLM_REQUEST, LLM_RESPONSE
 from amplifier_core.llm_errors import AbortError, InvalidRequestError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled
@@ -92,7 +93,8 @@ class ScriptedProvider:
         self.when_exhausted = config.get("when_exhausted", "echo")
         if self.when_exhausted not in WHEN_EXHAUSTED:
             raise ScriptError(f'"when_exhausted" must be one of {", ".join(WHEN_EXHAUSTED)}')
-        self.stream = bool(config.get("stream", True))
+        # Not ``stream``: upstream loop-streaming calls any ``stream`` attribute it finds.
+        self.streams_events = bool(config.get("stream", True))
         self.chunk_delay = float(config.get("chunk_delay", 0.0))
         self.model = str(config.get("model", "scripted"))
         self.calls = 0
@@ -141,6 +143,16 @@ class ScriptedProvider:
     async def complete(self, request: ChatRequest, **kwargs: Any) -> ChatResponse:
         """Answer with the next scripted reply."""
         self.requests.append(request)
+        await self._emit(
+            LLM_REQUEST,
+            {
+                "provider": self.name,
+                "model": request.model or self.model,
+                "message_count": len(request.messages),
+                "tool_count": len(request.tools or []),
+                "stream": self.streams_events,
+            },
+        )
         reply = self._next_reply(request)
         content: list[Any] = []
         index = 0
@@ -160,18 +172,35 @@ class ScriptedProvider:
         )
         input_tokens = _estimate_tokens([m.model_dump() for m in request.messages])
         output_tokens = _estimate_tokens(reply)
+        usage = Usage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            total_tokens=input_tokens + output_tokens,
+            cost_usd=Decimal("0"),
+        )
+        finish_reason = "tool_use" if calls else "end_turn"
+        # The provider contract's report of the call (as provider-claude's).
+        await self._emit(
+            LLM_RESPONSE,
+            {
+                "provider": self.name,
+                "model": request.model or self.model,
+                "usage": usage.model_dump(mode="json"),
+                "finish_reason": finish_reason,
+            },
+        )
         return ChatResponse(
             content=content,
             tool_calls=calls or None,
-            usage=Usage(
-                input_tokens=input_tokens,
-                output_tokens=output_tokens,
-                total_tokens=input_tokens + output_tokens,
-                cost_usd=Decimal("0"),
-            ),
-            finish_reason="tool_use" if calls else "end_turn",
+            usage=usage,
+            finish_reason=finish_reason,
             metadata={"model": request.model or self.model},
         )
+
+    async def _emit(self, event: str, data: dict[str, Any]) -> None:
+        hooks = getattr(self._coordinator, "hooks", None)
+        if hooks is not None:
+            await hooks.emit(event, data)
 
     def parse_tool_calls(self, response: ChatResponse) -> list[ToolCall]:
         """The response's tool calls (already parsed)."""
@@ -180,7 +209,7 @@ class ScriptedProvider:
     async def _stream_block(self, index: int, block_type: str, text: str) -> None:
         """Emit a block as ``content_block:*`` events, a word at a time."""
         hooks = getattr(self._coordinator, "hooks", None)
-        if hooks is None or not self.stream:
+        if hooks is None or not self.streams_events:
             return
         base = {"provider": self.name, "block_index": index, "block_type": block_type}
         await hooks.emit("content_block:start", dict(base))

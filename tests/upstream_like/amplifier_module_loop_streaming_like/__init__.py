@@ -25,7 +25,7 @@ read"; cancellation only between model calls):
   block's ``raw``) and ``:end``, else its ``content`` list does; tool calls come
   from ``provider.parse_tool_calls(response)``. Note: upstream tests only
   ``hasattr(provider, "stream")``, so a provider whose ``stream`` is not a method
-  (provider-scripted's ``stream`` is its config flag) fails with ``TypeError:
+  (provider-scripted's ``stream`` was its config flag) fails with ``TypeError:
   'bool' object is not callable``, as here (measured running upstream's source
   against provider-scripted, 2026-12-01).
 * ``tool:pre`` / ``tool:post`` / ``tool:error`` carry ``tool_call_id`` too;

@@ -1,0 +1,1 @@
+"""Reading amplifier-core's contract events, whichever modules sent them."""
