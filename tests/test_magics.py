@@ -146,7 +146,9 @@ def test_a_module_that_fails_to_mount_is_one_line(kernel: Kernel) -> None:
     kernel.execute(code)
     result = kernel.execute("%%amplifier\nhi")
     assert result.markdown == ["Fine without it."]
-    assert "tool-nope did not load: module 'tool-nope' could not be found" in result.stdout
+    assert "tool-nope did not load: module 'tool-nope' is not installed or built in" in (
+        result.stderr
+    )
     assert "Traceback" not in result.stdout + result.stderr
     assert "turns         1" in kernel.execute("%amplifier status").stdout
 

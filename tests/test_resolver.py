@@ -91,8 +91,9 @@ async def test_an_unknown_orchestrator_fails_with_one_line_and_the_kernel_sessio
     message = str(caught.value)
     assert message == (
         "the session could not start: Cannot initialize without orchestrator: module "
-        "'loop-nowhere' could not be found (source: ./no-such-folder): install it into this "
-        "kernel's environment, or give a local directory as its source"
+        "'loop-nowhere' is not installed or built in (source: ./no-such-folder) (this kernel "
+        "has: loop-notebook) — install it with %amplifier install SOURCE (git+https://...@ref "
+        "or a path), or give a local directory as its source"
     )
     await ks.set_plan(scripted_plan(["back"]))
     assert await ks.execute("x") == "back"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import keyword
 import re
 import shlex
@@ -63,7 +64,19 @@ class UsageError(AmplifierUserError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message}. {self.usage}")
+        raise UsageError(f"{message}{self._did_you_mean(message)}. {self.usage}")
+
+    def _did_you_mean(self, message: str) -> str:
+        """`` (did you mean --model?)`` for an unknown option close to a known one."""
+        if not message.startswith("unrecognized arguments:"):
+            return ""
+        known = [o for action in self._actions for o in action.option_strings]
+        for word in message.removeprefix("unrecognized arguments:").split():
+            if word.startswith("-"):
+                close = difflib.get_close_matches(word.split("=", 1)[0], known, n=1, cutoff=0.75)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
 
 
 @dataclass

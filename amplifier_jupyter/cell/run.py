@@ -100,7 +100,7 @@ async def _execute(
         else:
             answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
     except AmplifierUserError as error:
-        _flush_notices(ks, view, *shown)
+        _flush_notices(ks, view, *shown, said=str(error))
         view.fail(str(error))
         return str(error)
     except asyncio.CancelledError:
@@ -216,13 +216,22 @@ def show_context_sent(view: RunView, summary: str) -> None:
         view.notice(f"sent: {summary}")
 
 
-def _flush_notices(ks: KernelSession, view: RunView, notices: int, failures: int) -> None:
-    """Show what the session start had to say, once."""
+def _flush_notices(
+    ks: KernelSession, view: RunView, notices: int, failures: int, said: str = ""
+) -> None:
+    """Show what the session start had to say, once (``said``: the run's error, which
+    may already name a module that did not load)."""
     if ks.loader is not None:
         for line in ks.loader.notices[notices:]:
             view.notice(line)
     for line in ks.load_failures[failures:]:
-        view.notice(line)
+        if line in said:
+            continue
+        # Not a note: the run goes on without that module, and the user should see it.
+        if getattr(view, "background", False) and getattr(view, "running", False):
+            view.notice(f"{line} (the run went on without it)")
+        else:
+            complain(f"{line} (the run went on without it)")
     # A hook that fails on every event (each streamed delta) fails the same way many
     # times: one line each, with how often.
     for line, count in Counter(ks.hook_errors).items():

@@ -30,8 +30,10 @@ from amplifier_jupyter.loading.installer import (
     git_source,
     install_source,
     installed_module_ids,
+    source_text,
 )
 from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
+from amplifier_jupyter.loading.suggest import not_found_line
 
 
 class ModuleNotFound(LookupError):
@@ -102,11 +104,7 @@ class NotebookModuleLoader(ModuleLoader):
             self.origins[module_id] = f"git {git}"
             return await super().load(module_id, config, None, coordinator)
 
-        where = f" (source: {source_hint})" if source_hint else ""
-        raise ModuleNotFound(
-            f"module '{module_id}' could not be found{where}: install it into this kernel's "
-            "environment, or give a local directory as its source"
-        )
+        raise ModuleNotFound(not_found_line(module_id, source_text(source_hint)))
 
     def _progress(self, module_id: str, source: str, status: str, line: str = "") -> None:
         data = {"module_id": module_id, "source": source, "status": status, "line": line}

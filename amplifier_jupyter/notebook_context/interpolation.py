@@ -52,10 +52,17 @@ class Interpolation:
         """One-line notes for the user: references left as written, values summarized."""
         found = []
         if self.unresolved:
-            missing = [ref for ref, reason in self.unresolved if reason.startswith("no variable")]
+            missing = {
+                ref: reason.partition(" (")[2].removesuffix(")")
+                for ref, reason in self.unresolved
+                if reason.startswith("no variable")
+            }
             others = [(ref, why) for ref, why in self.unresolved if ref not in missing]
             if missing:
-                names = ", ".join("{" + ref + "}" for ref in missing)
+                names = ", ".join(
+                    "{" + ref + "}" + (f" ({hint})" if hint else "")
+                    for ref, hint in missing.items()
+                )
                 found.append(f"left as written (no such variable): {names}")
             for ref, why in others:
                 found.append(f"left {{{ref}}} as written: {why}")

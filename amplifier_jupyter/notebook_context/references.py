@@ -7,6 +7,7 @@ arbitrary code.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -35,6 +36,14 @@ def _key(token: str) -> Any:
         return token  # a bare word is a string key, as in str.format
 
 
+# IPython's own names in a user namespace: never what a prompt meant.
+_IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
+
+
+def _user_names(namespace: dict[str, Any]) -> list[str]:
+    return [n for n in namespace if not n.startswith("_") and n not in _IPYTHON_NAMES]
+
+
 def resolve(reference: str, namespace: dict[str, Any]) -> Any:
     """The value ``reference`` names in ``namespace``.
 
@@ -47,7 +56,9 @@ def resolve(reference: str, namespace: dict[str, Any]) -> Any:
     assert head is not None
     name = head.group(0)
     if name not in namespace:
-        raise UnresolvedReference(f"no variable named {name}")
+        close = difflib.get_close_matches(name, _user_names(namespace), n=1, cutoff=0.7)
+        hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+        raise UnresolvedReference(f"no variable named {name}{hint}")
     value = namespace[name]
     for match in _STEPS.finditer(reference, head.end()):
         attribute, key = match.group(1), match.group(2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
+from amplifier_jupyter.modules._config_values import ConfigError, mapping, seconds
 from amplifier_jupyter.modules._tool_input import tool_input_text
 
 Mode = Literal["ask", "allow", "deny"]
@@ -78,10 +79,15 @@ class ApprovalPolicy:
     def from_config(cls, config: dict[str, Any] | None) -> ApprovalPolicy:
         """Build from an orchestrator config's ``approval`` section."""
         config = config or {}
+        tools = mapping(config, "tools", '{"python": "ask"}')
+        for name, mode in tools.items():
+            if mode not in MODES:
+                raise ConfigError(f"config tools.{name} must be ask, allow or deny, not {mode!r}")
+        default = config.get("default", "auto")
+        if default not in (*MODES, "auto"):
+            raise ConfigError(f"config default must be auto, ask, allow or deny, not {default!r}")
         return cls(
-            default=config.get("default", "auto"),
-            tools=config.get("tools"),
-            timeout=config.get("timeout", DEFAULT_TIMEOUT),
+            default=default, tools=tools, timeout=seconds(config, "timeout", DEFAULT_TIMEOUT)
         )
 
     def set(self, mode: str, tools: list[str] | None = None) -> None:

@@ -24,6 +24,7 @@ from amplifier_core.events import LLM_REQUEST, LLM_RESPONSE
 from amplifier_core.llm_errors import AbortError, InvalidRequestError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled
+from amplifier_jupyter.modules._config_values import flag, seconds
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
 
@@ -94,8 +95,8 @@ class ScriptedProvider:
         if self.when_exhausted not in WHEN_EXHAUSTED:
             raise ScriptError(f'"when_exhausted" must be one of {", ".join(WHEN_EXHAUSTED)}')
         # Not ``stream``: upstream loop-streaming calls any ``stream`` attribute it finds.
-        self.streams_events = bool(config.get("stream", True))
-        self.chunk_delay = float(config.get("chunk_delay", 0.0))
+        self.streams_events = flag(config, "stream", True)
+        self.chunk_delay = seconds(config, "chunk_delay", 0.0)
         self.model = str(config.get("model", "scripted"))
         self.calls = 0
         self.requests: list[ChatRequest] = []

@@ -9,6 +9,7 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
+from amplifier_jupyter.modules._config_values import whole_number
 from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
 from amplifier_jupyter.notebook_context import cut, format_exception, summarize
 
@@ -99,7 +100,7 @@ class PythonTool:
 
     def __init__(self, coordinator: Any, config: dict[str, Any]) -> None:
         self.coordinator = coordinator
-        self.max_output = int(config.get("max_output", DEFAULT_MAX_OUTPUT))
+        self.max_output = whole_number(config, "max_output", DEFAULT_MAX_OUTPUT, minimum=1)
 
     async def execute(self, input: dict[str, Any]) -> ToolResult:
         """Run ``input["code"]`` in the kernel and report what happened."""
