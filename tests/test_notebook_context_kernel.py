@@ -187,6 +187,11 @@ def test_rerunning_the_latest_cell_replaces_its_turn(kernel: Kernel, fake: FakeA
     in_cell(kernel, "%%amplifier\nA draft prompt.", "cell-2")
     result = in_cell(kernel, "%%amplifier\nThe refined prompt.", "cell-2")
     assert result.ok and "added at the end" not in result.stdout
+    # Not silent: the cell's first line says so.
+    assert result.stdout.splitlines()[0] == (
+        "amplifier: replaced the last turn: this cell's earlier prompt and answer left the "
+        "conversation"
+    )
     assert [m["role"] for m in fake.bodies[-1]["messages"]] == ["user", "assistant", "user"]
     assert user_texts(fake) == ["First question.", "The refined prompt."]
     turns = kernel.execute(

@@ -16,6 +16,9 @@ from amplifier_jupyter.session.plans import resolve_plan_spec
 from amplifier_jupyter.ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
+RERUN_REPLACES = (
+    "replaced the last turn: this cell's earlier prompt and answer left the conversation"
+)
 RERUN_APPENDS = (
     "this cell's earlier turn is no longer the latest: the new run is added at the end "
     "of the conversation (the earlier answer stays in it)"
@@ -202,8 +205,11 @@ async def _notebook_context(
     cell_id = current_cell_id(shell)
     if getattr(options, "child", None):  # a child session has its own conversation
         return prepared.text, None
-    if ks.cell_turns.kind(cell_id, await ks.messages()) == "append":
+    rerun = ks.cell_turns.kind(cell_id, await ks.messages())
+    if rerun == "append":
         view.notice(RERUN_APPENDS)
+    elif rerun == "replace":
+        view.notice(RERUN_REPLACES)
     return prepared.text, cell_id
 
 
