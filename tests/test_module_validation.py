@@ -13,6 +13,8 @@ import pytest
 
 import amplifier_jupyter
 
+# How amplifier-core 2.0.2's Rust runtime sometimes ends a process that used it.
+FINALIZATION_ABORT = "Fatal Python error: PyGILState_Release"
 MODULES = Path(amplifier_jupyter.__file__).parent / "modules"
 BUILT_INS = {
     "loop_notebook": "orchestrator",
@@ -38,7 +40,10 @@ def test_a_built_in_module_validates_by_path(package: str) -> None:
         timeout=120,
     )
     out = result.stdout + result.stderr
-    assert result.returncode == 0, out
+    if result.returncode != 0:
+        # amplifier-core's own process may abort after its work, at interpreter
+        # finalization (docs/design.md, fact 2): that is the only failure let through.
+        assert result.returncode == -6 and FINALIZATION_ABORT in result.stderr, out
     assert "PASSED" in out and "(0 errors, 0 warnings)" in out, out
     # The validator mounted the module and checked its protocol, not only its import.
     assert "✓ [info]      protocol_compliance" in out, out
