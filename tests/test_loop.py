@@ -213,12 +213,11 @@ async def test_a_module_that_fails_to_mount_is_one_line_and_the_session_lives() 
     plan["tools"] = [{"module": "tool-does-not-exist"}]
     await ks.set_plan(plan)
     assert await ks.execute("hi") == "fine"
-    assert ks.load_failures == [
+    (line,) = ks.load_failures
+    assert line.startswith(
         "tool-does-not-exist did not load: module 'tool-does-not-exist' is not installed or "
-        "built in (this kernel has: tool-notebook, tool-python, tool-variables) — install it "
-        "with %amplifier install SOURCE (git+https://...@ref or a path), or give a local "
-        "directory as its source"
-    ]
+        "built in (this kernel has: tool-notebook, tool-python, tool-variables) — install it"
+    )
     await ks.reset()
 
 

@@ -162,7 +162,8 @@ def test_cached_input_counts_as_input_in_the_timeline() -> None:
     usage = {"input_tokens": 3, "cache_read_tokens": 900, "cache_write_tokens": 100}
     t.on_event("provider:response", {"model": "claude-x", "usage": {**usage, "output_tokens": 5}})
     assert "1,003 in · 5 out" in t.entries[-1].text
-    assert t.describe_totals() == "1 model call · 1,003 in · 5 out"
+    # No provider priced it: never a false $0.
+    assert t.describe_totals() == "1 model call · 1,003 in · 5 out · cost unknown"
 
 
 def test_the_card_and_the_timeline_show_a_tool_input_as_the_question_does() -> None:

@@ -248,3 +248,40 @@ def test_install_by_module_id_when_already_installed(kernel_with_sources, source
     assert "is already installed" in result.stdout, result.stderr
     missing = kernel_with_sources.execute("%amplifier install")
     assert "usage: %amplifier install" in missing.stderr
+
+
+def test_one_of_amplifier_s_own_modules_installs_by_its_id(sources, tmp_path) -> None:
+    """``%amplifier install tool-todo`` (a catalog id, no source anywhere) installs from
+    Amplifier's repository, here a local one standing in for github.com/microsoft/..."""
+    dist = "amplifier-module-tool-todo"
+    make_project(
+        tmp_path / "amplifier-module-tool-todo",
+        dist,
+        "0.3.0",
+        "amplifier_module_tool_todo",
+        MODULE_CODE,
+        entry="tool-todo",
+    )
+    repo = tmp_path / "amplifier-module-tool-todo"
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "todo")
+    env = offline_env(
+        AMPLIFIER_JUPYTER_PIP_ARGS=sources["pip_args"],
+        AMPLIFIER_JUPYTER_MODULE_SOURCE=f"git+file://{tmp_path}/amplifier-module-{{id}}@main",
+    )
+    try:
+        with Kernel(env=env, cwd=str(tmp_path)) as kernel:
+            assert kernel.execute("%load_ext amplifier_jupyter").ok
+            available = kernel.execute("%amplifier modules --available").stdout
+            todo = next(r for r in available.splitlines() if " tool-todo " in r)
+            assert todo.rstrip().endswith("-")  # known, not installed yet
+            assert "provider-openai" in available
+            result = kernel.execute("%amplifier install tool-todo")
+            assert f"installed {dist} 0.3.0 (modules: tool-todo)" in result.stdout, result.stderr
+            again = kernel.execute("%amplifier modules --available").stdout
+            assert next(r for r in again.splitlines() if " tool-todo " in r).endswith("installed")
+            unknown = kernel.execute("%amplifier install tool-todoo")
+            assert "did you mean tool-todo?" in unknown.stderr
+    finally:
+        pip("uninstall", "-y", "-q", dist)

@@ -5,7 +5,10 @@ A loop or provider may put ``usage`` in an event as a dict, as amplifier-core's
 in event data to a Python hook as its ``str()``, e.g.
 ``input_tokens=11 output_tokens=7 total_tokens=18 ... cost_usd=Decimal('0.0001')``
 (docs/design.md, fact 23). :func:`read_usage` reads all of them into one
-:class:`Usage`; what it cannot read it returns as ``None``.
+:class:`Usage`, also with the Anthropic API's cache names and OpenAI's
+``prompt_tokens`` / ``completion_tokens``; what it cannot read it returns as
+``None``. A call no provider priced has ``cost_usd`` None, shown as "cost
+unknown", never as $0.
 """
 
 from __future__ import annotations
@@ -103,13 +106,31 @@ def read_usage(value: Any, cost_usd: Any = None) -> Usage | None:
         return None
     input_tokens = _count(fields, "input_tokens")
     output_tokens = _count(fields, "output_tokens")
+    cache_read = _count(fields, *_ALIASES["cache_read_tokens"])
+    if input_tokens is None and output_tokens is None:
+        # OpenAI's names: its prompt_tokens include the cached ones.
+        input_tokens = _count(fields, "prompt_tokens")
+        output_tokens = _count(fields, "completion_tokens")
+        details = fields.get("prompt_tokens_details")
+        cached = _count(details, "cached_tokens") if isinstance(details, dict) else None
+        if input_tokens is not None and cached:
+            input_tokens, cache_read = max(0, input_tokens - cached), cached
     if input_tokens is None and output_tokens is None:
         return None
     cost = _money(fields.get("cost_usd"))
     return Usage(
         input_tokens=input_tokens or 0,
         output_tokens=output_tokens or 0,
-        cache_read_tokens=_count(fields, *_ALIASES["cache_read_tokens"]) or 0,
+        cache_read_tokens=cache_read or 0,
         cache_write_tokens=_count(fields, *_ALIASES["cache_write_tokens"]) or 0,
         cost_usd=cost if cost is not None else _money(cost_usd),
     )
+
+
+def cost_text(cost: Decimal, priced: int, unpriced: int) -> str:
+    """``$0.0123``, or ``cost unknown`` for calls no provider priced (never a false $0)."""
+    if not unpriced:
+        return f"${cost:.4f}"
+    if not priced:
+        return "cost unknown"
+    return f"${cost:.4f} + unknown for {unpriced} call{'s' if unpriced != 1 else ''}"

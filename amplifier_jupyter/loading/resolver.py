@@ -7,9 +7,11 @@ Order (first match wins):
 3. the upstream ids ``loop-basic``, ``loop-streaming``, ``context-simple`` and
    ``provider-anthropic``: the built-in equivalent, with the plan's config
    (``%amplifier install`` installs the real one instead);
-4. a ``git+https://...@ref`` / ``git+file://...`` source: installed into the
+4. a ``git+https://...@ref`` / ``git+file://...`` source, or, with no source,
+   the id of one of Amplifier's own modules (catalog.py): installed into the
    kernel's environment with pip on first use (installer.py), then loaded;
-5. otherwise one line saying which module was not found, from which source.
+5. otherwise one line saying which module was not found, from which source,
+   and the id it may have meant (suggest.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from amplifier_core import ModuleLoader
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.loading import standins
+from amplifier_jupyter.loading.catalog import catalog_source
 from amplifier_jupyter.loading.installer import (
     git_ref,
     git_source,
@@ -98,7 +101,9 @@ class NotebookModuleLoader(ModuleLoader):
             )
             return await super().load(equivalent, config, None, coordinator)
 
-        git = git_source(source_hint)
+        git = git_source(source_hint) or (
+            catalog_source(module_id) if source_hint is None else None
+        )
         if git is not None:
             await self._install(module_id, git)
             self.origins[module_id] = f"git {git}"
@@ -196,7 +201,7 @@ def module_origin(module_id: str, source: Any = None) -> tuple[str, str]:
     if equivalent is not None:
         return f"built-in {equivalent}", importlib.metadata.version("amplifier-jupyter")
 
-    git = git_source(source)
+    git = git_source(source) or (catalog_source(module_id) if source is None else None)
     if git is not None:
         return f"git {git} (installed on first use)", git_ref(git) or "default branch"
     return "not found", "-"

@@ -10,25 +10,22 @@ from __future__ import annotations
 
 import difflib
 
+from amplifier_jupyter.loading.catalog import CATALOG, kind_of
 from amplifier_jupyter.loading.installer import installed_module_ids
 from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
 
 
 def known_module_ids() -> list[str]:
-    """Every module id this kernel can load without a source."""
-    return sorted({*installed_module_ids(), *BUILTIN_EQUIVALENTS})
-
-
-def _kind(module_id: str) -> str:
-    return module_id.split("-", 1)[0]
+    """Every module id this kernel can load without a source (Amplifier's own included)."""
+    return sorted({*installed_module_ids(), *BUILTIN_EQUIVALENTS, *CATALOG})
 
 
 def _closest(module_id: str, known: list[str]) -> str | None:
     """A known id the written one is likely a typo of: the part after the kind compared
     among ids of its kind (``provider-nope`` is not close to ``provider-anthropic``),
     or the whole id (a typo in the kind itself)."""
-    kind = _kind(module_id)
-    names = {m.removeprefix(kind): m for m in known if _kind(m) == kind}
+    kind = kind_of(module_id)
+    names = {m.removeprefix(kind): m for m in known if kind_of(m) == kind}
     close = difflib.get_close_matches(module_id.removeprefix(kind), list(names), n=1, cutoff=0.7)
     if close:
         return names[close[0]]
@@ -44,10 +41,15 @@ def not_found_line(module_id: str, source: str | None = None) -> str:
     close = _closest(module_id, known)
     if close:
         line += f": did you mean {close}?"
-    same_kind = [m for m in known if _kind(m) == _kind(module_id) and m not in BUILTIN_EQUIVALENTS]
+    local = {*installed_module_ids(), *BUILTIN_EQUIVALENTS}
+    same_kind = [
+        m
+        for m in sorted(local)
+        if kind_of(m) == kind_of(module_id) and m not in BUILTIN_EQUIVALENTS
+    ]
     if same_kind and not close:
         line += f" (this kernel has: {', '.join(same_kind)})"
     return (
-        f"{line} — install it with %amplifier install SOURCE (git+https://...@ref or a path), "
-        "or give a local directory as its source"
+        f"{line} — install it with %amplifier install SOURCE or ID (%amplifier modules "
+        "--available lists Amplifier's own), or give a local directory as its source"
     )

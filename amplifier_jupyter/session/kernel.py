@@ -13,6 +13,7 @@ from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns
 from amplifier_jupyter.session.children import Children
 from amplifier_jupyter.session.logs import LOG_COLLECTOR, QuietFaults, quiet_amplifier_logging
+from amplifier_jupyter.session.model_choice import cap_notices
 from amplifier_jupyter.session.plans import (
     NO_KEY_LINE,
     default_plan,
@@ -258,6 +259,7 @@ class KernelSession:
                 await session.cleanup()
             raise AmplifierUserError(f"the session could not start: {one_line(error)}") from None
         record.attach(session=session)
+        loader.notices.extend(cap_notices(plan))
         return session
 
     async def reset(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session import stopping
+from amplifier_jupyter.session.model_choice import wrap_providers
 from amplifier_jupyter.session.totals import Totals
 from amplifier_jupyter.transcripts.writer import sync_messages
 
@@ -163,6 +164,8 @@ class SessionRecord:
         coordinator.register_capability(
             "notebook.request_overrides", {"model": model} if model else {}
         )
+        if model:  # any provider gets it, whatever the loop (model_choice.py)
+            await wrap_providers(coordinator)
         coordinator.cancellation.reset()
         if stop_requested is not None and stop_requested():
             await coordinator.request_cancel()

@@ -7,7 +7,7 @@ from typing import Any
 
 from amplifier_jupyter.events.model_calls import EVENTS as MODEL_CALL_EVENTS
 from amplifier_jupyter.events.model_calls import ModelCalls
-from amplifier_jupyter.events.usage import Usage
+from amplifier_jupyter.events.usage import Usage, cost_text
 from amplifier_jupyter.transcripts.store import load_events
 
 
@@ -21,6 +21,7 @@ class Totals:
         self.cache_write_tokens = 0
         self.cost_usd = Decimal("0")
         self.requests = 0
+        self.unpriced = 0  # calls whose provider reported no cost
         self._calls = ModelCalls()
 
     def observe(self, event: str, data: dict[str, Any]) -> None:
@@ -37,16 +38,19 @@ class Totals:
         self.output_tokens += usage.output_tokens
         self.cache_read_tokens += usage.cache_read_tokens
         self.cache_write_tokens += usage.cache_write_tokens
-        if usage.cost_usd is not None:
+        if usage.cost_usd is None:
+            self.unpriced += 1
+        else:
             self.cost_usd += usage.cost_usd
 
     def describe(self) -> str:
-        """``1,234 in · 56 out · $0.0123`` (cache counts when there are any)."""
+        """``1,234 in · 56 out · $0.0123`` (cache counts when there are any; ``cost
+        unknown`` for calls no provider priced)."""
         parts = [f"{self.input_tokens:,} in", f"{self.output_tokens:,} out"]
         if self.cache_read_tokens or self.cache_write_tokens:
             parts.append(f"{self.cache_read_tokens:,} cache read")
             parts.append(f"{self.cache_write_tokens:,} cache write")
-        parts.append(f"${self.cost_usd:.4f}")
+        parts.append(cost_text(self.cost_usd, self.requests - self.unpriced, self.unpriced))
         return " · ".join(parts)
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from amplifier_jupyter.events.model_calls import ModelCalls
-from amplifier_jupyter.events.usage import Usage
+from amplifier_jupyter.events.usage import Usage, cost_text
 from amplifier_jupyter.modules._tool_input import tool_input_text
 
 # Short marks for the kinds of entry; the panel colours them, the text view prints them.
@@ -116,6 +116,7 @@ class Timeline:
         self.input_tokens = 0
         self.output_tokens = 0
         self.cost = Decimal("0")
+        self.unpriced = 0  # model calls no provider priced
         self.status: str | None = None  # completed | cancelled | failed, once known
         self._open_model: dict[str | None, Entry] = {}
         # Per session (None: the run's own): its calls, each counted once (ModelCalls), and
@@ -181,7 +182,10 @@ class Timeline:
                 self.model_calls += 1
                 self.input_tokens += usage.tokens_in
                 self.output_tokens += usage.output_tokens
-                self.cost += usage.cost_usd or Decimal("0")
+                if usage.cost_usd is None:
+                    self.unpriced += 1
+                else:
+                    self.cost += usage.cost_usd
             opened = self._open_model.pop(child, None)
             entry = opened if opened is not None else self.add("model", "", child=child)
             facts = {"usage": usage}
@@ -309,6 +313,7 @@ class Timeline:
             f"{self.model_calls} model call{'s' if self.model_calls != 1 else ''}",
             f"{self.input_tokens:,} in · {self.output_tokens:,} out",
         ]
-        if self.cost:
-            parts.append(f"${self.cost:.4f}")
+        if self.cost or self.unpriced:
+            priced = self.model_calls - self.unpriced
+            parts.append(cost_text(self.cost, priced, self.unpriced))
         return " · ".join(parts)
