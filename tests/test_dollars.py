@@ -66,6 +66,7 @@ CASES = [
     ("``a ` $5 ``", "``a ` $5 ``"),
     ("```py\nprint('$5 and $10')\n```\nThen $5", f"```py\nprint('$5 and $10')\n```\nThen {D}5"),
     ("~~~\n$5\n~~~", "~~~\n$5\n~~~"),
+    ("```$5``` and $6\n", f"```$5``` and {D}6\n"),
     ("- item\n  ```\n  $5\n  ```", "- item\n  ```\n  $5\n  ```"),
     ("```\nstill streaming $5", "```\nstill streaming $5"),
     # links and HTML, left as they are (a span there would break them)

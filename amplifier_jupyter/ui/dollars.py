@@ -55,7 +55,11 @@ import re
 # A dollar that is shown as a dollar by JupyterLab and by every other renderer.
 LITERAL_DOLLAR = "<span>\\$</span>"
 
-_FENCE = r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*?^[ \t]*(?P=fence)[`~]*[ \t]*$|.*\Z)"
+# A backtick fence's line holds no other backtick (else it is a code span: ```a``` b).
+_FENCE = (
+    r"^[ \t]*(?P<fence>`{3,}(?=[^`\n]*\n)|~{3,})[^\n]*\n"
+    r"(?:.*?^[ \t]*(?P=fence)[`~]*[ \t]*$|.*\Z)"
+)
 _NO_BLANK = r"(?:(?!\n[ \t]*\n).)"
 _CODE_SPAN = rf"(?<![`\\])(?P<ticks>`+)(?!`){_NO_BLANK}*?(?<!`)(?P=ticks)(?!`)"
 _BACKSLASH_MATH = (
