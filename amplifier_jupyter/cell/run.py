@@ -13,6 +13,7 @@ from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 from amplifier_jupyter.session.kernel import BUSY_LINE, KernelSession, kernel_session
 from amplifier_jupyter.session.plans import resolve_plan_spec
+from amplifier_jupyter.ui.dollars import escape_currency
 from amplifier_jupyter.ui.view import RunView, complain, say
 
 EMPTY_CELL_HINT = "the cell is empty: write the prompt on the lines below %%amplifier"
@@ -248,4 +249,4 @@ def show_answer(answer: str) -> None:
     """The final answer as a Markdown output (readable where widgets are not)."""
     from IPython.display import Markdown, display
 
-    display(Markdown(answer or "*(no answer)*"))
+    display(Markdown(escape_currency(answer) or "*(no answer)*"))

@@ -37,6 +37,7 @@ from amplifier_jupyter._ipython.blocking import (
 from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
+from amplifier_jupyter.ui.dollars import escape_currency
 from amplifier_jupyter.ui.style import (
     CODE_FONT,
     FAINT,
@@ -392,7 +393,8 @@ class PanelView:
 
 
 def _markdown_output(text: str) -> dict[str, Any]:
-    return {"output_type": "display_data", "data": {"text/markdown": text}, "metadata": {}}
+    markdown = escape_currency(text)  # "$5 and $10" is not LaTeX (ui/dollars.py)
+    return {"output_type": "display_data", "data": {"text/markdown": markdown}, "metadata": {}}
 
 
 class PanelBox(widgets.VBox):
