@@ -74,12 +74,11 @@ def python_call() -> dict[str, Any]:
 
 
 def timeline_has(text: str) -> Any:
-    return lambda w: any(text in w.states[t]["value"] for t in w.with_class("amplifier-timeline"))
+    return lambda w: bool(w.panels()) and text in w.timeline()
 
 
 def streaming(w: Widgets) -> bool:
-    answers = w.with_class("amplifier-answer")
-    return bool(answers and w.states[answers[-1]].get("outputs"))
+    return bool(w.panels() and w.answer())
 
 
 def asking(w: Widgets) -> bool:
@@ -168,8 +167,7 @@ def updates_per_second(kernel: Kernel) -> tuple[float, int]:
     configure(kernel, built_in([LONG], chunk_delay=0.0005), "auto")
     widgets = Widgets()
     execute(kernel, "%%amplifier\nStream.", widgets.feed, timeout=120)
-    (answer,) = widgets.with_class("amplifier-answer")
-    dates = [u.date for u in widgets.updates if u.comm_id == answer and u.state.get("outputs")]
+    dates = [c.date for c in widgets.chunks if c.message["text"]]
     seconds = (dates[-1] - dates[0]).total_seconds()
     return (len(dates) - 1) / seconds if seconds else float("nan"), len(dates)
 

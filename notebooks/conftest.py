@@ -12,8 +12,10 @@ nbval sends each cell with ``store_history=False``, which no notebook frontend
 does: JupyterLab and nbclient store every cell in the kernel's history, and the
 execution counts advance. The tutorials use that history (``%%amplifier
 --cells``, the ``notebook`` tool, ``Cell In[n]`` in tracebacks), so here cells
-are sent as a frontend sends them. Nothing else about nbval's run or comparison
-changes.
+are sent as a frontend sends them. nbval also ignores ``update_display_data``,
+which every frontend (JupyterLab, nbclient) applies: the panel replaces its live
+widget with its summary that way, so here an update replaces the data of the
+output it names, as there. Nothing else about nbval's run or comparison changes.
 
 A tutorial is a sequence: the random test order (pytest-randomly, in the test
 extra) must not apply to its cells. The notebooks may come in any order, but
@@ -72,5 +74,27 @@ def _execute_as_a_frontend_does(self: Any, cell_input: str, allow_stdin: bool | 
     )
 
 
+# Each display id's latest output data (the very dict nbval keeps as the output's data).
+_displays: dict[str, dict[str, Any]] = {}
+
+
+def _get_message_updating_displays(self: Any, stream: str, timeout: float | None = None) -> Any:
+    """nbval's ``get_message``, applying ``update_display_data`` to the output it updates."""
+    msg = _get_message(self, stream, timeout=timeout)
+    if stream == "iopub":
+        content = msg.get("content") or {}
+        display_id = (content.get("transient") or {}).get("display_id")
+        if display_id and msg["msg_type"] in ("display_data", "execute_result"):
+            _displays[display_id] = content["data"]
+        elif display_id and msg["msg_type"] == "update_display_data":
+            data = _displays.get(display_id)
+            if data is not None:
+                data.clear()
+                data.update(content["data"])
+    return msg
+
+
 if RunningKernel is not None:
     RunningKernel.execute_cell_input = _execute_as_a_frontend_does
+    _get_message = RunningKernel.get_message
+    RunningKernel.get_message = _get_message_updating_displays

@@ -38,7 +38,7 @@ def echo_call(text: str) -> dict[str, Any]:
 
 def clicking(kernel: Kernel, widgets: Widgets, label: str, times: int = 1):
     """An iopub callback that clicks the button ``label`` as soon as one shows."""
-    clicked: list[str] = []
+    clicked: list[Any] = []
 
     def on_message(msg: dict[str, Any]) -> None:
         widgets.feed(msg)
@@ -50,13 +50,12 @@ def clicking(kernel: Kernel, widgets: Widgets, label: str, times: int = 1):
     return on_message, clicked
 
 
-def cards(widgets: Widgets) -> list[str]:
-    return widgets.with_class("amplifier-approve")
+def cards(widgets: Widgets) -> list[dict[str, Any]]:
+    return widgets.questions_seen()
 
 
 def timeline(widgets: Widgets) -> str:
-    (view,) = widgets.with_class("amplifier-timeline")
-    return widgets.states[view]["value"]
+    return widgets.timeline()
 
 
 def test_allow_once_runs_the_tool_and_its_result_reaches_the_model(kernel: Kernel) -> None:
@@ -69,19 +68,17 @@ def test_allow_once_runs_the_tool_and_its_result_reaches_the_model(kernel: Kerne
     assert result.markdown == ["Echoed."]
     # The question says which tool wants to do what, with exactly Amplifier's options.
     (card,) = cards(widgets)
-    question = widgets.states[widgets.with_class("amplifier-approve-question")[0]]["value"]
+    question = card["question_html"]
     assert "<b>echo</b>" in question and "&quot;hi&quot;" in question
-    labels = [widgets.states[b]["description"] for b in widgets.find(_model_name="ButtonModel")]
-    assert [label for label in labels if label in OPTIONS] == OPTIONS
-    countdown = widgets.states[widgets.with_class("amplifier-approve-countdown")[0]]["value"]
+    assert card["options"] == OPTIONS
+    countdown = card["countdown_html"]
     assert "Deny in" in countdown and "if no answer" in countdown
     # The tool ran, its result went back to the model, and the decision is in the timeline.
     assert tool_calls(kernel)[-1] == ["echo", {"text": "hi"}]
     assert sent_to_model(kernel) == ["echo: hi"]
     assert "echo: Allow once" in timeline(widgets)
-    # The answered card left the panel.
-    (approvals,) = widgets.with_class("amplifier-approvals")
-    assert widgets.states[approvals]["children"] == []
+    # The answered card left the panel (its last state before the summary replaced it).
+    assert widgets.approvals() == []
 
 
 def test_deny_keeps_the_tool_from_running_and_tells_the_model(kernel: Kernel) -> None:
@@ -183,7 +180,7 @@ def test_a_hooks_question_uses_its_own_options_and_its_message_joins_the_timelin
     on_message, clicked = clicking(kernel, widgets, "Allow")
     result = execute(kernel, "%%amplifier\nEcho, past the guard.", on_message)
     assert result.ok and clicked and result.markdown == ["Guarded echo done."]
-    question = widgets.states[widgets.with_class("amplifier-approve-question")[0]]["value"]
+    question = cards(widgets)[0]["question_html"]
     assert "Let the guard pass this call?" in question
     assert tool_calls(kernel)[-1] == ["echo", {"text": "guarded"}]
     assert timeline(widgets).count("Let the guard pass this call?: Allow") == 1
@@ -217,17 +214,19 @@ def test_the_public_systems_work_with_a_plain_amplifier_session(kernel: Kernel) 
     assert result.ok, result.error
     assert clicked and result.stdout.strip() == "Plain echo done."
     assert tool_calls(kernel)[-1] == ["echo", {"text": "plain"}]
-    # No panel: the card stood alone in the cell and became its one-line outcome.
+    # No panel: the card stood alone in the cell and became its one-line outcome (HTML),
+    # and the widget closed; the hook's message was one line of HTML, never a widget.
     (card,) = cards(widgets)
-    summary = widgets.states[widgets.states[card]["children"][0].removeprefix("IPY_MODEL_")]
-    assert "echo: Allow once" in summary["value"]
-    (message,) = widgets.with_class("amplifier-message")
-    assert "test: plain session ready" in widgets.states[message]["value"]
-    # Where widgets do not render (GitHub, nbval), both read as one line of text.
+    (summary,) = widgets.summaries.values()
+    assert "echo: Allow once" in summary["text/html"] and widgets.alive() == []
     shown = [m["content"]["data"] for m in result.messages if m["msg_type"] == "display_data"]
+    assert 'class="amplifier-message"' in shown[0]["text/html"]
+    assert "test: plain session ready" in shown[0]["text/html"]
+    # Where widgets do not render (GitHub, nbval), both read as one line of text.
     plain = [data["text/plain"] for data in shown]
     assert plain == [
         "test: plain session ready",
         "amplifier question: Allow the tool 'echo' to run with: "
         '{"text": "plain"} [Allow once / Allow always / Deny]',
     ]
+    assert summary["text/plain"] == "✓ echo: Allow once"

@@ -106,16 +106,16 @@ def tool_messages(kernel: Kernel) -> list[str]:
     return json.loads(out)
 
 
-def cards(widgets: Widgets) -> list[str]:
-    return widgets.with_class("amplifier-approve")
+def cards(widgets: Widgets) -> list[dict[str, Any]]:
+    return widgets.questions_seen()
 
 
 def questions(widgets: Widgets) -> list[str]:
-    return [widgets.states[q]["value"] for q in widgets.with_class("amplifier-approve-question")]
+    return [card["question_html"] for card in cards(widgets)]
 
 
 def timeline(widgets: Widgets) -> str:
-    return " ".join(widgets.states[t]["value"] for t in widgets.with_class("amplifier-timeline"))
+    return widgets.all_timelines()
 
 
 def approval_status(kernel: Kernel) -> str:
@@ -126,7 +126,7 @@ def approval_status(kernel: Kernel) -> str:
 def clicking(kernel: Kernel, widgets: Widgets, label: str, before_click: Any = None):
     """Click ``label`` on every new card; ``before_click()`` runs first (what holds while
     the question waits)."""
-    clicked: list[str] = []
+    clicked: list[Any] = []
 
     def on_message(msg: dict[str, Any]) -> None:
         widgets.feed(msg)
@@ -232,8 +232,7 @@ def test_a_stop_while_the_question_waits_under_loop_basic(kernel: Kernel, tmp_pa
     assert asked and result.ok and result.stdout.endswith("amplifier: stopped\n"), result.stderr
     assert not (tmp_path / "ran").exists()
     assert "bash: stopped: denied" in timeline(widgets)
-    (approvals,) = widgets.with_class("amplifier-approvals")
-    assert widgets.states[approvals]["children"] == []
+    assert widgets.approvals() == []
 
 
 # -- what auto lets through ---------------------------------------------------------------
@@ -306,8 +305,8 @@ def test_hooks_approval_timeout_none_waits_for_the_answer(kernel: Kernel, tmp_pa
     on_message, clicked = clicking(kernel, widgets, "Allow once", lambda: time.sleep(1.0))
     result = execute(kernel, "%%amplifier\nGo.", on_message)
     assert result.ok and result.markdown == ["Ran."] and clicked
-    (countdown,) = widgets.with_class("amplifier-approve-countdown")
-    assert "Waits for your answer" in widgets.states[countdown]["value"]
+    (card,) = cards(widgets)
+    assert "Waits for your answer" in card["countdown_html"]
     assert (tmp_path / "ran").exists()
 
 

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from kernel_harness import Kernel
 from waiting import in_kernel_until
-from widget_comms import INSPECT, Update, Widgets, configure, execute, run_python
+from widget_comms import INSPECT, Widgets, configure, execute, run_python
 
 BUSY = (
     "amplifier: an agent run is still going in this kernel: wait for it (%amplifier wait) "
     "or stop it (%amplifier stop)"
 )
-
-
-def one(widgets: Widgets, css_class: str) -> str:
-    (found,) = widgets.with_class(css_class)
-    return found
-
-
-def answer_updates(widgets: Widgets) -> list[Update]:
-    answer = one(widgets, "amplifier-answer")
-    return [u for u in widgets.updates if u.comm_id == answer and "outputs" in u.state]
-
-
-def markdown_of(update: Update) -> str:
-    outputs = update.state["outputs"]
-    return outputs[0]["data"]["text/markdown"] if outputs else ""
 
 
 def test_the_answer_streams_then_gives_way_to_the_final_markdown(kernel: Kernel) -> None:
@@ -40,19 +24,20 @@ def test_the_answer_streams_then_gives_way_to_the_final_markdown(kernel: Kernel)
     (panel,) = [m for m in result.messages if m["msg_type"] == "display_data"][:1]
     assert panel["content"]["data"]["text/plain"].startswith("amplifier panel")
     assert "application/vnd.jupyter.widget-view+json" in panel["content"]["data"]
-    streamed = [markdown_of(u) for u in answer_updates(widgets)]
+    assert len(widgets.panels()) == 1 and widgets.opened == 1  # one widget, one comm
+    streamed = widgets.streamed()
     partial = [s for s in streamed if s and s != text]
     assert partial and all(text.startswith(s) for s in partial)  # it grew as it came
-    assert text in streamed  # every character, once the block ended
-    # Then the streamed text gave way to the answer as a plain Markdown output.
-    assert streamed[-1] == "" and result.markdown == [text]
-    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
-    assert timeline.startswith("<details style") and "Talk for a while." in timeline
-    status = widgets.states[one(widgets, "amplifier-status")]["value"]
-    assert "Done in" in status and "1 model call" in status
-    stop = widgets.states[one(widgets, "amplifier-stop")]
-    assert stop["description"] == "Stop"
-    assert widgets.states[stop["layout"].removeprefix("IPY_MODEL_")]["display"] == "none"
+    assert streamed[-1] == text  # every character, once, in order
+    assert result.markdown == [text]  # then the answer as a plain Markdown output
+    # The panel gave way to its summary (static HTML) and closed: no widget is left.
+    summary = widgets.summary()
+    assert summary is not None and widgets.alive() == []
+    assert "<details><summary>" in summary["text/html"]  # folded: not <details open>
+    assert "Talk for a while." in widgets.timeline()
+    assert "Done in" in widgets.status() and "1 model call" in widgets.status()
+    assert summary["text/plain"].startswith("amplifier: Done in")
+    assert "application/vnd.jupyter.widget-view+json" not in summary
 
 
 def test_a_fast_stream_is_coalesced_and_complete(kernel: Kernel) -> None:
@@ -61,7 +46,7 @@ def test_a_fast_stream_is_coalesced_and_complete(kernel: Kernel) -> None:
     widgets = Widgets()
     result = execute(kernel, "%%amplifier\nStream fast.", widgets.feed)
     assert result.ok and result.markdown == [text]
-    updates = [u for u in answer_updates(widgets) if markdown_of(u)]
+    updates = [c for c in widgets.chunks if c.message["text"]]
     # 2,000 deltas, far fewer updates: at most one per 50 ms of the stream (a rate: a
     # loaded machine makes the stream longer, not the updates denser; 45 ms for the clock
     # of the message dates), the last one sooner (the end of the block flushes); and the
@@ -76,7 +61,9 @@ def test_a_fast_stream_is_coalesced_and_complete(kernel: Kernel) -> None:
     # without coalescing (a push per delta) nearly none would.
     short = [gap for gap in gaps if gap < 0.045]
     assert len(short) <= len(gaps) // 4 + 1, gaps
-    assert markdown_of(updates[-1]) == text
+    assert updates[-1].answer == text
+    # Each character went once: appended chunks, not the whole text again and again.
+    assert sum(len(c.message["text"]) for c in updates) == len(text)
 
 
 def test_a_failure_shows_in_the_panel_and_as_one_line(kernel: Kernel) -> None:
@@ -86,10 +73,10 @@ def test_a_failure_shows_in_the_panel_and_as_one_line(kernel: Kernel) -> None:
     assert result.ok
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("amplifier: ") and "all are used" in line
-    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    status = widgets.status()
     assert "Failed after" in status and "all are used" in status
-    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
-    assert "ScriptError" in timeline
+    assert "ScriptError" in widgets.timeline()
+    assert widgets.alive() == []
 
 
 def test_background_returns_at_once_refuses_a_second_run_and_wait_awaits_it(
@@ -100,17 +87,22 @@ def test_background_returns_at_once_refuses_a_second_run_and_wait_awaits_it(
     widgets = Widgets()
     started = execute(kernel, "%%amplifier --background\nTake your time.", widgets.feed)
     assert started.ok and started.markdown == [] and started.stderr == ""
-    free = kernel.execute("print('the notebook is free')")
+    seen: list[dict] = []
+
+    def feed(msg: dict) -> None:
+        seen.append(msg)
+        widgets.feed(msg)
+
+    free = execute(kernel, "print('the notebook is free')", feed)
     assert free.stdout == "the notebook is free\n"
-    second = kernel.execute("%%amplifier\nMe too.")
+    second = execute(kernel, "%%amplifier\nMe too.", feed)
     assert second.stderr.strip() == BUSY
-    waited = execute(kernel, "%amplifier wait", widgets.feed)
+    waited = execute(kernel, "%amplifier wait", feed)
     assert waited.stdout.strip() == "amplifier: the background run finished"
     assert json.loads(kernel.execute("import json; print(json.dumps(_amplifier))").stdout) == text
-    # With no cell left to show it in, the panel itself shows the final answer.
-    assert markdown_of(answer_updates(widgets)[-1]) == text
-    status = widgets.states[one(widgets, "amplifier-status")]["value"]
-    assert "Done in" in status
+    # With no cell left to show it in, the panel shows the final answer itself, and stays.
+    assert widgets.answer() == text and widgets.summary() is None
+    assert "Done in" in widgets.status() and not widgets.running()
     assert kernel.execute("%amplifier wait").stdout.strip() == (
         "amplifier: no background run to wait for"
     )
@@ -124,14 +116,15 @@ def test_hook_messages_and_context_lines_join_the_timeline(kernel: Kernel) -> No
         "_ks().display_system.show_message('outside a run', 'info', 'test')"
     )
     outside = Widgets()
-    execute(kernel, code, outside.feed)
-    (line,) = outside.with_class("amplifier-message")
-    assert "test: outside a run" in outside.states[line]["value"]
+    outside_messages = execute(kernel, code, outside.feed).messages
+    (line,) = [m for m in outside_messages if m["msg_type"] == "display_data"]
+    assert 'class="amplifier-message"' in line["content"]["data"]["text/html"]
+    assert "test: outside a run" in line["content"]["data"]["text/html"]
+    assert outside.states == {}  # a line of HTML, not a widget
     widgets = Widgets()
     result = execute(kernel, "%%amplifier --vars secret_number\nRemember it.", widgets.feed)
     assert "sent: secret_number" in result.stdout
-    timeline: Any = widgets.states[one(widgets, "amplifier-timeline")]["value"]
-    assert "sent: secret_number" in timeline
+    assert "sent: secret_number" in widgets.timeline()
 
 
 def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
@@ -144,7 +137,7 @@ def test_a_reset_stops_a_background_run_first(kernel: Kernel) -> None:
     assert execute(kernel, started, widgets.feed).ok
     reset = execute(kernel, "%amplifier reset", widgets.feed)
     assert reset.ok and "session ended" in reset.stdout and reset.stderr == ""
-    assert "Stopped after" in widgets.states[one(widgets, "amplifier-status")]["value"]
+    assert "Stopped after" in widgets.status()
     waited = kernel.execute("%amplifier wait")
     assert waited.stdout.strip() == "amplifier: the background run was stopped"
     assert "no session yet" in kernel.execute("%amplifier status").stdout
@@ -173,12 +166,9 @@ def test_a_child_cell_streams_its_own_answer(kernel: Kernel) -> None:
     widgets = Widgets()
     result = execute(kernel, "%%amplifier --child helper\nHello, child.", widgets.feed)
     assert result.ok and result.markdown == ["The child answers in a stream of words."]
-    streamed = [markdown_of(u) for u in answer_updates(widgets)]
-    assert "The child answers in a stream of words." in streamed
-    status = widgets.states[one(widgets, "amplifier-status")]["value"]
-    assert "1 model call" in status
-    timeline = widgets.states[one(widgets, "amplifier-timeline")]["value"]
-    assert "helper › </span>scripted" not in timeline  # its events are the cell's own
+    assert widgets.answer() == "The child answers in a stream of words."
+    assert "1 model call" in widgets.status()
+    assert "helper › </span>scripted" not in widgets.timeline()  # its events are the cell's own
 
 
 BROKEN_HOOK = """
@@ -228,7 +218,6 @@ def test_an_unexpected_error_still_ends_the_panel(kernel: Kernel) -> None:
         assert execute(kernel, "del _ks().execute").ok
     assert not result.ok and result.error["ename"] == "RuntimeError"
     # The panel does not go on saying it works (nor keep ticking) after the cell ended.
-    status = widgets.states[one(widgets, "amplifier-status")]["value"]
+    status = widgets.status()
     assert "Failed after" in status and "internal slip" in status, status
-    stop = widgets.states[one(widgets, "amplifier-stop")]
-    assert widgets.states[stop["layout"].removeprefix("IPY_MODEL_")]["display"] == "none"
+    assert widgets.alive() == []

@@ -1,8 +1,13 @@
 """Widgets seen from the wire: models from iopub comm messages, clicks sent as comm messages.
 
 This is what a frontend does: it learns each widget's state from ``comm_open``
-and ``comm_msg`` updates on iopub, and a button click is a ``comm_msg``
-``{"method": "custom", "content": {"event": "click"}}`` on the shell channel.
+and ``comm_msg`` updates on iopub, and a button click is a ``comm_msg`` on the
+shell channel. The panel is one widget (``PanelWidget``): its state holds the
+status line, the timeline and the open questions, its answer comes as custom
+messages (appended chunks), its clicks go back as custom messages
+(``{"type": "stop"}``, ``{"type": "choose", "id": ..., "option": ...}``), and
+at the end an ``update_display_data`` replaces it with its summary (static
+HTML) before a ``comm_close``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 from kernel_harness import CellResult, Kernel
 
 WIDGET_TARGET = "jupyter.widget"
+PANEL_ID = "amplifier_jupyter.ui.panel_widget.PanelWidget"
 
 
 @dataclass
@@ -28,24 +34,164 @@ class Update:
 
 
 @dataclass
+class Chunk:
+    """One answer message of a panel: the text it brought and the answer after it."""
+
+    comm_id: str
+    message: dict[str, Any]
+    answer: str
+    date: Any
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something to click: a panel's Stop button or one option of one of its questions."""
+
+    comm_id: str
+    content: str  # the custom message, as JSON (hashable)
+
+
+@dataclass
 class Widgets:
-    """Every widget model seen on iopub, with its latest state and its updates."""
+    """Every widget model seen on iopub, with its latest state, its updates, the panels'
+    answers (as a browser assembles them) and the summaries that replaced them."""
 
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     updates: list[Update] = field(default_factory=list)
+    chunks: list[Chunk] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)
+    closed: set[str] = field(default_factory=set)
+    # The panel's display id -> its comm, and the summaries by comm (update_display_data).
+    displays: dict[str, str] = field(default_factory=dict)
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    opened: int = 0
+    comm_messages: int = 0
 
     def feed(self, msg: dict[str, Any]) -> None:
         """Take one iopub message (anything that is not a widget comm is ignored)."""
         kind, content = msg["msg_type"], msg["content"]
         if kind == "comm_open" and content.get("target_name") == WIDGET_TARGET:
+            self.opened += 1
+            self.comm_messages += 1
             self.states[content["comm_id"]] = dict(content["data"].get("state", {}))
         elif kind == "comm_msg" and content["comm_id"] in self.states:
+            self.comm_messages += 1
             data = content.get("data", {})
+            comm_id = content["comm_id"]
             if data.get("method") == "update":
-                self.states[content["comm_id"]].update(data["state"])
-                self.updates.append(
-                    Update(content["comm_id"], data["state"], msg["header"].get("date"))
-                )
+                self.states[comm_id].update(data["state"])
+                self.updates.append(Update(comm_id, data["state"], msg["header"].get("date")))
+            elif data.get("method") == "custom":
+                self._custom(comm_id, data.get("content") or {}, msg["header"].get("date"))
+        elif kind == "comm_close" and content["comm_id"] in self.states:
+            self.comm_messages += 1
+            self.closed.add(content["comm_id"])
+        elif kind in ("display_data", "update_display_data"):
+            display_id = (content.get("transient") or {}).get("display_id")
+            data = content.get("data", {})
+            view = data.get("application/vnd.jupyter.widget-view+json")
+            if display_id and view and view.get("model_id") in self.states:
+                self.displays[display_id] = view["model_id"]
+            elif kind == "update_display_data" and display_id in self.displays:
+                self.summaries[self.displays[display_id]] = data
+
+    def _custom(self, comm_id: str, message: dict[str, Any], date: Any) -> None:
+        if message.get("type") != "answer":
+            return
+        text = self.answers.get(comm_id, "")
+        if message.get("reset"):
+            text = message["text"]
+        else:
+            assert message["at"] == len(text), ("a gap or an overlap", message["at"], len(text))
+            text += message["text"]
+        self.answers[comm_id] = text
+        self.chunks.append(Chunk(comm_id, message, text, date))
+
+    # -- the panels ------------------------------------------------------
+
+    def panels(self) -> list[str]:
+        """The panels' comm ids, oldest first."""
+        return [c for c, s in self.states.items() if s.get("_anywidget_id") == PANEL_ID]
+
+    def panel(self, index: int = -1) -> str:
+        """One panel's comm id (the newest by default)."""
+        return self.panels()[index]
+
+    def answer(self, index: int = -1) -> str:
+        """A panel's streamed answer as a browser shows it (what is left of it at the end)."""
+        return self.answers.get(self.panel(index), "")
+
+    def streamed(self, index: int = -1) -> list[str]:
+        """The panel's answer after each of its answer messages."""
+        panel = self.panel(index)
+        return [c.answer for c in self.chunks if c.comm_id == panel]
+
+    def summary(self, index: int = -1) -> dict[str, Any] | None:
+        """The bundle (text/html, text/plain) that replaced the panel, once it did."""
+        return self.summaries.get(self.panel(index))
+
+    def _part(self, name: str, index: int) -> str:
+        panel = self.panel(index)
+        summary = self.summaries.get(panel)
+        if summary is not None:
+            body = summary["text/html"]
+            marker = f'<div class="amplifier-{name}">'
+            start = body.index(marker) + len(marker)
+            return body[start:]  # to the end: enough for looking for text in it
+        return self.states[panel][f"{name}_html"]
+
+    def status(self, index: int = -1) -> str:
+        """The panel's status line (HTML): live, or as its summary left it."""
+        text = self._part("status", index)
+        return text.split('<div class="amplifier-timeline">')[0]
+
+    def timeline(self, index: int = -1) -> str:
+        """The panel's timeline (HTML): live, or as its summary left it."""
+        return self._part("timeline", index)
+
+    def all_timelines(self) -> str:
+        """Every panel's timeline, joined."""
+        return " ".join(self.timeline(i) for i in range(len(self.panels())))
+
+    def approvals(self, index: int = -1) -> list[dict[str, Any]]:
+        """A panel's open questions (each: id, question_html, options, countdown_html)."""
+        return list(self.states[self.panel(index)].get("approvals") or [])
+
+    def questions_seen(self) -> list[dict[str, Any]]:
+        """Every question any panel showed, once each, in order."""
+        seen: dict[tuple[str, Any], dict[str, Any]] = {}
+        for panel in self.panels():
+            states = [u.state for u in self.updates if u.comm_id == panel]
+            for state in [self.states[panel], *states]:
+                for card in state.get("approvals") or []:
+                    seen.setdefault((panel, card["id"]), card)
+        return list(seen.values())
+
+    def running(self, index: int = -1) -> bool:
+        """Whether a panel is live and says its run goes on."""
+        panel = self.panel(index)
+        return panel not in self.closed and bool(self.states[panel].get("running"))
+
+    def enabled_button(self, label: str) -> Target | None:
+        """The newest live button with this label that can still be clicked: a panel's
+        Stop ("Stop", "Stop now") or an option of a question."""
+        for panel in reversed(self.panels()):
+            if panel in self.closed:
+                continue
+            state = self.states[panel]
+            for card in reversed(state.get("approvals") or []):
+                if label in card["options"]:
+                    message = {"type": "choose", "id": card["id"], "option": label}
+                    return Target(panel, json.dumps(message))
+            if (
+                state.get("running")
+                and state.get("stop_label") == label
+                and not state.get("stop_disabled")
+            ):
+                return Target(panel, json.dumps({"type": "stop"}))
+        return None
+
+    # -- any widget --------------------------------------------------------
 
     def find(self, **match: Any) -> list[str]:
         """Ids of the widgets whose state has all of ``match`` (e.g. description="Deny")."""
@@ -59,20 +205,17 @@ class Widgets:
         """Ids of the widgets carrying a CSS class (``_dom_classes``)."""
         return [c for c, s in self.states.items() if css_class in (s.get("_dom_classes") or ())]
 
-    def enabled_button(self, description: str) -> str | None:
-        """The newest button with this label that can still be clicked."""
-        found = [
-            c
-            for c in self.find(_model_name="ButtonModel", description=description)
-            if not self.states[c].get("disabled")
-        ]
-        return found[-1] if found else None
+    def alive(self) -> list[str]:
+        """The widgets not closed."""
+        return [c for c in self.states if c not in self.closed]
 
 
-def click(kernel: Kernel, comm_id: str, subshell_id: str | None = None) -> None:
-    """Click a button the way a frontend does: a comm message on the shell channel
-    (sent to ``subshell_id``, as JupyterLab sends widget messages, when given)."""
-    content = {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}}
+def click(kernel: Kernel, target: Target | None, subshell_id: str | None = None) -> None:
+    """Click the way a frontend does: a custom comm message on the shell channel (sent to
+    ``subshell_id``, as JupyterLab sends widget messages, when given)."""
+    assert target is not None, "nothing to click"
+    data = {"method": "custom", "content": json.loads(target.content)}
+    content = {"comm_id": target.comm_id, "data": data}
     msg = kernel.client.session.msg("comm_msg", content)
     if subshell_id is not None:
         msg["header"]["subshell_id"] = subshell_id

@@ -1,8 +1,12 @@
-"""The widget for one approval question: what wants to run, a button per option, a countdown.
+"""One approval question as the panel's widget shows it: what wants to run, a button per
+option, a countdown.
 
-Every change after creation goes through widget state, set from the loop's
-thread (docs/design.md, fact 13); clicks are handed to ``ApprovalRequest.choose``,
-which is thread-safe.
+The card is part of the panel's widget state (``PanelWidget.approvals``: see
+:func:`card_state`), drawn and clicked in the browser; clicks come back as
+``choose`` messages, handed to ``ApprovalRequest.choose``, which is
+thread-safe. Without a panel (a plain session) a card stands alone in the
+running cell (:func:`show_standalone`), a panel widget with no header or
+timeline, which leaves its one-line outcome as HTML when the question closes.
 """
 
 from __future__ import annotations
@@ -10,14 +14,12 @@ from __future__ import annotations
 import asyncio
 import html
 import math
+from collections.abc import Callable
 from typing import Any
-
-import ipywidgets as widgets
 
 from amplifier_jupyter.modules._tool_input import tool_input_text
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
-from amplifier_jupyter.ui.plain import PlainVBox
-from amplifier_jupyter.ui.style import MUTED, box_layout, span
+from amplifier_jupyter.ui.style import MUTED, span
 
 # A question shows at most this much of a tool's input (the rest scrolls or is cut).
 INPUT_LIMIT = 4000
@@ -37,7 +39,7 @@ def question_html(request: ApprovalRequest) -> str:
         f"<div>{who}<b>{html.escape(request.tool_name)}</b> "
         f"{span('wants to run:', MUTED)}</div>"
         '<pre style="margin: 4px 0; padding: 4px 6px; max-height: 16em; overflow: auto; '
-        "background: var(--jp-layout-color2); color: var(--jp-content-font-color1); "
+        "background: var(--jp-layout-color1); color: var(--jp-content-font-color1); "
         'font-family: var(--jp-code-font-family); font-size: var(--jp-code-font-size)">'
         f"{html.escape(_input_text(request.tool_input))}</pre>"
     )
@@ -51,44 +53,29 @@ def countdown_text(request: ApprovalRequest) -> str:
     return span(f"{request.default.capitalize()} in {seconds} s if no answer", MUTED)
 
 
-class ApprovalCard:
-    """The widgets of one :class:`ApprovalRequest` (``.widget`` is the box to show)."""
+def card_state(card_id: int, request: ApprovalRequest) -> dict[str, Any]:
+    """The card as the widget's state holds it (``assets/panel.js`` draws it)."""
+    return {
+        "id": card_id,
+        "question_html": question_html(request),
+        "options": list(request.options),
+        "countdown_html": countdown_text(request),
+    }
 
-    def __init__(self, request: ApprovalRequest, standalone: bool = False) -> None:
+
+class Countdown:
+    """Calls ``tick()`` on each whole second of a question's countdown until it closes."""
+
+    def __init__(self, request: ApprovalRequest, tick: Callable[[], None]) -> None:
         self.request = request
-        self.standalone = standalone
-        self.question = widgets.HTML(question_html(request))
-        self.question.add_class("amplifier-approve-question")
-        self.buttons = []
-        for i, option in enumerate(request.options):
-            button = widgets.Button(
-                description=option,
-                tooltip=option,
-                button_style="primary" if i == 0 else "",
-                layout=widgets.Layout(width="auto"),
-            )
-            button.add_class("amplifier-approve-option")
-            button.on_click(lambda _button, option=option: request.choose(option))
-            self.buttons.append(button)
-        self.countdown = widgets.HTML(countdown_text(request))
-        self.countdown.add_class("amplifier-approve-countdown")
-        row = widgets.HBox([*self.buttons, self.countdown])
-        row.layout.align_items = "center"
-        self.widget = PlainVBox(
-            [self.question, row],
-            layout=box_layout(accent="var(--jp-warn-color1)"),
-        )
-        self.widget.plain_text = plain_question(request)
-        self.widget.add_class("amplifier-approve")
+        self._tick_cb = tick
         self._timer: asyncio.TimerHandle | None = None
-        self._schedule_tick()
-        request.on_close(self._closed)
+        self._schedule()
 
-    def _schedule_tick(self) -> None:
+    def _schedule(self) -> None:
         remaining = self.request.remaining()
         if remaining <= 0 or remaining == math.inf or self.request.outcome is not None:
             return
-        # Tick on whole seconds of the countdown.
         delay = remaining - math.floor(remaining - 1e-6) if remaining > 1 else remaining
         self._timer = self.request.loop.call_later(max(delay, 0.05), self._tick)
 
@@ -96,18 +83,14 @@ class ApprovalCard:
         self._timer = None
         if self.request.outcome is not None:
             return
-        self.countdown.value = countdown_text(self.request)
-        self._schedule_tick()
+        self._tick_cb()
+        self._schedule()
 
-    def _closed(self, request: ApprovalRequest) -> None:
+    def cancel(self) -> None:
+        """No more ticks."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        for button in self.buttons:
-            button.disabled = True
-        if self.standalone:
-            # No timeline to carry the decision: the card becomes its one-line summary.
-            self.widget.children = [summary_widget(request)]
 
 
 def plain_question(request: ApprovalRequest) -> str:
@@ -120,24 +103,54 @@ def outcome_level(request: ApprovalRequest) -> str:
     return "success" if request.allowed else "warning"
 
 
-def summary_html(request: ApprovalRequest) -> str:
+def summary_text(request: ApprovalRequest) -> str:
     """One line: the question in short and how it ended."""
     from amplifier_jupyter.ui.timeline import shorten
 
     what = request.tool_name or shorten(request.prompt, 80)
     mark = "✓" if outcome_level(request) == "success" else "✗"
-    return span(f"{mark} {what}: {request.describe_outcome()}", MUTED)
+    return f"{mark} {what}: {request.describe_outcome()}"
 
 
-def summary_widget(request: ApprovalRequest) -> Any:
-    """The one-line summary as a widget."""
-    return widgets.HTML(summary_html(request))
+def summary_html(request: ApprovalRequest) -> str:
+    """The one-line outcome as HTML."""
+    return f'<div class="amplifier-approve-outcome">{span(summary_text(request), MUTED)}</div>'
 
 
-def show_standalone(request: ApprovalRequest) -> ApprovalCard:
+class StandaloneCard:
+    """A question shown on its own in the running cell (no panel is attached)."""
+
+    def __init__(self, request: ApprovalRequest) -> None:
+        from IPython.display import display
+
+        from amplifier_jupyter.ui.panel_widget import PanelWidget
+
+        self.request = request
+        self.widget = PanelWidget(
+            self._received, mode="card", running=False, approvals=[card_state(1, request)]
+        )
+        self.widget.plain_text = plain_question(request)
+        self._handle = display(self.widget, display_id=True)
+        self._countdown = Countdown(request, self._tick)
+        request.on_close(self._closed)
+
+    def _received(self, message: dict[str, Any]) -> None:
+        option = message.get("option")
+        if message.get("type") == "choose" and isinstance(option, str):
+            self.request.choose(option)  # thread-safe
+
+    def _tick(self) -> None:
+        if self.widget.comm:
+            self.widget.approvals = [card_state(1, self.request)]
+
+    def _closed(self, request: ApprovalRequest) -> None:
+        # No timeline to carry the decision: the card becomes its one-line outcome.
+        self._countdown.cancel()
+        line = summary_text(request)
+        self._handle.update({"text/html": summary_html(request), "text/plain": line}, raw=True)
+        self.widget.close()
+
+
+def show_standalone(request: ApprovalRequest) -> StandaloneCard:
     """Show a card in the running cell (no panel is attached: a plain session)."""
-    from IPython.display import display
-
-    card = ApprovalCard(request, standalone=True)
-    display(card.widget)
-    return card
+    return StandaloneCard(request)

@@ -4,13 +4,13 @@
 reaches the user (the kernel calls it synchronously, on the loop's thread).
 During a ``%%amplifier`` run the message joins the panel's timeline (the
 magic attaches the run's view as ``host``); otherwise it is shown as one
-quiet line in the running cell (a widget, or text in a terminal).
+quiet line in the running cell (HTML, or text in a terminal).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
+from typing import Protocol
 
 from amplifier_jupyter.ui.environment import widgets_available
 
@@ -43,15 +43,12 @@ class JupyterDisplaySystem:
             print(f"amplifier [{level}] {source}: {message}", file=stream, flush=True)
 
 
-def _display_line(message: str, level: str, source: str) -> Any:
+def _display_line(message: str, level: str, source: str) -> None:
+    """One quiet line of HTML (with its text form): an output, not a widget."""
     from IPython.display import display
 
-    from amplifier_jupyter.ui.plain import PlainHTML
     from amplifier_jupyter.ui.style import LEVEL_COLOURS, MUTED, span
 
     colour = LEVEL_COLOURS.get({"warn": "warning"}.get(level, level), MUTED)
-    line = PlainHTML(span(f"{source}: {message}", colour))
-    line.plain_text = f"{source}: {message}"
-    line.add_class("amplifier-message")
-    display(line)
-    return line
+    line = f'<div class="amplifier-message">{span(f"{source}: {message}", colour)}</div>'
+    display({"text/html": line, "text/plain": f"{source}: {message}"}, raw=True)

@@ -1,31 +1,34 @@
-"""The panel: what a ``%%amplifier`` cell shows while the agent works, as ipywidgets.
+"""The panel: what a ``%%amplifier`` cell shows while the agent works.
 
-Layout (CSS classes, stable for tests and styling)::
+One widget per run (:class:`~amplifier_jupyter.ui.panel_widget.PanelWidget`,
+drawn in the browser). Layout (CSS classes, stable for tests and styling)::
 
     .amplifier-panel
       .amplifier-header      .amplifier-status (state · elapsed · totals)   .amplifier-stop
-      .amplifier-answer      the answer streaming in, as Markdown
+      .amplifier-answer      the answer streaming in
       .amplifier-approvals   one .amplifier-approve card per open question
       .amplifier-timeline    prompt, model calls, tools, approvals, messages, errors
 
-Every update is widget state set from the loop's thread (a run may be a
-background task: docs/design.md, fact 13), and the two fast-changing parts, the
-answer and the timeline, go through a :class:`Coalescer`, so a fast stream
-sends at most about 20 updates a second and the last one is complete.
+Every update is set from the loop's thread (a run may be a background task:
+docs/design.md, fact 13), and the two fast-changing parts, the answer and the
+timeline, go through a :class:`Coalescer`, so a fast stream sends at most about
+20 updates a second and the last one is complete. The answer goes as appended
+chunks (each character sent once); a retried model call (``provider:retry``:
+its blocks start again from index 0) starts its text afresh.
 
-At the end the streamed text gives way to the final answer, which the cell
-runner shows as a plain Markdown output (a background run has no cell left
-to show it in, so the panel shows it); the timeline stays, collapsed.
+At the end the panel leaves no widget behind: its output is replaced by the
+run's summary as static HTML (the status line, the folded timeline as
+``<details>``) and the widget is closed; the answer is a Markdown output of
+its own (the cell runner's). A background run's panel, whose cell is long
+done, stays a widget and shows the answer itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
+import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
-
-import ipywidgets as widgets
 
 from amplifier_jupyter._ipython.blocking import (
     add_blocking_listener,
@@ -38,25 +41,15 @@ from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.dollars import escape_currency
-from amplifier_jupyter.ui.style import (
-    CODE_FONT,
-    FAINT,
-    LEVEL_COLOURS,
-    MUTED,
-    TEXT,
-    UI_FONT,
-    box_layout,
-    span,
-)
-from amplifier_jupyter.ui.timeline import Entry, Timeline
+from amplifier_jupyter.ui.panel_html import StatusLine, summary_bundle, timeline_html
+from amplifier_jupyter.ui.style import LEVEL_COLOURS, MUTED, TEXT
+from amplifier_jupyter.ui.timeline import Timeline
 from amplifier_jupyter.ui.view import complain, say, shown
 
-# The newest entries shown; older ones are counted, not drawn.
-TIMELINE_LIMIT = 200
-PLAIN_TEXT = "amplifier panel (a live widget: open the notebook in JupyterLab to see it)"
 STOP_NOW = "Stop now"
 # While user code blocks the kernel and a click cannot reach it (_ipython/blocking.py).
 BLOCKING_HINT = "the code blocks the kernel: interrupt the kernel (■) to stop it"
+NO_ANSWER = "*(no answer)*"
 
 
 def _elapsed(seconds: float) -> str:
@@ -66,45 +59,13 @@ def _elapsed(seconds: float) -> str:
     return f"{minutes} min {seconds:02d} s"
 
 
-def entry_html(entry: Entry) -> str:
-    """One timeline line."""
-    colour = LEVEL_COLOURS.get(entry.level, MUTED)
-    who = (
-        f'<span style="color: {FAINT}">{html.escape(entry.child)} › </span>' if entry.child else ""
-    )
-    detail = (
-        f' <span style="color: {FAINT}; {CODE_FONT}">{html.escape(entry.detail)}</span>'
-        if entry.detail
-        else ""
-    )
-    if entry.result:
-        detail += f" → {html.escape(entry.result)}"
-    return (
-        f'<div class="amplifier-entry amplifier-entry-{entry.kind}" '
-        f'style="color: {colour}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">'
-        f'<span style="display: inline-block; width: 1.4em; text-align: center">'
-        f"{html.escape(entry.mark)}</span>{who}{html.escape(entry.text)}{detail}</div>"
-    )
-
-
-def timeline_html(timeline: Timeline, open_: bool) -> str:
-    """The timeline as a ``<details>`` block (open while running, collapsed after)."""
-    entries = timeline.entries[-TIMELINE_LIMIT:]
-    hidden = len(timeline.entries) - len(entries)
-    rows = "".join(entry_html(e) for e in entries)
-    if hidden:
-        rows = f'<div style="color: {FAINT}">… {hidden} earlier</div>' + rows
-    count = len(timeline.entries)
-    summary = f"Timeline · {count} event{'s' if count != 1 else ''}"
-    return (
-        f'<details{" open" if open_ else ""} style="{UI_FONT}; color: {MUTED}">'
-        f'<summary style="cursor: pointer; color: {MUTED}">{summary}</summary>'
-        f'<div style="padding: 2px 0 2px 2px">{rows}</div></details>'
-    )
+def _markdown(text: str) -> dict[str, Any]:
+    # "$5 and $10" is not LaTeX where it is shown (ui/dollars.py); text/plain keeps it raw.
+    return {"text/markdown": escape_currency(text), "text/plain": text}
 
 
 class PanelView:
-    """A :class:`~amplifier_jupyter.ui.view.RunView` drawn with ipywidgets.
+    """A :class:`~amplifier_jupyter.ui.view.RunView` drawn by one widget.
 
     ``on_stop`` is awaited when the Stop button is clicked (the kernel
     session's ``stop``). ``background``: the run outlives its cell, so the
@@ -119,6 +80,8 @@ class PanelView:
         background: bool = False,
         focus: str | None = None,
     ) -> None:
+        from amplifier_jupyter.ui.panel_widget import PanelWidget
+
         self.timeline = Timeline(focus)
         self.background = background
         self.answer_shown = False
@@ -129,37 +92,24 @@ class PanelView:
         self._started = 0.0
         self._ended: float | None = None
         self._ticker: asyncio.TimerHandle | None = None
-        self._stream: list[str] = []
+        # The answer so far, how much of it the browser has, and where the current model
+        # call's text starts (a retry drops what came after).
+        self._answer = ""
+        self._sent = 0
+        self._restart = False
+        self._call_start = 0
         self._text = StreamedText()
         self._stream_updates = Coalescer(self._push_stream)
         self._timeline_updates = Coalescer(self._push_timeline)
         self._timeline_open = True
         self.failed: str | None = None
-
-        self.status = widgets.HTML("")
-        self.status.add_class("amplifier-status")
-        self.stop_button = widgets.Button(
-            description="Stop", tooltip="Stop the agent", layout=widgets.Layout(width="auto")
-        )
-        self.stop_button.add_class("amplifier-stop")
-        self.stop_button.on_click(self._stop_clicked)
-        # Its clicks may then arrive while user code blocks the main thread.
-        route_to_frontend_subshell(self.stop_button)
         self.hint = ""
-        header = widgets.HBox([self.status, self.stop_button])
-        header.layout.align_items = "center"
-        header.layout.justify_content = "space-between"
-        header.add_class("amplifier-header")
-        self.answer = widgets.Output(layout=widgets.Layout(display="none"))
-        self.answer.add_class("amplifier-answer")
-        self.approvals = widgets.VBox([], layout=widgets.Layout(display="none"))
-        self.approvals.add_class("amplifier-approvals")
-        self.timeline_view = widgets.HTML(timeline_html(self.timeline, True))
-        self.timeline_view.add_class("amplifier-timeline")
-        self.widget = PanelBox(
-            [header, self.answer, self.approvals, self.timeline_view], layout=box_layout()
-        )
-        self.widget.add_class("amplifier-panel")
+        self._cards: dict[int, tuple[ApprovalRequest, Any]] = {}
+        self._ids = itertools.count(1)
+        self._handle: Any = None
+        self.widget = PanelWidget(self._received, timeline_html=self._timeline_html())
+        # Its clicks may then arrive while user code blocks the main thread.
+        route_to_frontend_subshell(self.widget)
 
     # -- RunView ---------------------------------------------------------
 
@@ -172,7 +122,7 @@ class PanelView:
         self.running = True
         self.state = "Working"
         self._push_status()
-        display(self.widget)
+        self._handle = display(self.widget, display_id=True)
         add_blocking_listener(self._on_blocking)
         self._tick()
 
@@ -180,9 +130,18 @@ class PanelView:
         """Stream text deltas into the answer; everything else into the timeline."""
         own = data.get("child") == self.timeline.focus
         if own:
+            if event == "provider:request":
+                self._call_start = len(self._answer)
+            elif event == "provider:retry":
+                # The call starts over (its blocks again from index 0): so does its text.
+                self._text = StreamedText()
+                if len(self._answer) > self._call_start:
+                    self._answer = self._answer[: self._call_start]
+                    self._restart = True
+                    self._stream_updates.changed()
             text = self._text.take(event, data)
             if text:
-                self._stream.append(text)
+                self._answer += text
                 self._stream_updates.changed()
             if event == "content_block:delta":
                 return
@@ -190,10 +149,12 @@ class PanelView:
                 self._stream_updates.flush()  # a finished block shows every character
         changed = self.timeline.on_event(event, data)
         calls_tools = event == "provider:response" and data.get("tool_calls")
-        if own and (calls_tools or event == "provider:request") and "".join(self._stream).strip():
+        if own and (calls_tools or event == "provider:request") and self._answer.strip():
             # The model spoke before calling tools: that text moves into the timeline.
-            self.timeline.add("said", " ".join("".join(self._stream).split())[:300])
-            self._stream.clear()
+            self.timeline.add("said", " ".join(self._answer.split())[:300])
+            self._answer = ""
+            self._call_start = 0
+            self._restart = True
             self._stream_updates.changed()
             changed = True
         if changed:
@@ -219,35 +180,35 @@ class PanelView:
             say(f"sent: {summary}")
 
     def finish(self, answer: str) -> None:
-        """The run ended: the streamed text gives way to the answer; the timeline folds."""
+        """The run ended: the panel gives way to its summary, the answer to a Markdown output."""
         self._end()
+        self._stream_updates.cancel()
         if self.stopped:
             self.state = "Stopped"
             self.answer_shown = True  # the partial text stays; there is no answer to show
-            self._stream_updates.flush()
+            self._leave(self._answer)
             if not self.background:
-                say("stopped")  # also readable where the widget is not (a saved notebook)
+                say("stopped")  # also readable as text
         else:
             self.state = "Done"
-            self._stream_updates.cancel()
             if self.background:
-                self._show_answer(answer or "*(no answer)*")
                 self.answer_shown = True
+                self._leave(answer or NO_ANSWER)
             else:
-                self._show_answer("")
-        self._fold()
+                self._leave("")
 
     def fail(self, message: str) -> None:
         """The run ended with a one-line error."""
         was_running = self.running
         message = shown(message)  # an error may quote a module's config
         self._end()
+        self._stream_updates.cancel()
         self.failed = message
         self.state = "Failed"
-        self._stream_updates.flush()
         if was_running:
             self.timeline.add("error", message, level="error")
-            self._fold()
+        if self._handle is not None:
+            self._leave(self._answer)
         if not self.background:
             complain(message)
 
@@ -255,20 +216,20 @@ class PanelView:
 
     def show_approval(self, request: ApprovalRequest) -> None:
         """Show a question in the panel; its decision goes into the timeline."""
-        from amplifier_jupyter.ui.approval_card import ApprovalCard
+        from amplifier_jupyter.ui.approval_card import Countdown
 
-        card = ApprovalCard(request)
-        self._set_approvals((*self.approvals.children, card.widget))
+        card_id = next(self._ids)
+        self._cards[card_id] = (request, Countdown(request, self._push_approvals))
+        self._push_approvals()
         self.state = "Waiting for approval"
         self._push_status()
-        request.on_close(lambda request: self._approval_closed(request, card))
+        request.on_close(lambda request: self._approval_closed(request, card_id))
 
-    def _set_approvals(self, cards: tuple[Any, ...]) -> None:
-        self.approvals.children = cards
-        self.approvals.layout.display = None if cards else "none"  # no room when empty
-
-    def _approval_closed(self, request: ApprovalRequest, card: Any) -> None:
-        self._set_approvals(tuple(c for c in self.approvals.children if c is not card.widget))
+    def _approval_closed(self, request: ApprovalRequest, card_id: int) -> None:
+        found = self._cards.pop(card_id, None)
+        if found is not None:
+            found[1].cancel()
+        self._push_approvals()
         if self.running:
             self.state = "Working"
             self._push_status()
@@ -293,6 +254,27 @@ class PanelView:
         self.timeline.message(message, level, source)
         self._timeline_updates.changed()
 
+    # -- messages from the browser (any thread) --------------------------
+
+    def _received(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "stop":
+            self._stop_clicked()
+        elif kind == "choose":
+            found = self._cards.get(message.get("id"))  # type: ignore[arg-type]
+            option = message.get("option")
+            if found is not None and isinstance(option, str):
+                found[0].choose(option)  # thread-safe
+        elif kind == "ready" and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._resend)
+
+    def _resend(self) -> None:
+        if not self.widget.comm:
+            return
+        self._sent = len(self._answer)
+        self._restart = False
+        self.widget.replace(self._answer)
+
     # -- state -----------------------------------------------------------
 
     @property
@@ -300,7 +282,7 @@ class PanelView:
         """Whether the run ended because the user stopped it."""
         return self.timeline.status == "cancelled"
 
-    def _stop_clicked(self, _button: Any) -> None:
+    def _stop_clicked(self) -> None:
         # Widget messages may arrive on another thread (docs/design.md, fact 13). One that
         # comes while user code blocks the main thread interrupts that code first.
         interrupt_blocking_code()
@@ -321,13 +303,13 @@ class PanelView:
         "Stop now", and a second click makes the stop immediate
         (``session/stopping.py``).
         """
-        if not self.running or self.stop_button.disabled:
+        if not self.running or self.widget.stop_disabled:
             return
-        if self.stop_button.description == STOP_NOW:
-            self.stop_button.disabled = True
-            self.stop_button.description = "Stopping…"
+        if self.widget.stop_label == STOP_NOW:
+            self.widget.stop_disabled = True
+            self.widget.stop_label = "Stopping…"
         else:
-            self.stop_button.description = STOP_NOW
+            self.widget.stop_label = STOP_NOW
             self.timeline.add("stop", "stop requested", level="warning")
             self._timeline_updates.changed()
         if self._on_stop is not None:
@@ -342,13 +324,34 @@ class PanelView:
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
-        self.stop_button.layout.display = "none"
+        for _request, countdown in self._cards.values():
+            countdown.cancel()
 
-    def _fold(self) -> None:
+    def _leave(self, answer: str) -> None:
+        """Replace the live panel by its summary (and ``answer`` as Markdown); close it.
+
+        A background run ends after its cell: a frontend no longer takes outputs for
+        that cell (nbclient drops them, JupyterLab's cell has let go of its request),
+        so its panel cannot be replaced; it stays, showing the end and the answer.
+        """
+        from IPython.display import display
+
+        self._timeline_updates.cancel()
         self._timeline_open = False
-        self._timeline_updates.flush()
-        self._push_timeline()
-        self._push_status()
+        if self.background:
+            if self.widget.comm:
+                self._answer = answer
+                self._resend()
+                self._push_timeline()
+                self._push_status()
+            return
+        bundle = summary_bundle(self._status_line(), self.timeline)
+        if self._handle is not None:
+            self._handle.update(bundle, raw=True)
+        if answer:
+            display(_markdown(answer), raw=True)
+        self._handle = None
+        self.widget.close()
 
     def _tick(self) -> None:
         self._ticker = None
@@ -360,48 +363,52 @@ class PanelView:
     # -- pushing widget state --------------------------------------------
 
     def _push_stream(self) -> None:
-        self._show_answer("".join(self._stream))
+        if not self.widget.comm:
+            return
+        if self._restart or self._sent > len(self._answer):
+            self._restart = False
+            self.widget.replace(self._answer)
+        else:
+            self.widget.append(self._sent, self._answer[self._sent :])
+        self._sent = len(self._answer)
 
-    def _show_answer(self, text: str) -> None:
-        self.answer.outputs = (_markdown_output(text),) if text else ()
-        # An empty output area still takes room: hide it until there is text.
-        display = None if text else "none"
-        if self.answer.layout.display != display:
-            self.answer.layout.display = display
+    def _timeline_html(self) -> str:
+        return timeline_html(self.timeline, self._timeline_open)
 
     def _push_timeline(self) -> None:
-        self.timeline_view.value = timeline_html(self.timeline, self._timeline_open)
+        if self.widget.comm:
+            self.widget.timeline_html = self._timeline_html()
 
-    def _push_status(self) -> None:
-        if self._loop is None:
-            return
-        end = self._ended if self._ended is not None else self._loop.time()
+    def _push_approvals(self) -> None:
+        from amplifier_jupyter.ui.approval_card import card_state
+
+        if self.widget.comm:
+            self.widget.approvals = [
+                card_state(card_id, request) for card_id, (request, _) in self._cards.items()
+            ]
+
+    def _status_line(self) -> StatusLine:
+        end = self._ended if self._ended is not None else self._started
+        if self._loop is not None and self._ended is None:
+            end = self._loop.time()
         elapsed = _elapsed(end - self._started)
         totals = self.timeline.describe_totals()
         if self.running:
-            head = span(f"● {self.state} · {elapsed}", TEXT)
+            parts = [(f"● {self.state} · {elapsed}", TEXT)]
             if self.hint:
-                head += span(f" · {self.hint}", LEVEL_COLOURS["warning"])
+                parts.append((f" · {self.hint}", LEVEL_COLOURS["warning"]))
         elif self.state == "Failed":
-            head = span(f"Failed after {elapsed}: {self.failed}", LEVEL_COLOURS["error"])
+            parts = [(f"Failed after {elapsed}: {self.failed}", LEVEL_COLOURS["error"])]
         elif self.state == "Stopped":
-            head = span(f"Stopped after {elapsed}", LEVEL_COLOURS["warning"])
+            parts = [(f"Stopped after {elapsed}", LEVEL_COLOURS["warning"])]
         else:
-            head = span(f"Done in {elapsed}", MUTED)
-        tail = span(f" · {totals}", MUTED) if totals else ""
-        self.status.value = head + tail
+            parts = [(f"Done in {elapsed}", MUTED)]
+        if totals:
+            parts.append((f" · {totals}", MUTED))
+        return StatusLine(parts)
 
-
-def _markdown_output(text: str) -> dict[str, Any]:
-    markdown = escape_currency(text)  # "$5 and $10" is not LaTeX (ui/dollars.py)
-    return {"output_type": "display_data", "data": {"text/markdown": markdown}, "metadata": {}}
-
-
-class PanelBox(widgets.VBox):
-    """The panel's outer box, with a short plain-text form for readers without widgets."""
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if isinstance(bundle, dict):
-            bundle["text/plain"] = PLAIN_TEXT
-        return bundle
+    def _push_status(self) -> None:
+        if self._loop is None or not self.widget.comm:
+            return
+        self.widget.status_html = self._status_line().html()
+        self.widget.running = self.running

@@ -205,12 +205,17 @@ class Timeline:
         )
 
     def _on_provider_retry(self, data: dict[str, Any], child: str | None) -> None:
-        attempt = data.get("attempt")
+        """``retry 2 of 4 (stream cut) in 2.0 s``: the call starts over (the panel drops its
+        text so far)."""
+        attempt, most = data.get("attempt"), data.get("max_retries")
+        text = "retry" + (f" {attempt}" if attempt else "") + (f" of {most}" if most else "")
+        reason = data.get("reason") or (str(data["status"]) if data.get("status") else "")
+        if reason:
+            text += f" ({reason})"
         delay = data.get("delay") or data.get("retry_after")
-        text = "retrying" + (f" (attempt {attempt})" if attempt else "")
         if delay:
             text += f" in {float(delay):.1f} s"
-        if data.get("error"):
+        if data.get("error") and not data.get("reason"):
             text += f": {shorten(data['error'], 120)}"
         self.add("note", text, level="warning", child=child)
 

@@ -362,6 +362,8 @@ class ClaudeProvider:
                         "provider": PROVIDER,
                         "model": model,
                         "attempt": tries,
+                        "max_retries": self.settings.max_retries,
+                        "reason": "stream cut" if isinstance(error, StreamCut) else None,
                         "delay": round(delay, 3),
                         "status": status_of(error),
                         "error": describe(error),

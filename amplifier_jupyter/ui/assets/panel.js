@@ -1,0 +1,135 @@
+// The panel of a %%amplifier cell, drawn in the browser (anywidget ESM, no build step).
+//
+// The kernel (amplifier_jupyter/ui/panel_widget.py) sends the status and the timeline as
+// ready-made, escaped HTML traits, the open questions as a list trait, and the answer as
+// appended chunks in custom messages: {type: "answer", at, text, reset}. A chunk that does
+// not start where the text ends is either one already shown (dropped) or follows a gap
+// (the whole text is asked for again). Clicks go back as custom messages:
+// {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far.
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function button(label, extra) {
+  const node = el("button", "amplifier-button" + (extra ? " " + extra : ""), label);
+  node.type = "button";
+  node.title = label;
+  return node;
+}
+
+function render({ model, el: root }) {
+  const panel = el("div", "amplifier-panel amplifier-live");
+  const header = el("div", "amplifier-header");
+  const status = el("div", "amplifier-status");
+  const stop = button("Stop", "amplifier-stop");
+  stop.title = "Stop the agent";
+  header.append(status, stop);
+  const answer = el("div", "amplifier-answer");
+  const approvals = el("div", "amplifier-approvals");
+  const timeline = el("div", "amplifier-timeline");
+  panel.append(header, answer, approvals, timeline);
+  if (model.get("mode") === "card") {
+    // A question standing alone: only its card.
+    panel.classList.add("amplifier-card-only");
+    header.hidden = true;
+    timeline.hidden = true;
+  }
+  root.append(panel);
+
+  let text = "";
+  let asked = false;
+  const showAnswer = () => {
+    answer.textContent = text;
+    answer.hidden = text.length === 0 || model.get("mode") === "card";
+  };
+  const resync = () => {
+    if (!asked) {
+      asked = true;
+      model.send({ type: "ready" });
+    }
+  };
+  const onMessage = (msg) => {
+    if (!msg || msg.type !== "answer") return;
+    if (msg.reset) {
+      text = msg.text;
+      asked = false;
+    } else if (msg.at === text.length) {
+      text += msg.text;
+    } else if (msg.at + msg.text.length <= text.length) {
+      return; // shown already
+    } else {
+      resync(); // a gap: ask for the whole text
+      return;
+    }
+    showAnswer();
+  };
+
+  const drawStatus = () => {
+    status.innerHTML = model.get("status_html");
+    const running = model.get("running");
+    stop.hidden = !running;
+    header.hidden = model.get("mode") === "card";
+    stop.textContent = model.get("stop_label");
+    stop.disabled = model.get("stop_disabled");
+  };
+  const drawTimeline = () => {
+    const details = timeline.querySelector("details");
+    const wasOpen = details ? details.open : null;
+    timeline.innerHTML = model.get("timeline_html");
+    const now = timeline.querySelector("details");
+    // A fold the user opened or closed by hand stays as it was while the run goes on.
+    if (now && wasOpen !== null && model.get("running")) now.open = wasOpen;
+  };
+  const drawApprovals = () => {
+    approvals.replaceChildren();
+    const cards = model.get("approvals") || [];
+    approvals.hidden = cards.length === 0;
+    for (const card of cards) {
+      const box = el("div", "amplifier-approve");
+      box.dataset.id = String(card.id);
+      const question = el("div", "amplifier-approve-question");
+      question.innerHTML = card.question_html;
+      const row = el("div", "amplifier-approve-row");
+      card.options.forEach((option, i) => {
+        const choice = button(option, "amplifier-approve-option" + (i === 0 ? " mod-primary" : ""));
+        choice.disabled = Boolean(card.closed);
+        choice.addEventListener("click", () => {
+          for (const b of row.querySelectorAll("button")) b.disabled = true;
+          model.send({ type: "choose", id: card.id, option });
+        });
+        row.append(choice);
+      });
+      const countdown = el("span", "amplifier-approve-countdown");
+      countdown.innerHTML = card.countdown_html;
+      row.append(countdown);
+      box.append(question, row);
+      approvals.append(box);
+    }
+  };
+
+  stop.addEventListener("click", () => model.send({ type: "stop" }));
+  const listeners = [
+    ["msg:custom", onMessage],
+    ["change:status_html", drawStatus],
+    ["change:running", drawStatus],
+    ["change:stop_label", drawStatus],
+    ["change:stop_disabled", drawStatus],
+    ["change:timeline_html", drawTimeline],
+    ["change:approvals", drawApprovals],
+  ];
+  for (const [name, fn] of listeners) model.on(name, fn);
+  drawStatus();
+  drawTimeline();
+  drawApprovals();
+  showAnswer();
+  resync();
+  return () => {
+    for (const [name, fn] of listeners) model.off(name, fn);
+  };
+}
+
+export default { render };

@@ -1,0 +1,40 @@
+"""The answer on the wire: appended chunks, each character once; a retried stream starts
+afresh. provider-claude over HTTP to the fake Messages API, in a real kernel."""
+
+from __future__ import annotations
+
+from fake_anthropic import FakeAnthropic, cut_stream
+from kernel_harness import Kernel
+from widget_comms import Widgets, execute
+
+PLAN = """
+_plan = {
+    "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+    "providers": [{"module": "provider-claude",
+                   "config": {"retry_base_delay": 0.001, "max_retries": 3}}],
+    "tools": [],
+}
+%amplifier config _plan
+"""
+
+
+def test_a_cut_stream_is_retried_and_its_answer_starts_afresh(
+    fake_kernel: Kernel, fake: FakeAnthropic
+) -> None:
+    fake.reset()
+    first = "This first try gets cut off somewhere in the middle of its words."
+    whole = "The second try says everything, once."
+    fake.enqueue(cut_stream(first, after=6), whole)
+    assert "plan set" in fake_kernel.execute(PLAN).stdout
+    widgets = Widgets()
+    result = execute(fake_kernel, "%%amplifier\nSay it.", widgets.feed)
+    assert result.ok and result.markdown == [whole], (result.stdout, result.stderr)
+    assert len(fake.requests) == 2
+    # The cut try's text was on its way (a few words of it), then the retry replaced it:
+    # the answer ends as the second try's, with nothing of the first left in it.
+    streamed = widgets.streamed()
+    cut = [s for s in streamed if s and first.startswith(s)]
+    assert cut, streamed
+    assert any(c.message.get("reset") for c in widgets.chunks)
+    assert widgets.answer() == whole
+    assert "retry 1 of 3 (stream cut)" in widgets.timeline()
