@@ -24,6 +24,7 @@ each one's cells run together and in the notebook's order.
 
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -74,24 +75,41 @@ def _execute_as_a_frontend_does(self: Any, cell_input: str, allow_stdin: bool | 
     )
 
 
-# Each display id's latest output data (the very dict nbval keeps as the output's data).
-_displays: dict[str, dict[str, Any]] = {}
+# nbval copies an output's data when it stores it (NotebookNode), so an update cannot be
+# applied to what it stored: the messages of a cell that showed a display with an id are
+# held back until the cell is idle, the updates applied to them, then handed on in order.
+_ready: deque[dict[str, Any]] = deque()
 
 
 def _get_message_updating_displays(self: Any, stream: str, timeout: float | None = None) -> Any:
-    """nbval's ``get_message``, applying ``update_display_data`` to the output it updates."""
+    """nbval's ``get_message``, with ``update_display_data`` applied as a frontend does."""
+    if stream != "iopub":
+        return _get_message(self, stream, timeout=timeout)
+    if _ready:
+        return _ready.popleft()
     msg = _get_message(self, stream, timeout=timeout)
-    if stream == "iopub":
-        content = msg.get("content") or {}
-        display_id = (content.get("transient") or {}).get("display_id")
-        if display_id and msg["msg_type"] in ("display_data", "execute_result"):
-            _displays[display_id] = content["data"]
-        elif display_id and msg["msg_type"] == "update_display_data":
-            data = _displays.get(display_id)
-            if data is not None:
-                data.clear()
-                data.update(content["data"])
-    return msg
+    content = msg.get("content") or {}
+    display_id = (content.get("transient") or {}).get("display_id")
+    if not (display_id and msg["msg_type"] in ("display_data", "execute_result")):
+        return msg
+    parent = msg["parent_header"].get("msg_id")
+    held = [msg]
+    shown = {display_id: msg}
+    while True:
+        later = _get_message(self, stream, timeout=timeout)
+        later_content = later.get("content") or {}
+        later_id = (later_content.get("transient") or {}).get("display_id")
+        if later["msg_type"] == "update_display_data" and later_id in shown:
+            shown[later_id]["content"]["data"] = later_content["data"]
+            continue
+        if later_id and later["msg_type"] in ("display_data", "execute_result"):
+            shown[later_id] = later
+        held.append(later)
+        idle = later["msg_type"] == "status" and later_content.get("execution_state") == "idle"
+        if idle and later["parent_header"].get("msg_id") == parent:
+            break
+    _ready.extend(held[1:])
+    return held[0]
 
 
 if RunningKernel is not None:

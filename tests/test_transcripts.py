@@ -335,11 +335,14 @@ def test_secrets_in_a_plan_are_never_shown_but_the_provider_uses_them(
         )
         failed = Widgets()
         assert "the session could not start" in run(kernel, "%%amplifier\nhi", failed)
-    panels = [
-        str(state.get("value", ""))
-        for widgets_seen in (widgets, failed)
-        for state in widgets_seen.states.values()
-    ]
+    # Everything the panels showed: their traits, streamed answers and the summaries left.
+    panels: list[str] = []
+    for widgets_seen in (widgets, failed):
+        for state in widgets_seen.states.values():
+            panels += [str(value) for value in state.values()]
+        for bundle in widgets_seen.summaries.values():
+            panels += [str(value) for value in bundle.values()]
+        panels += list(widgets_seen.answers.values())
     assert any("could not start" in panel for panel in panels)
     everything = "\n".join(shown + panels)
     for secret in (INLINE_KEY, PLAIN_SECRET, GIT_TOKEN):
