@@ -106,7 +106,7 @@ async def test_denied_tool_does_not_run_and_the_model_is_told() -> None:
     ks.add_listener(lambda e, d: denied.append(d) if e == "approval:denied" else None)
     assert await ks.execute("add") == "OK, I won't."
     assert tool.calls == []
-    assert (await ks.messages())[2]["content"].startswith("Denied:")
+    assert (await ks.messages())[2]["content"].startswith("Denied by hook:")
     assert denied and denied[0]["tool_name"] == "add"
     await ks.reset()
 
