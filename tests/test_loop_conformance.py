@@ -248,7 +248,9 @@ def check_keys(notebook: Run, basic: Run) -> None:
             if keys is None or name == E.CANCEL_COMPLETED and "orchestrator" not in data:
                 continue  # amplifier-core's own cancel:completed {was_immediate}
             if name == E.PROVIDER_ERROR:
-                assert keys >= set(data) >= {"provider", "error"}, (run.loop, name, data)
+                # (request_id: amplifier-core's correlation id, when a call is in flight)
+                given = set(data) - {"request_id"}
+                assert keys >= given >= {"provider", "error"}, (run.loop, name, data)
                 continue
             expected = keys | extra.get(name, set())
             if name == E.CONTENT_BLOCK_END and "usage" not in data:
@@ -513,7 +515,11 @@ async def test_a_failed_model_call_is_loop_basics() -> None:
     assert shape(basic)[-1] == E.PROVIDER_ERROR
     assert shape(notebook) == [*shape(basic), E.ORCHESTRATOR_COMPLETE]
     (theirs_error,) = basic.of(E.PROVIDER_ERROR)
-    assert notebook.of(E.PROVIDER_ERROR) == [theirs_error]
+    (ours_error,) = notebook.of(E.PROVIDER_ERROR)
+    # amplifier-core's correlation id: the failed call's llm:request's, in both.
+    for run, error in ((notebook, ours_error), (basic, theirs_error)):
+        assert error["request_id"] == run.of(E.LLM_REQUEST)[-1]["request_id"]
+    assert documented(E.PROVIDER_ERROR, ours_error) == documented(E.PROVIDER_ERROR, theirs_error)
     assert theirs_error["error"]["type"] == "ScriptError"
     assert notebook.of(E.ORCHESTRATOR_COMPLETE) == [
         {"orchestrator": "loop-notebook", "turn_count": 1, "status": "error"}

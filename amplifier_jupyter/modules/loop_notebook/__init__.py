@@ -18,7 +18,8 @@ tests/test_loop_conformance.py, against tests/upstream_like's ``loop-basic-like`
   providers set none and emit their own ``content_block:*`` events while they
   stream, so none is doubled). A failed call: ``provider:error``
   ``{provider, error: {type, msg}}`` (with ``retryable``, ``status_code`` for an
-  ``LLMError``), and the turn raises.
+  ``LLMError``, and the ``request_id`` of the call's ``llm:request``, which
+  amplifier-core keeps in the calling task's context), and the turn raises.
 * The tool calls of one response share one ``parallel_group_id``:
   ``tool:pre`` ``{tool_name, tool_input, parallel_group_id}`` (a ``deny`` skips
   the call and the model reads ``"Denied by hook: <reason>"``), ``tool:post``

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 import uuid
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_core import ChatRequest, Message, ToolSpec
+from amplifier_core.correlation import current_request_id
 from amplifier_core.events import (
     CANCEL_COMPLETED,
     CANCEL_REQUESTED,
@@ -252,9 +254,16 @@ class NotebookLoop:
     ) -> Any:
         """The model call, given up at once on Stop; a failure is ``provider:error``."""
         kwargs = {"extended_thinking": True} if self.extended_thinking else {}
+        # The call runs in a task of its own (to be given up on Stop), in this copy of
+        # the context: the correlation id amplifier-core keeps there for the call's
+        # llm:request is read back for provider:error, as the kernel would echo it.
+        call_context = contextvars.copy_context()
         try:
             return await until_cancelled(
-                provider.complete(request, **kwargs), turn.coordinator, Cancelled
+                provider.complete(request, **kwargs),
+                turn.coordinator,
+                Cancelled,
+                context=call_context,
             )
         except Cancelled:
             raise
@@ -267,6 +276,9 @@ class NotebookLoop:
             }
             if isinstance(error, LLMError):
                 payload.update(retryable=error.retryable, status_code=error.status_code)
+            request_id = call_context.run(current_request_id)
+            if request_id:
+                payload["request_id"] = request_id
             await turn.hooks.emit(PROVIDER_ERROR, payload)
             raise
 
