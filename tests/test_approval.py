@@ -89,7 +89,7 @@ def test_deny_keeps_the_tool_from_running_and_tells_the_model(kernel: Kernel) ->
     result = execute(kernel, "%%amplifier\nPlease echo.", on_message)
     assert result.ok and clicked and result.markdown == ["Understood."]
     assert len(tool_calls(kernel)) == before
-    assert sent_to_model(kernel) == ["Denied: the user denied it"]
+    assert sent_to_model(kernel) == ["Denied by hook: the user denied it"]
     assert "echo: the user denied it" in timeline(widgets)
 
 
@@ -121,7 +121,7 @@ def test_an_unanswered_question_times_out_to_deny_and_says_so(kernel: Kernel) ->
     assert result.ok and result.markdown == ["No answer, then."]
     assert len(tool_calls(kernel)) == before
     note = "no answer within 0.5s: deny applied"
-    assert tool_messages(kernel) == [f"Denied: {note}"]
+    assert tool_messages(kernel) == [f"Denied by hook: {note}"]
     assert f"echo: {note}" in timeline(widgets)
 
 
@@ -133,7 +133,7 @@ def test_policy_commands_allow_and_deny_without_asking(kernel: Kernel) -> None:
     assert not cards(widgets)
     assert "default deny" in kernel.execute("%amplifier approve deny").stdout
     assert execute(kernel, "%%amplifier\nGo.", widgets.feed).markdown == ["Refused."]
-    assert tool_messages(kernel)[-1] == "Denied: the approval policy denies this tool"
+    assert tool_messages(kernel)[-1] == "Denied by hook: the approval policy denies this tool"
     for bad, expected in {
         "%amplifier approve sometimes": "the mode is ask, allow or deny",
         "%amplifier approve --timeout soon": "--timeout needs a number of seconds, not 'soon'",

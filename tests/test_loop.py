@@ -106,7 +106,7 @@ async def test_denied_tool_does_not_run_and_the_model_is_told() -> None:
     ks.add_listener(lambda e, d: denied.append(d) if e == "approval:denied" else None)
     assert await ks.execute("add") == "OK, I won't."
     assert tool.calls == []
-    assert (await ks.messages())[2]["content"].startswith("Denied:")
+    assert (await ks.messages())[2]["content"].startswith("Denied by hook:")
     assert denied and denied[0]["tool_name"] == "add"
     await ks.reset()
 
@@ -200,10 +200,45 @@ async def test_iterations_are_bounded() -> None:
     ks.policy.set("allow")
     provider(ks).when_exhausted = "repeat"
     ks.session.coordinator.get("orchestrator").max_iterations = 3
+    ends: list[tuple[str, dict]] = []
+    ks.add_listener(
+        lambda e, d: (
+            ends.append((e, d)) if e in ("prompt:complete", "orchestrator:complete") else None
+        )
+    )
     answer = await ks.execute("loop forever")
     assert "stopped after 3 model calls" in answer
     assert len(tool.calls) == 3
     assert roles(await ks.messages())[-1] == "assistant"
+    # No answer from the model: incomplete, as loop-basic says when it has none.
+    assert [(e, d.get("length"), d.get("status"), d.get("turn_count")) for e, d in ends] == [
+        ("prompt:complete", len(answer), None, None),
+        ("orchestrator:complete", None, "incomplete", 3),
+    ]
+    await ks.reset()
+
+
+async def test_streamed_blocks_are_announced_once_and_each_turn_says_how_it_ended() -> None:
+    """provider-scripted streams its own content_block:* events and sets no
+    content_blocks, so the loop adds none; the status words are loop-basic's."""
+    ks = await started([{"thinking": "Hm.", "text": "Four."}, "ok"])
+    events: list[tuple[str, dict]] = []
+    ks.add_listener(lambda e, d: events.append((e, d)))
+    assert await ks.execute("What is 2 + 2?") == "Four."
+    starts = [d for e, d in events if e == "content_block:start"]
+    assert [(d["block_type"], d["provider"]) for d in starts] == [
+        ("thinking", "scripted"),
+        ("text", "scripted"),
+    ]
+    provider(ks).when_exhausted = "error"
+    provider(ks).script = []
+    provider(ks).calls = 0
+    with pytest.raises(AmplifierUserError):
+        await ks.execute("fail")
+    statuses = [d["status"] for e, d in events if e == "orchestrator:complete"]
+    assert statuses == ["success", "error"]
+    errors = [d for e, d in events if e == "provider:error"]
+    assert [set(d["error"]) for d in errors] == [{"type", "msg"}]
     await ks.reset()
 
 

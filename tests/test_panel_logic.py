@@ -54,11 +54,30 @@ def test_timeline_pairs_calls_with_their_results_and_sums_the_run() -> None:
     assert t.describe_totals() == "1 model call · 1,200 in · 30 out · $0.0042"
 
 
+def test_loop_basics_payloads_read_as_well() -> None:
+    """loop-basic and loop-notebook send ``tool_calls`` as a bool and ``provider:error``'s
+    ``error`` as ``{type, msg}`` (issue 15); the status words are theirs."""
+    t = Timeline()
+    t.on_event("provider:request", {"provider": "scripted", "iteration": 0})
+    usage = {"input_tokens": 10, "output_tokens": 2}
+    t.on_event("provider:response", {"provider": "scripted", "usage": usage, "tool_calls": True})
+    t.on_event("provider:request", {"provider": "scripted", "iteration": 1})
+    t.on_event("provider:response", {"provider": "scripted", "usage": usage, "tool_calls": False})
+    t.on_event("provider:error", {"provider": "scripted", "error": {"type": "X", "msg": "gone"}})
+    t.on_event("orchestrator:complete", {"status": "error"})
+    assert [e.text for e in t.entries] == [
+        "scripted · 10 in · 2 out · tool calls",
+        "scripted · 10 in · 2 out",
+        "X: gone",
+    ]
+    assert t.status == "error"
+
+
 def test_a_child_sessions_events_are_marked_and_not_counted_as_the_runs() -> None:
     t = Timeline()
     t.on_event("provider:request", {"model": "m", "child": "helper"})
     t.on_event("provider:response", {"model": "m", "usage": {"input_tokens": 5}, "child": "helper"})
-    t.on_event("orchestrator:complete", {"status": "completed", "child": "helper"})
+    t.on_event("orchestrator:complete", {"status": "success", "child": "helper"})
     assert t.entries[0].child == "helper" and t.model_calls == 0 and t.status is None
 
 

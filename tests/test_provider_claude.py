@@ -377,6 +377,19 @@ async def test_thinking_streams_and_is_sent_back_with_its_signature(
     }
 
 
+async def test_extended_thinking_from_the_loop_turns_thinking_on_for_that_call(
+    fake: FakeAnthropic,
+) -> None:
+    """loop-basic (and loop-notebook) pass ``extended_thinking=True`` when their config
+    asks; ``reasoning_effort`` comes in the request."""
+    p = provider(fake)
+    await p.complete(ask("Think."), extended_thinking=True)
+    await p.complete(ask("Now do not.", reasoning_effort="low"))
+    assert fake.bodies[0]["thinking"] == {"type": "adaptive", "display": "summarized"}
+    assert "thinking" not in fake.bodies[1]
+    assert fake.bodies[1]["output_config"] == {"effort": "low"}
+
+
 async def test_budget_thinking_on_older_models_leaves_temperature_out(fake: FakeAnthropic) -> None:
     p = provider(fake, model="claude-haiku-4-5", thinking={"budget_tokens": 2048}, max_tokens=1000)
     await p.complete(ask("Think."))

@@ -8,6 +8,7 @@ reach the orchestrator: docs/design.md, fact 3), so whatever waits polls the tok
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -29,10 +30,22 @@ def is_cancelled(coordinator: Any) -> bool:
 
 
 async def until_cancelled(
-    awaitable: Awaitable[T], coordinator: Any, stopped: Callable[[], BaseException]
+    awaitable: Awaitable[T],
+    coordinator: Any,
+    stopped: Callable[[], BaseException],
+    *,
+    context: contextvars.Context | None = None,
 ) -> T:
-    """Await ``awaitable``; if the user asks to stop first, cancel it and raise ``stopped()``."""
-    task = asyncio.ensure_future(awaitable)
+    """Await ``awaitable``; if the user asks to stop first, cancel it and raise ``stopped()``.
+
+    It runs as a task of its own, in a copy of the caller's context variables,
+    or in ``context`` when given (a coroutine), so that the caller can read what
+    it set there afterwards.
+    """
+    if context is not None and asyncio.iscoroutine(awaitable):
+        task: asyncio.Future[T] = asyncio.get_running_loop().create_task(awaitable, context=context)
+    else:
+        task = asyncio.ensure_future(awaitable)
     if getattr(coordinator, "cancellation", None) is None:
         return await task
     try:

@@ -117,7 +117,8 @@ class Timeline:
         self.output_tokens = 0
         self.cost = Decimal("0")
         self.unpriced = 0  # model calls no provider priced
-        self.status: str | None = None  # completed | cancelled | failed, once known
+        # orchestrator:complete's status once known: success | incomplete | cancelled | error.
+        self.status: str | None = None
         self._open_model: dict[str | None, Entry] = {}
         # Per session (None: the run's own): its calls, each counted once (ModelCalls), and
         # the last call's line with what its reports said, for the report that follows.
@@ -199,10 +200,11 @@ class Timeline:
     def _on_provider_error(self, data: dict[str, Any], child: str | None) -> None:
         self._open_model.pop(child, None)
         self._last_call.pop(child, None)
+        error = data.get("error", "")
         kind = data.get("error_type") or "error"
-        self.add(
-            "error", f"{kind}: {shorten(data.get('error', ''), 160)}", level="error", child=child
-        )
+        if isinstance(error, dict):  # loop-basic's and loop-notebook's {type, msg}
+            kind, error = error.get("type") or kind, error.get("msg") or ""
+        self.add("error", f"{kind}: {shorten(error, 160)}", level="error", child=child)
 
     def _on_provider_retry(self, data: dict[str, Any], child: str | None) -> None:
         """``retry 2 of 4 (stream cut) in 2.0 s``: the call starts over (the panel drops its
@@ -293,7 +295,7 @@ class Timeline:
     def _on_orchestrator_complete(self, data: dict[str, Any], child: str | None) -> bool:
         if child is not None:
             return False
-        self.status = str(data.get("status") or "completed")
+        self.status = str(data.get("status") or "success")
         if self.status == "cancelled":
             self.add("stop", "stopped", level="warning")
         for entry in self._open_tools.values():

@@ -1,79 +1,78 @@
-"""The agent loop: provider calls, tool calls, hook results, cancellation."""
+"""The agent loop: one turn of model calls and tool calls, its events, its end."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextvars
+import logging
 import time
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
 
-from amplifier_core import ChatRequest, HookResult, Message, ToolSpec
+from amplifier_core import ChatRequest, Message, ToolSpec
+from amplifier_core.correlation import current_request_id
+from amplifier_core.events import (
+    CANCEL_COMPLETED,
+    CANCEL_REQUESTED,
+    CONTENT_BLOCK_END,
+    CONTENT_BLOCK_START,
+    EXECUTION_END,
+    EXECUTION_START,
+    ORCHESTRATOR_COMPLETE,
+    PROMPT_COMPLETE,
+    PROMPT_SUBMIT,
+    PROVIDER_ERROR,
+    PROVIDER_REQUEST,
+    PROVIDER_RESPONSE,
+)
+from amplifier_core.llm_errors import LLMError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules.loop_notebook._hooks import HookCalls
+from amplifier_jupyter.modules.loop_notebook._limits import limits_for
+from amplifier_jupyter.modules.loop_notebook._messages import (
+    Injection,
+    dump,
+    text_of,
+    with_injections,
+)
+from amplifier_jupyter.modules.loop_notebook._tools import Cancelled, run_tool
 
-T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
 NAME = "loop-notebook"
 DEFAULT_MAX_ITERATIONS = 25
 STOPPED_NOTE = "(stopped by the user)"
+# The hook name loop-basic gives coordinator.process_hook_result for its own events
+# (a stored injection's metadata carries it).
+HOOK_NAME = "orchestrator"
+# orchestrator:complete's status words (loop-basic's, and loop-streaming's "error").
+SUCCESS, INCOMPLETE, CANCELLED, ERROR = "success", "incomplete", "cancelled", "error"
 
 
-class Cancelled(Exception):
-    """The user asked to stop; raised at a safe point inside the loop."""
+@dataclass
+class _Turn:
+    """What one ``execute()`` works with and has done so far."""
 
+    prompt: str
+    context: Any
+    providers: dict[str, Any]
+    tools: dict[str, Any]
+    hooks: HookCalls
+    snapshot: list[dict[str, Any]]
+    provider_answered: bool = False
+    model_calls: int = 0
+    # Rounds of tool calls done: orchestrator:complete's turn_count, as loop-basic counts.
+    rounds: int = 0
+    # The model ended the turn with text (status success).
+    answered: bool = False
+    # tool:post hooks' ephemeral injections, for the next request only.
+    pending: list[Injection] = field(default_factory=list)
 
-def _dump(value: Any) -> Any:
-    if hasattr(value, "model_dump"):
-        return value.model_dump(exclude_none=True)
-    return value
-
-
-def _tool_output_text(result: Any) -> str:
-    """What the model reads back from a tool."""
-    if result is None:
-        return ""
-    success = getattr(result, "success", True)
-    output = getattr(result, "output", result)
-    if not success:
-        error = getattr(result, "error", None) or {}
-        message = error.get("message") if isinstance(error, dict) else str(error)
-        text = message or (output if isinstance(output, str) else json.dumps(output, default=str))
-        return f"Error: {text}"
-    if isinstance(output, str):
-        return output
-    return json.dumps(output, ensure_ascii=False, default=str)
-
-
-class _ModelLimits:
-    """The provider as the context manager sees it, with the limits of one model.
-
-    A cell may ask for another model than the provider's (``--model``); the
-    conversation must fit that model's window, not the configured one's.
-    """
-
-    def __init__(self, provider: Any, info: Any) -> None:
-        self._provider = provider
-        self.context_window = info.context_window
-        self.max_output_tokens = info.max_output_tokens
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._provider, name)
-
-
-def _limits_for(provider: Any, model: str | None) -> Any:
-    """``provider``, or a view of it with ``model``'s limits when the cell chose another."""
-    if not model or model == getattr(provider, "model", None):
-        return provider
-    model_info = getattr(provider, "get_model_info", None)
-    if model_info is None:
-        return provider
-    try:
-        info = model_info(model)
-    except Exception:  # a provider that knows no limits for it: budget as configured
-        return provider
-    if not getattr(info, "context_window", None) or not getattr(info, "max_output_tokens", None):
-        return provider
-    return _ModelLimits(provider, info)
+    @property
+    def coordinator(self) -> Any:
+        return self.hooks.coordinator
 
 
 class NotebookLoop:
@@ -85,6 +84,8 @@ class NotebookLoop:
         if self.max_iterations <= 0:  # upstream uses -1 for "unbounded"; we keep a bound
             self.max_iterations = DEFAULT_MAX_ITERATIONS
         self.default_provider: str | None = config.get("default_provider")
+        self.extended_thinking = bool(config.get("extended_thinking", False))
+        self.reasoning_effort: str | None = config.get("reasoning_effort")
         if "approval" in config:
             # Fail closed: a policy given here would silently no longer hold.
             raise ValueError(
@@ -92,49 +93,6 @@ class NotebookLoop:
                 "module hooks-notebook-approval; put that config under it in the plan's hooks "
                 "(in a notebook, %amplifier approve sets it)"
             )
-
-    # -- helpers ---------------------------------------------------------
-
-    @staticmethod
-    def _cancelled(coordinator: Any) -> bool:
-        return is_cancelled(coordinator)
-
-    async def _until_cancelled(self, awaitable: Awaitable[T], coordinator: Any) -> T:
-        """Await, but give up at once (``Cancelled``) when the user asks to stop."""
-        return await until_cancelled(awaitable, coordinator, Cancelled)
-
-    def _select_provider(self, providers: dict[str, Any]) -> tuple[str, Any]:
-        if not providers:
-            raise RuntimeError(
-                "No provider is mounted: add one to the plan's providers "
-                "(provider-claude, or the offline provider-scripted)"
-            )
-        if self.default_provider and self.default_provider in providers:
-            return self.default_provider, providers[self.default_provider]
-        name = next(iter(providers))
-        return name, providers[name]
-
-    async def _hook(self, hooks: Any, coordinator: Any, event: str, data: dict, name: str):
-        result = await hooks.emit(event, data)
-        if coordinator is not None and result is not None:
-            asked = result.action == "ask_user"
-            processed = await coordinator.process_hook_result(result, event, name)
-            if asked:
-                # The kernel emits no approval events for a hook's question (docs/design.md,
-                # fact 8): say how it was decided, as for the loop's own questions.
-                granted = processed is None or processed.action != "deny"
-                await hooks.emit(
-                    "approval:granted" if granted else "approval:denied",
-                    {
-                        "tool_name": data.get("tool_name"),
-                        "decision": "allow" if granted else "deny",
-                        "reason": getattr(processed, "reason", None),
-                        "prompt": result.approval_prompt,
-                        "source": "hook",
-                    },
-                )
-            result = processed
-        return result if result is not None else HookResult()
 
     # -- the turn --------------------------------------------------------
 
@@ -149,41 +107,251 @@ class NotebookLoop:
         **kwargs: Any,
     ) -> str:
         """Run one turn and return the model's final text."""
-        await hooks.emit("execution:start", {"prompt": prompt, "orchestrator": NAME})
-        snapshot = await context.get_messages()
-        state = {"provider_answered": False, "iterations": 0}
-        status = "completed"
+        await hooks.emit(EXECUTION_START, {"prompt": prompt, "orchestrator": NAME})
+        calls = HookCalls(hooks, coordinator)
+        turn = _Turn(prompt, context, providers, tools, calls, await context.get_messages())
+        status = INCOMPLETE
         final = ""
         try:
-            final = await self._turn(prompt, context, providers, tools, hooks, coordinator, state)
+            final = await self._turn(turn)
+            status = SUCCESS if turn.answered else INCOMPLETE
         except Cancelled:
-            status = "cancelled"
-            await self._close_turn(context, snapshot, state, STOPPED_NOTE)
+            status = CANCELLED
+            await self._announce_cancel(turn)
+            await self._close_turn(turn, STOPPED_NOTE)
         except asyncio.CancelledError:
-            status = "cancelled"
-            await self._close_turn(context, snapshot, state, STOPPED_NOTE)
+            status = CANCELLED
+            await self._close_turn(turn, STOPPED_NOTE)
             raise
         except BaseException as error:
-            status = "failed"
-            await self._close_turn(context, snapshot, state, f"(the turn failed: {error})")
+            status = ERROR
+            await self._close_turn(turn, f"(the turn failed: {error})")
             raise
         finally:
             await hooks.emit(
-                "orchestrator:complete",
-                {"orchestrator": NAME, "turn_count": state["iterations"], "status": status},
+                ORCHESTRATOR_COMPLETE,
+                {"orchestrator": NAME, "turn_count": turn.rounds, "status": status},
             )
-            await hooks.emit("execution:end", {"response": final, "status": status})
+            await hooks.emit(EXECUTION_END, {"response": final, "status": status})
         return final
 
-    async def _close_turn(self, context: Any, snapshot: list, state: dict, note: str) -> None:
+    async def _turn(self, turn: _Turn) -> str:
+        hooks = turn.hooks
+        submitted = await hooks.applied(PROMPT_SUBMIT, {"prompt": turn.prompt}, HOOK_NAME)
+        if submitted.action == "deny":
+            return f"Operation denied: {submitted.reason}"
+        await turn.context.add_message({"role": "user", "content": turn.prompt})
+        provider_name, provider = self._select_provider(turn.providers)
+        overrides = {}
+        if turn.coordinator is not None:
+            overrides = dict(turn.coordinator.get_capability("notebook.request_overrides") or {})
+
+        while turn.model_calls < self.max_iterations:
+            if is_cancelled(turn.coordinator):
+                raise Cancelled()
+            iteration = turn.model_calls
+            turn.model_calls += 1
+            model = overrides.get("model") or getattr(provider, "model", None)
+            requested = await hooks.applied(
+                PROVIDER_REQUEST,
+                {"provider": provider_name, "iteration": iteration, "model": model},
+                HOOK_NAME,
+            )
+            if requested.action == "deny":
+                return f"Operation denied: {requested.reason}"
+            messages = await turn.context.get_messages_for_request(
+                provider=limits_for(provider, model)
+            )
+            injections = [i for i in (Injection.of(requested),) if i is not None] + turn.pending
+            turn.pending = []
+            request = self._request(turn, with_injections(messages, injections), overrides)
+            started = time.perf_counter()
+            response = await self._complete(turn, provider_name, provider, request)
+            latency_ms = int((time.perf_counter() - started) * 1000)
+            turn.provider_answered = True
+            calls = (
+                provider.parse_tool_calls(response)
+                if hasattr(provider, "parse_tool_calls")
+                else list(response.tool_calls or [])
+            )
+            await self._announce_response(turn, provider_name, model, response, calls, latency_ms)
+            message: dict[str, Any] = {"role": "assistant"}
+            blocks = [dump(b) for b in response.content]
+            if response.metadata:
+                message["metadata"] = response.metadata
+            if not calls:
+                text = text_of(response.content)
+                await turn.context.add_message({**message, "content": blocks or text})
+                turn.answered = bool(text)
+                return await self._complete_prompt(turn, text)
+            message["content"] = blocks
+            message["tool_calls"] = [
+                {"id": c.id, "tool": c.name, "arguments": dict(c.arguments or {})} for c in calls
+            ]
+            await turn.context.add_message(message)
+            await self._run_tools(turn, calls)
+        note = f"(stopped after {self.max_iterations} model calls; run the cell again to go on)"
+        await turn.context.add_message({"role": "assistant", "content": note})
+        return await self._complete_prompt(turn, note)
+
+    async def _run_tools(self, turn: _Turn, calls: list[Any]) -> None:
+        """A response's tool calls, one after the other under one ``parallel_group_id``.
+
+        Sequentially: a notebook user approves one call at a time.
+        """
+        group = str(uuid.uuid4())
+        for call in calls:
+            if is_cancelled(turn.coordinator):
+                raise Cancelled()
+            answer = await run_tool(call, turn.tools, turn.hooks, group)
+            if answer.injection is not None:
+                turn.pending.append(answer.injection)
+            await turn.context.add_message(
+                {"role": "tool", "tool_call_id": call.id, "name": call.name, "content": answer.text}
+            )
+        turn.rounds += 1
+
+    async def _complete_prompt(self, turn: _Turn, text: str) -> str:
+        """``prompt:complete`` for the text the turn ends with; returns it."""
+        preview = {"response_preview": text[:200], "length": len(text)}
+        await turn.hooks.emit(PROMPT_COMPLETE, preview)
+        return text
+
+    # -- the provider ----------------------------------------------------
+
+    def _select_provider(self, providers: dict[str, Any]) -> tuple[str, Any]:
+        """``default_provider`` when mounted, else the lowest ``priority`` (as loop-basic
+        picks: 100 unless the provider or its config says; ties in mount order)."""
+        if not providers:
+            raise RuntimeError(
+                "No provider is mounted: add one to the plan's providers "
+                "(provider-claude, or the offline provider-scripted)"
+            )
+        if self.default_provider and self.default_provider in providers:
+            return self.default_provider, providers[self.default_provider]
+
+        def priority(item: tuple[str, Any]) -> Any:
+            provider = item[1]
+            if hasattr(provider, "priority"):
+                return provider.priority
+            config = getattr(provider, "config", None)
+            return config.get("priority", 100) if isinstance(config, dict) else 100
+
+        return min(providers.items(), key=priority)
+
+    def _request(
+        self, turn: _Turn, messages: list[dict[str, Any]], overrides: dict[str, Any]
+    ) -> ChatRequest:
+        specs = [
+            ToolSpec(name=t.name, description=t.description, parameters=t.input_schema or {})
+            for t in turn.tools.values()
+        ]
+        fields: dict[str, Any] = {"reasoning_effort": self.reasoning_effort, **overrides}
+        return ChatRequest(messages=[Message(**m) for m in messages], tools=specs or None, **fields)
+
+    async def _complete(
+        self, turn: _Turn, provider_name: str, provider: Any, request: ChatRequest
+    ) -> Any:
+        """The model call, given up at once on Stop; a failure is ``provider:error``."""
+        kwargs = {"extended_thinking": True} if self.extended_thinking else {}
+        # The call runs in a task of its own (to be given up on Stop), in this copy of
+        # the context: the correlation id amplifier-core keeps there for the call's
+        # llm:request is read back for provider:error, as the kernel would echo it.
+        call_context = contextvars.copy_context()
+        try:
+            return await until_cancelled(
+                provider.complete(request, **kwargs),
+                turn.coordinator,
+                Cancelled,
+                context=call_context,
+            )
+        except Cancelled:
+            raise
+        except Exception as error:
+            if is_cancelled(turn.coordinator):  # e.g. a provider's AbortError on Stop
+                raise Cancelled() from None
+            payload: dict[str, Any] = {
+                "provider": provider_name,
+                "error": {"type": type(error).__name__, "msg": str(error)},
+            }
+            if isinstance(error, LLMError):
+                payload.update(retryable=error.retryable, status_code=error.status_code)
+            request_id = call_context.run(current_request_id)
+            if request_id:
+                payload["request_id"] = request_id
+            await turn.hooks.emit(PROVIDER_ERROR, payload)
+            raise
+
+    async def _announce_response(
+        self,
+        turn: _Turn,
+        provider_name: str,
+        model: str | None,
+        response: Any,
+        calls: list[Any],
+        latency_ms: int,
+    ) -> None:
+        """``provider:response``, then ``content_block:start|end`` per block of the
+        response's ``content_blocks``, as loop-basic emits them.
+
+        Upstream providers (provider-anthropic) set ``content_blocks`` and leave
+        these events to the loop; the built-in providers set none and emit their
+        own ``content_block:*`` events while they stream, so nothing is doubled.
+        """
+        metadata = response.metadata or {}
+        usage = dump(response.usage)
+        await turn.hooks.emit(
+            PROVIDER_RESPONSE,
+            {
+                "provider": provider_name,
+                "model": metadata.get("model", model),
+                "usage": usage,
+                "tool_calls": bool(calls),
+                "latency_ms": latency_ms,
+                "finish_reason": response.finish_reason,
+            },
+        )
+        blocks = getattr(response, "content_blocks", None) or []
+        for index, block in enumerate(blocks):
+            position = {"block_index": index, "total_blocks": len(blocks)}
+            kind = getattr(block.type, "value", block.type)
+            await turn.hooks.emit(CONTENT_BLOCK_START, {"block_type": kind, **position})
+            end: dict[str, Any] = {**position, "block": block.to_dict()}
+            if response.usage is not None:
+                end["usage"] = response.usage.model_dump()
+            await turn.hooks.emit(CONTENT_BLOCK_END, end)
+
+    # -- the end of a stopped or failed turn ------------------------------
+
+    async def _announce_cancel(self, turn: _Turn) -> None:
+        """``cancel:requested``, the token's callbacks, ``cancel:completed`` (as loop-basic)."""
+        token = getattr(turn.coordinator, "cancellation", None)
+        if token is None:
+            return
+        emit = turn.hooks.emit
+        await emit(
+            CANCEL_REQUESTED,
+            {"orchestrator": NAME, "state": str(token.state), "turn_count": turn.rounds},
+        )
+        try:
+            await token.trigger_callbacks()
+        except Exception as error:  # a callback's failure must not keep the turn open
+            logger.warning("a cancellation callback failed: %s", error)
+        await emit(
+            CANCEL_COMPLETED,
+            {"orchestrator": NAME, "was_immediate": token.is_immediate, "turn_count": turn.rounds},
+        )
+
+    async def _close_turn(self, turn: _Turn, note: str) -> None:
         """Leave a valid conversation after a stop or a failure.
 
         Nothing reached the model: the turn is rolled back (the prompt is still
         in the cell). Otherwise every open tool call gets a result and the turn
         ends with a short assistant note, so the next request is well formed.
         """
-        if not state["provider_answered"]:
-            await context.set_messages(snapshot)
+        context = turn.context
+        if not turn.provider_answered:
+            await context.set_messages(turn.snapshot)
             return
         messages = await context.get_messages()
         answered = {m.get("tool_call_id") for m in messages if m.get("role") == "tool"}
@@ -203,149 +371,3 @@ class NotebookLoop:
         messages = await context.get_messages()
         if not messages or messages[-1].get("role") != "assistant":
             await context.add_message({"role": "assistant", "content": note})
-
-    async def _turn(self, prompt, context, providers, tools, hooks, coordinator, state) -> str:
-        result = await self._hook(hooks, coordinator, "prompt:submit", {"prompt": prompt}, NAME)
-        if result.action == "deny":
-            return f"Operation denied: {result.reason}"
-        await context.add_message({"role": "user", "content": prompt})
-        provider_name, provider = self._select_provider(providers)
-        specs = [
-            ToolSpec(name=t.name, description=t.description, parameters=t.input_schema or {})
-            for t in tools.values()
-        ] or None
-        overrides = {}
-        if coordinator is not None:
-            overrides = dict(coordinator.get_capability("notebook.request_overrides") or {})
-
-        while state["iterations"] < self.max_iterations:
-            if self._cancelled(coordinator):
-                raise Cancelled()
-            iteration = state["iterations"]
-            state["iterations"] += 1
-            model = overrides.get("model") or getattr(provider, "model", None)
-            result = await self._hook(
-                hooks,
-                coordinator,
-                "provider:request",
-                {"provider": provider_name, "iteration": iteration, "model": model},
-                NAME,
-            )
-            if result.action == "deny":
-                return f"Operation denied: {result.reason}"
-            messages = await context.get_messages_for_request(provider=_limits_for(provider, model))
-            if result.action == "inject_context" and result.ephemeral and result.context_injection:
-                messages = [
-                    *messages,
-                    {"role": result.context_injection_role, "content": result.context_injection},
-                ]
-            request = ChatRequest(
-                messages=[Message(**m) for m in messages], tools=specs, **overrides
-            )
-            started = time.perf_counter()
-            try:
-                response = await self._until_cancelled(provider.complete(request), coordinator)
-            except Cancelled:
-                raise
-            except Exception as error:
-                if self._cancelled(coordinator):  # e.g. a provider's AbortError on Stop
-                    raise Cancelled() from None
-                await hooks.emit(
-                    "provider:error",
-                    {
-                        "provider": provider_name,
-                        "error": str(error),
-                        "error_type": type(error).__name__,
-                    },
-                )
-                raise
-            latency_ms = int((time.perf_counter() - started) * 1000)
-            state["provider_answered"] = True
-            calls = (
-                provider.parse_tool_calls(response)
-                if hasattr(provider, "parse_tool_calls")
-                else list(response.tool_calls or [])
-            )
-            metadata = response.metadata or {}
-            await hooks.emit(
-                "provider:response",
-                {
-                    "provider": provider_name,
-                    "model": metadata.get("model", model),
-                    "usage": _dump(response.usage),
-                    "tool_calls": len(calls),
-                    "latency_ms": latency_ms,
-                    "finish_reason": response.finish_reason,
-                },
-            )
-            text = "".join(
-                getattr(b, "text", "") for b in response.content if getattr(b, "type", "") == "text"
-            )
-            blocks = [_dump(b) for b in response.content]
-            if not calls:
-                await context.add_message({"role": "assistant", "content": blocks or text})
-                return text
-            message: dict[str, Any] = {
-                "role": "assistant",
-                "content": blocks,
-                "tool_calls": [
-                    {"id": c.id, "tool": c.name, "arguments": dict(c.arguments or {})}
-                    for c in calls
-                ],
-            }
-            if response.metadata:
-                message["metadata"] = response.metadata
-            await context.add_message(message)
-            # Sequentially: a notebook user approves one call at a time.
-            for call in calls:
-                if self._cancelled(coordinator):
-                    raise Cancelled()
-                output = await self._run_tool(call, tools, hooks, coordinator)
-                await context.add_message(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call.id,
-                        "name": call.name,
-                        "content": output,
-                    }
-                )
-        note = f"(stopped after {self.max_iterations} model calls; run the cell again to go on)"
-        await context.add_message({"role": "assistant", "content": note})
-        return note
-
-    async def _run_tool(self, call: Any, tools: dict, hooks: Any, coordinator: Any) -> str:
-        """Run and report one tool call (``tool:pre`` hooks may deny it: the approval
-        policy is one, ``hooks-notebook-approval``); always returns text for the model."""
-        name, args = call.name, dict(call.arguments or {})
-        base = {"tool_name": name, "tool_call_id": call.id, "tool_input": args}
-        tool = tools.get(name)
-        if tool is None:
-            error = f"Error: no tool named '{name}' is mounted"
-            await hooks.emit("tool:error", {**base, "error": {"type": "NotFound", "msg": error}})
-            return error
-
-        result = await self._hook(hooks, coordinator, "tool:pre", dict(base), name)
-        if self._cancelled(coordinator):  # e.g. Stop while a hook's question waited
-            raise Cancelled()
-        if result.action == "deny":
-            return f"Denied: {result.reason or 'a hook refused this call'}"
-        if coordinator is not None:
-            coordinator.cancellation.register_tool_start(call.id, name)
-        try:
-            outcome = await self._until_cancelled(tool.execute(args), coordinator)
-        except Cancelled:
-            raise
-        except Exception as error:
-            if self._cancelled(coordinator):
-                raise Cancelled() from None
-            await hooks.emit(
-                "tool:error",
-                {**base, "error": {"type": type(error).__name__, "msg": str(error)}},
-            )
-            return f"Error: {type(error).__name__}: {error}"
-        finally:
-            if coordinator is not None:
-                coordinator.cancellation.register_tool_complete(call.id)
-        output = _tool_output_text(outcome)
-        await self._hook(hooks, coordinator, "tool:post", {**base, "result": _dump(outcome)}, name)
-        return output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import os
@@ -224,7 +225,9 @@ class ClaudeProvider:
         """One model call: map, send (streamed unless ``stream: false``), retry, price.
 
         ``request.model`` (or ``model=`` here) overrides the configured model for
-        this call; ``stream=`` overrides the config for this call.
+        this call; ``stream=`` overrides the config for this call;
+        ``extended_thinking=True`` (what loop-basic passes when its config asks)
+        turns thinking on for this call.
         """
         model = str(kwargs.get("model") or request.model or self.model)
         if self._cancelled():  # Stop was pressed before this call began
@@ -232,7 +235,10 @@ class ClaudeProvider:
         spec = self.spec_for(model)
         warn_if_deprecated(model)
         self._check_spending(model)
-        api = build_request(request, self.settings, model, spec)
+        settings = self.settings
+        if kwargs.get("extended_thinking") and not settings.thinking:
+            settings = dataclasses.replace(settings, thinking=True)
+        api = build_request(request, settings, model, spec)
         for note in api.notes:
             self._note(note)
         if api.repairs:
