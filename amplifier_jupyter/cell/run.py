@@ -202,7 +202,7 @@ async def _notebook_context(
     cell_id = current_cell_id(shell)
     if getattr(options, "child", None):  # a child session has its own conversation
         return prepared.text, None
-    if ks.cell_turns.kind(cell_id, await ks.messages()) == "append":
+    if await ks.rerun_kind(cell_id) == "append":
         view.notice(RERUN_APPENDS)
     return prepared.text, cell_id
 
