@@ -25,6 +25,9 @@ from amplifier_core.llm_errors import AbortError, InvalidRequestError
 from amplifier_jupyter.modules._cancellation import is_cancelled
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
+# The requests kept for tests to look at (``requests``): the latest few, not every one, each of
+# which holds the whole conversation (a long session's memory grew with its square).
+KEEP_REQUESTS = 3
 
 
 class ScriptError(InvalidRequestError):
@@ -141,6 +144,7 @@ class ScriptedProvider:
     async def complete(self, request: ChatRequest, **kwargs: Any) -> ChatResponse:
         """Answer with the next scripted reply."""
         self.requests.append(request)
+        del self.requests[:-KEEP_REQUESTS]
         reply = self._next_reply(request)
         content: list[Any] = []
         index = 0
