@@ -147,6 +147,7 @@ async def test_the_snapshot_is_the_conversation_as_it_was() -> None:
     context = await filled(2)
     snapshot = context.snapshot()
     assert snapshot == await context.get_messages()
+    assert context.snapshot(5) == snapshot[5:]  # from an index on: what came since
     await context.add_message({"role": "user", "content": "later"})
     await context.set_messages([])
     assert snapshot == [m for i in range(2) for m in tool_turn(i)]

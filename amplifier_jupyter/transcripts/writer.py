@@ -189,7 +189,7 @@ class TranscriptWriter:
         self._make_folder()
         synced, revision = self._synced, context.revision
         if synced is not None and synced[0] is context and synced[1] == revision:
-            self._messages.append(context.snapshot()[self._messages.count :])
+            self._messages.append(context.snapshot(self._messages.count))
         else:
             self._messages.sync(context.snapshot())
         self._synced = (context, revision)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._copy import copy_message, copy_messages
+from amplifier_jupyter.modules.context_notebook._copy import copy_message, copy_messages
 
 # Characters per token: a deliberate over-estimate of the token count for
 # English and code, so the budget errs on the side of fitting.
@@ -37,7 +37,7 @@ class NotebookContext:
     estimate is worked out once, when it comes in. ``revision`` changes whenever the
     conversation changes other than by an append (``set_messages``, ``clear``): a
     reader that saw ``n`` messages at a revision that is still current needs only
-    ``snapshot()[n:]`` to catch up (the transcript writer reads it so; any other
+    ``snapshot(n)`` to catch up (the transcript writer reads it so; any other
     context it reads whole).
     """
 
@@ -61,15 +61,16 @@ class NotebookContext:
         """All messages, uncompacted (for transcripts and status): copies."""
         return copy_messages(self._messages)
 
-    def snapshot(self) -> list[dict[str, Any]]:
-        """The messages themselves, in a list of their own: for readers that only read
-        (the host's checks, the transcript), at the cost of a list, not of a copy.
+    def snapshot(self, start: int = 0) -> list[dict[str, Any]]:
+        """The messages (from index ``start`` on) themselves, in a list of their own: for
+        readers that only read (the host's checks, the transcript), at the cost of a list,
+        not of a copy.
 
         The context never changes a message it holds (a write replaces or appends), so
         this stays what the conversation was; a reader must not change them either
         (``set_messages`` copies what it is given, so handing them back is fine).
         """
-        return list(self._messages)
+        return self._messages[start:]
 
     async def set_messages(self, messages: list[dict[str, Any]]) -> None:
         """Replace the conversation (resume, rollback, edit-and-rerun)."""
