@@ -74,6 +74,18 @@ async def test_conversation_continues_across_runs() -> None:
     await ks.reset()
 
 
+async def test_the_scripted_provider_keeps_only_its_latest_requests() -> None:
+    # Each request holds the whole conversation: kept all, a long session's memory grew
+    # with the square of its turns.
+    ks = await started([])
+    for turn in range(6):
+        await ks.execute(f"turn {turn}")
+    kept = provider(ks).requests
+    assert provider(ks).calls == 6 and len(kept) == 3
+    assert [len(r.messages) for r in kept] == [7, 9, 11]  # the last three, in order
+    await ks.reset()
+
+
 async def test_tool_round_trip_when_allowed() -> None:
     tool = CountingTool()
     ks = await started([ADD_CALL, "It is 5."], tool)

@@ -206,7 +206,7 @@ async def _notebook_context(
     cell_id = current_cell_id(shell)
     if getattr(options, "child", None):  # a child session has its own conversation
         return prepared.text, None
-    rerun = ks.cell_turns.kind(cell_id, await ks.messages())
+    rerun = await ks.rerun_kind(cell_id)
     if rerun == "append":
         view.notice(RERUN_APPENDS)
     elif rerun == "replace":

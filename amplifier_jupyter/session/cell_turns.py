@@ -11,6 +11,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from amplifier_jupyter.session.conversation import read_messages
+
 RerunKind = Literal["new", "replace", "append"]
 
 
@@ -65,7 +67,7 @@ class CellTurns:
         """
         if context is None:
             return 0, False
-        messages = await context.get_messages()
+        messages = await read_messages(context)
         if self.kind(cell_id, messages) != "replace":
             return len(messages), False
         turn = self.turns.pop(cell_id)  # type: ignore[arg-type]
@@ -77,4 +79,4 @@ class CellTurns:
     ) -> None:
         """After a run (finished, stopped or failed): remember what it left."""
         if context is not None and cell_id:
-            self.record(cell_id, start, await context.get_messages(), completed)
+            self.record(cell_id, start, await read_messages(context), completed)

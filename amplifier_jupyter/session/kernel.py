@@ -10,8 +10,9 @@ from typing import Any
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.session import stopping
-from amplifier_jupyter.session.cell_turns import CellTurns
+from amplifier_jupyter.session.cell_turns import CellTurns, RerunKind
 from amplifier_jupyter.session.children import Children
+from amplifier_jupyter.session.conversation import read_messages
 from amplifier_jupyter.session.logs import LOG_COLLECTOR, QuietFaults, quiet_amplifier_logging
 from amplifier_jupyter.session.model_choice import cap_notices
 from amplifier_jupyter.session.plans import (
@@ -172,6 +173,14 @@ class KernelSession:
     def mounted(self) -> dict[str, Any]:
         """What is mounted now: orchestrator, context, providers, tools, hooks."""
         return self._main.mounted()
+
+    async def rerun_kind(self, cell_id: str | None) -> RerunKind:
+        """What running the cell ``cell_id`` now does: a new turn, or it replaces or
+        appends to its earlier one (session/cell_turns.py)."""
+        session = self._main.session
+        context = session.coordinator.get("context") if session is not None else None
+        messages = await read_messages(context) if context is not None else []
+        return self.cell_turns.kind(cell_id, messages)
 
     # -- plan and lifecycle ----------------------------------------------
 

@@ -46,6 +46,8 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
+from amplifier_jupyter.session.conversation import read_messages
+
 # Seconds a run gets to end after a graceful stop before the stop becomes immediate.
 ESCALATE_AFTER = 0.75
 # Seconds an escalated run's orchestrator gets to unwind before the conversation is closed.
@@ -102,7 +104,7 @@ async def execute(session: Any, prompt: str) -> str:
     """
     coordinator = session.coordinator
     context = coordinator.get("context")
-    snapshot = list(await context.get_messages()) if context is not None else None
+    snapshot = await read_messages(context) if context is not None else None
     run = Run(session, parent=_CURRENT.get())
     scope = contextvars.copy_context()
     scope.run(_CURRENT.set, run)
@@ -209,7 +211,7 @@ async def close_turn(context: Any, snapshot: list[dict[str, Any]]) -> None:
     the turn is rolled back (the prompt is still in the cell); otherwise every
     open tool call gets a result and the turn ends with an assistant note.
     """
-    messages = list(await context.get_messages())
+    messages = await read_messages(context)
     turn = messages[len(snapshot) :]
     if messages[: len(snapshot)] != snapshot or not any(m.get("role") == "assistant" for m in turn):
         if messages != snapshot:

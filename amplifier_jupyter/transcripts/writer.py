@@ -1,7 +1,11 @@
 """Writing transcripts: each session's events and messages appended as they happen.
 
 Lines are written and flushed as they happen, so a kernel that dies keeps
-everything up to its last event; everything is redacted before it is written.
+everything up to its last event (streamed deltas are held back until their block
+ends: ``transcripts.deltas``); everything is redacted before it is written, and
+only what is written is redacted. ``messages.jsonl`` gains only the new messages
+at each sync, and is cut back and written again from the first message that
+changed when the conversation was rewritten (``transcripts.messages_file``).
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.redaction import redact
+from amplifier_jupyter.transcripts.deltas import Deltas, is_delta
+from amplifier_jupyter.transcripts.messages_file import MessagesFile
 from amplifier_jupyter.transcripts.store import (
-    count_turns,
     ensure_amplifier_dir,
-    load_messages,
     load_metadata,
     sessions_dir,
 )
@@ -97,18 +102,26 @@ class TranscriptWriter:
             "turns": 0,
             "state": "live",
         }
-        self._written: list[str] = []
-        self._files: dict[str, Any] = {}
+        self._messages = MessagesFile(self.folder)
+        # The context and its revision when messages.jsonl last matched it (see sync()).
+        self._synced: tuple[Any, int] | None = None
+        self._deltas = Deltas()
+        self._events: Any = None
+        self._folder_made = False
         self.ended = False
 
-    def _open(self, name: str) -> Any:
-        handle = self._files.get(name)
-        if handle is None:
+    def _make_folder(self) -> None:
+        """``.amplifier/`` with its ``.gitignore``, and the session's folder (once)."""
+        if not self._folder_made:
             ensure_amplifier_dir(self.root)
             self.folder.mkdir(parents=True, exist_ok=True)
-            handle = open(self.folder / name, "a", encoding="utf-8")  # noqa: SIM115
-            self._files[name] = handle
-        return handle
+            self._folder_made = True
+
+    def _events_file(self) -> Any:
+        if self._events is None:
+            self._make_folder()
+            self._events = open(self.folder / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        return self._events
 
     def start(self) -> None:
         """Create the folder and metadata; continue an existing transcript (a resume)."""
@@ -118,55 +131,72 @@ class TranscriptWriter:
         if existing is not None:
             keep = ("created", "name", "parent_id", "plan", "turns")
             self.metadata.update({k: existing[k] for k in keep if existing.get(k) is not None})
-            self._written = [
-                json.dumps(m, sort_keys=True) for m in load_messages(self.session_id, self.root)
-            ]
+            self._messages.load()
         self.metadata["state"] = "live"
         self._save_metadata()
 
     def _save_metadata(self) -> None:
-        ensure_amplifier_dir(self.root)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self._make_folder()
         self.metadata["updated"] = _now()
         temporary = self.folder / "metadata.json.tmp"
         temporary.write_text(json.dumps(self.metadata, indent=2), encoding="utf-8")
         temporary.replace(self.folder / "metadata.json")
 
     def event(self, event: str, data: dict[str, Any]) -> None:
-        """Append one event."""
+        """Append one event (a streamed delta is held back: ``transcripts.deltas``)."""
         if not SETTINGS.enabled or self.ended:
             return
-        record = {"ts": data.get("timestamp") or _now(), "event": event, "data": redact(data)}
-        handle = self._open("events.jsonl")
-        handle.write(json.dumps(record) + "\n")
+        ts = data.get("timestamp") or _now()
+        if is_delta(event):
+            self._deltas.add(event, data, ts)
+            return
+        records = self._deltas.flush(event, data)
+        records.append({"ts": ts, "event": event, "data": data})
+        self._write_events(records)
+
+    def _write_events(self, records: list[dict[str, Any]]) -> None:
+        lines = [json.dumps({**r, "data": redact(r["data"])}) + "\n" for r in records]
+        handle = self._events_file()
+        handle.write("".join(lines))
         handle.flush()
 
     def messages(self, messages: list[dict[str, Any]]) -> None:
         """Bring messages.jsonl up to the conversation: append what is new.
 
         If the conversation is no longer an extension of what was written (set
-        back, edited), the file is rewritten to match it.
+        back, edited), the file is cut back to where they agree and goes on from there.
         """
         if not SETTINGS.enabled or self.ended:
             return
-        lines = [json.dumps(m, sort_keys=True) for m in redact(messages)]
-        written = self._written
-        if lines[: len(written)] == written:
-            new = lines[len(written) :]
-            if new:
-                handle = self._open("messages.jsonl")
-                handle.write("".join(line + "\n" for line in new))
-                handle.flush()
+        self._synced = None
+        self._make_folder()
+        self._messages.sync(messages)
+        self._count_turns()
+
+    async def sync(self, context: Any) -> None:
+        """Bring messages.jsonl up to ``context``'s conversation.
+
+        context-notebook's ``revision``, when it is the one seen at the last sync, says
+        the conversation only grew since: its new messages are taken from its
+        ``snapshot()``, and only they are redacted and written. Any other context is
+        read whole and compared (``MessagesFile.sync``).
+        """
+        if not SETTINGS.enabled or self.ended:
+            return
+        if not isinstance(context, NotebookContext):
+            self.messages(await context.get_messages())
+            return
+        self._make_folder()
+        synced, revision = self._synced, context.revision
+        if synced is not None and synced[0] is context and synced[1] == revision:
+            self._messages.append(context.snapshot(self._messages.count))
         else:
-            handle = self._files.pop("messages.jsonl", None)
-            if handle is not None:
-                handle.close()
-            self.folder.mkdir(parents=True, exist_ok=True)
-            temporary = self.folder / "messages.jsonl.tmp"
-            temporary.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-            temporary.replace(self.folder / "messages.jsonl")
-        self._written = lines
-        turns = count_turns(messages)
+            self._messages.sync(context.snapshot())
+        self._synced = (context, revision)
+        self._count_turns()
+
+    def _count_turns(self) -> None:
+        turns = self._messages.turns
         if turns != self.metadata.get("turns"):
             self.metadata["turns"] = turns
             self._save_metadata()
@@ -176,13 +206,19 @@ class TranscriptWriter:
         if self.ended:
             return
         if SETTINGS.enabled:
+            held_back = self._deltas.flush()
+            if held_back:
+                with contextlib.suppress(OSError):
+                    self._write_events(held_back)
             self.metadata["state"] = state
             with contextlib.suppress(OSError):
                 self._save_metadata()
         self.ended = True
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
+        self._synced = None  # the context, and the conversation in it, may go
+        self._messages.close()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
 
 
 _WRITERS: dict[str, TranscriptWriter] = {}
@@ -202,6 +238,8 @@ def attach_transcript(
 
     writer = TranscriptWriter(session.session_id, parent_id=session.parent_id, name=name, plan=plan)
     writer.start()
+    for ended in [key for key, other in _WRITERS.items() if other.ended]:
+        del _WRITERS[ended]  # what they held (fingerprints of a conversation) can go
     _WRITERS[session.session_id] = writer
     coordinator = session.coordinator
 
@@ -222,9 +260,11 @@ def attach_transcript(
 
 
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:
-    """Write the conversation's new messages now."""
+    """Write the conversation's new messages now (nothing is read when transcripts are off)."""
+    if not SETTINGS.enabled:
+        return
     writer = writer or _WRITERS.get(session.session_id)
     context = session.coordinator.get("context")
     if writer is None or context is None:
         return
-    writer.messages(await context.get_messages())
+    await writer.sync(context)

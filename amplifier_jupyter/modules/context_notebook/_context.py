@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
+
+from amplifier_jupyter.modules.context_notebook._copy import copy_message, copy_messages
 
 # Characters per token: a deliberate over-estimate of the token count for
 # English and code, so the budget errs on the side of fitting.
@@ -28,31 +29,60 @@ def _turn_starts(messages: list[dict[str, Any]]) -> list[int]:
 
 
 class NotebookContext:
-    """Conversation memory for one session; policy: keep the newest turns that fit."""
+    """Conversation memory for one session; policy: keep the newest turns that fit.
+
+    The messages it keeps are its own copies: ``get_messages`` and
+    ``get_messages_for_request`` hand out copies, which callers may change freely
+    (:meth:`snapshot` is for readers that promise not to). Each message's token
+    estimate is worked out once, when it comes in. ``revision`` changes whenever the
+    conversation changes other than by an append (``set_messages``, ``clear``): a
+    reader that saw ``n`` messages at a revision that is still current needs only
+    ``snapshot(n)`` to catch up (the transcript writer reads it so; any other
+    context it reads whole).
+    """
 
     def __init__(self, config: dict[str, Any], hooks: Any = None) -> None:
         self.config = config
         self._hooks = hooks
         self._messages: list[dict[str, Any]] = []
+        self._tokens: list[int] = []  # estimate_tokens of each message, in step
+        self.revision = 0
         # An explicit budget (tokens) wins over the provider's window; handy in tests.
         self.max_tokens: int | None = config.get("max_tokens")
         self.compactions = 0
 
     async def add_message(self, message: dict[str, Any]) -> None:
         """Append one message (stored as a copy, so callers may reuse theirs)."""
-        self._messages.append(copy.deepcopy(message))
+        stored = copy_message(message)
+        self._messages.append(stored)
+        self._tokens.append(estimate_tokens(stored))
 
     async def get_messages(self) -> list[dict[str, Any]]:
-        """All messages, uncompacted (for transcripts and status)."""
-        return copy.deepcopy(self._messages)
+        """All messages, uncompacted (for transcripts and status): copies."""
+        return copy_messages(self._messages)
+
+    def snapshot(self, start: int = 0) -> list[dict[str, Any]]:
+        """The messages (from index ``start`` on) themselves, in a list of their own: for
+        readers that only read (the host's checks, the transcript), at the cost of a list,
+        not of a copy.
+
+        The context never changes a message it holds (a write replaces or appends), so
+        this stays what the conversation was; a reader must not change them either
+        (``set_messages`` copies what it is given, so handing them back is fine).
+        """
+        return self._messages[start:]
 
     async def set_messages(self, messages: list[dict[str, Any]]) -> None:
         """Replace the conversation (resume, rollback, edit-and-rerun)."""
-        self._messages = copy.deepcopy(list(messages))
+        self._messages = copy_messages(list(messages))
+        self._tokens = [estimate_tokens(m) for m in self._messages]
+        self.revision += 1
 
     async def clear(self) -> None:
         """Forget the conversation."""
         self._messages = []
+        self._tokens = []
+        self.revision += 1
 
     def budget(self, provider: Any = None, token_budget: int | None = None) -> int:
         """Tokens the request may use: the window less the answer's room and a margin."""
@@ -69,22 +99,25 @@ class NotebookContext:
     ) -> list[dict[str, Any]]:
         """The messages to send, with the oldest whole turns dropped if over budget."""
         budget = self.budget(provider, token_budget)
-        messages = self._messages
-        total = sum(estimate_tokens(m) for m in messages)
+        messages, tokens = self._messages, self._tokens
+        total = sum(tokens)
         if total <= budget:
-            return copy.deepcopy(messages)
+            return copy_messages(messages)
 
         await self._emit("context:pre_compact", {"tokens": total, "budget": budget})
-        system = [m for m in messages if m.get("role") in ("system", "developer")]
-        rest = [m for m in messages if m.get("role") not in ("system", "developer")]
-        starts = _turn_starts(rest)
+        system = [i for i, m in enumerate(messages) if m.get("role") in ("system", "developer")]
+        rest = [i for i, m in enumerate(messages) if m.get("role") not in ("system", "developer")]
+        system_tokens = sum(tokens[i] for i in system)
+        # from_here[j]: the tokens of rest[j:].
+        from_here = [0] * (len(rest) + 1)
+        for j in range(len(rest) - 1, -1, -1):
+            from_here[j] = from_here[j + 1] + tokens[rest[j]]
+        starts = _turn_starts([messages[i] for i in rest])
         kept = rest
         # Drop whole turns from the front, but always keep the latest turn.
         for start in starts[1:]:
-            candidate = rest[start:]
-            size = sum(estimate_tokens(m) for m in system + candidate)
-            kept = candidate
-            if size <= budget:
+            kept = rest[start:]
+            if system_tokens + from_here[start] <= budget:
                 break
         dropped = len(rest) - len(kept)
         self.compactions += 1
@@ -93,11 +126,11 @@ class NotebookContext:
             "context:post_compact",
             {
                 "dropped_messages": dropped,
-                "tokens": sum(estimate_tokens(m) for m in result),
+                "tokens": sum(tokens[i] for i in result),
                 "budget": budget,
             },
         )
-        return copy.deepcopy(result)
+        return copy_messages([messages[i] for i in result])
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         if self._hooks is not None:

@@ -27,6 +27,9 @@ from amplifier_jupyter.modules._cancellation import is_cancelled
 from amplifier_jupyter.modules._config_values import flag, seconds
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
+# The requests kept for tests to look at (``requests``): the latest few, not every one, each of
+# which holds the whole conversation (a long session's memory grew with its square).
+KEEP_REQUESTS = 3
 
 
 class ScriptError(InvalidRequestError):
@@ -144,6 +147,7 @@ class ScriptedProvider:
     async def complete(self, request: ChatRequest, **kwargs: Any) -> ChatResponse:
         """Answer with the next scripted reply."""
         self.requests.append(request)
+        del self.requests[:-KEEP_REQUESTS]
         await self._emit(
             LLM_REQUEST,
             {
