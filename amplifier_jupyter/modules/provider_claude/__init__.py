@@ -19,7 +19,8 @@ the id here and passes the plan's config as it is). Config keys, all optional::
     timeout        seconds a non-streamed answer (stream: false) may take,
                    default first_byte_timeout plus max_tokens at a slow pace
                    (128,000 tokens an hour): 930 s for 32,000 tokens.
-                   ChatRequest.timeout bounds every wait of its call
+                   A ChatRequest.timeout bounds its call's first byte and
+                   each silence (unstreamed: its whole answer)
     max_retries    default 3: 429, 529, 5xx, waits that ran out and cut
                    streams are retried with backoff (retry_base_delay, default
                    1 s, doubling up to max_retry_delay, default 60 s),
