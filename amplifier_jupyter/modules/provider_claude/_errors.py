@@ -59,7 +59,7 @@ class TimedOut(llm_errors.LLMTimeoutError):
 
     _SAID = {
         "connect": "no connection to the Anthropic API within {s} s",
-        "send": "the request stopped moving while being sent, for {s} s",
+        "send": "sending the request made no progress for {s} s",
         "first_byte": "the Anthropic API sent nothing for {s} s",
         "idle": "the answer stream went silent for {s} s",
         "answer": "the Anthropic API did not answer within {s} s",
