@@ -24,9 +24,12 @@ the helpers take: ``text``, ``thinking``, ``signature``, ``tool_use`` (a dict
 or a list of ``{"name", "input", "id"}``), ``content`` (raw API blocks),
 ``stop_reason``, ``usage``, ``model``, ``status``, ``error_type``, ``message``,
 ``headers``, ``retry_after``, ``cut_after``, ``malformed``, ``chunk_delay``,
-``chunk_size`` (see :class:`Reply`). Helpers: :func:`text_reply`,
+``chunk_size``, ``first_byte_delay``, ``stall_after``, ``stall_for``,
+``ping_every`` (see :class:`Reply`). Helpers: :func:`text_reply`,
 :func:`tool_reply`, :func:`thinking_reply`, :func:`error_reply`,
-:func:`cut_stream`, :func:`stream_error`, :func:`malformed_reply`.
+:func:`cut_stream`, :func:`stream_error`, :func:`malformed_reply`,
+:func:`silent_reply`, :func:`stalled_stream`; and :func:`unaccepting_host`, a
+host that never accepts a connection.
 
 From another process (e.g. a kernel started by a test)::
 
@@ -43,8 +46,10 @@ recorded requests, ``POST /_fake/replies`` (a JSON list) queues more replies and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
+import select
 import signal
 import socket
 import sys
@@ -64,10 +69,13 @@ __all__ = [
     "cut_stream",
     "error_reply",
     "malformed_reply",
+    "silent_reply",
+    "stalled_stream",
     "stream_error",
     "text_reply",
     "thinking_reply",
     "tool_reply",
+    "unaccepting_host",
 ]
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -115,6 +123,14 @@ class Reply:
     then gets the error's status). ``malformed`` sends data that is not JSON;
     ``chunk_delay`` sleeps between SSE events; ``chunk_size`` is the
     characters per text/thinking delta.
+
+    Hangs: ``first_byte_delay`` waits that many seconds before the response
+    starts (its status line), as an API that accepted the connection but does
+    not answer; ``stall_after`` sends that many SSE events, then nothing for
+    ``stall_for`` seconds (then the rest), as a stream gone quiet;
+    ``ping_every`` sends a ``ping`` event that often during the stall, as the
+    real API does while the model thinks (the SDK drops pings: only the bytes
+    show). A wait ends early when the client goes or the fake stops.
     """
 
     content: list[dict[str, Any]] = field(default_factory=list)
@@ -130,6 +146,10 @@ class Reply:
     malformed: bool = False
     chunk_delay: float = 0.0
     chunk_size: int = 6
+    first_byte_delay: float = 0.0
+    stall_after: int | None = None
+    stall_for: float = 3600.0
+    ping_every: float | None = None
 
     @classmethod
     def from_spec(cls, spec: str | dict[str, Any] | Reply) -> Reply:
@@ -224,6 +244,24 @@ def stream_error(error_type: str = "overloaded_error", after: int = 3) -> Reply:
             "error_type": error_type,
             "cut_after": after,
         }
+    )
+
+
+def silent_reply(text: str = "An answer that comes too late.", delay: float = 3600.0) -> Reply:
+    """An answer that starts only after ``delay`` seconds (nothing at all until then)."""
+    return Reply.from_spec({"text": text, "first_byte_delay": delay})
+
+
+def stalled_stream(
+    text: str = "This answer goes quiet half-way through.",
+    after: int = 4,
+    stall_for: float = 3600.0,
+    ping_every: float | None = None,
+) -> Reply:
+    """A streamed answer that sends ``after`` SSE events, then nothing for ``stall_for`` s
+    (only ``ping`` events every ``ping_every`` s, if given), then the rest."""
+    return Reply.from_spec(
+        {"text": text, "stall_after": after, "stall_for": stall_for, "ping_every": ping_every}
     )
 
 
@@ -407,6 +445,31 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def _quiet(self, seconds: float, ping_every: float | None = None) -> bool:
+        """Send nothing (but pings, if asked) for ``seconds``; True when the connection
+        should end instead of going on: the fake is stopping, or the client went away."""
+        stopping = self.server.fake._stopping
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            step = min(left, ping_every) if ping_every else min(left, 0.05)
+            if stopping.wait(step):
+                self._drop()
+                return True
+            if ping_every and not self._write_chunk(_sse_chunk("ping", {"type": "ping"})):
+                return True
+            if not ping_every and self._client_gone():
+                self.close_connection = True
+                return True
+        return False
+
+    def _client_gone(self) -> bool:
+        """Whether the client closed its end (a readable socket with nothing to read)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and not self.connection.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return True
+
     def _drop(self) -> None:
         """Close the connection abruptly (no terminating chunk)."""
         self.close_connection = True
@@ -459,6 +522,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.status == 200 and reply.error_type and not body.get("stream"):
             status = next((k for k, v in ERROR_TYPES.items() if v == reply.error_type), 500)
             reply = Reply(status=status, error_type=reply.error_type, message=reply.message)
+        if reply.first_byte_delay and self._quiet(reply.first_byte_delay):
+            return
         if reply.status != 200:
             extra = dict(reply.headers)
             if reply.retry_after is not None:
@@ -507,6 +572,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         stopping = self.server.fake._stopping
         for count, (event, data) in enumerate(_sse_events(message, reply.chunk_size)):
+            if count == reply.stall_after and self._quiet(reply.stall_for, reply.ping_every):
+                return
             if reply.cut_after is not None and count >= reply.cut_after:
                 if reply.error_type:
                     kind = reply.error_type
@@ -596,6 +663,29 @@ def _sse_events(message: dict[str, Any], size: int) -> Iterator[tuple[str, dict[
         },
     )
     yield "message_stop", {"type": "message_stop"}
+
+
+@contextlib.contextmanager
+def unaccepting_host(host: str = "127.0.0.1") -> Iterator[str]:
+    """The URL of a host that never accepts a connection: its listen queue is full, so a
+    new connection's handshake gets no answer (Linux drops it) until the client gives up."""
+    server = socket.socket()
+    waiting: list[socket.socket] = []
+    try:
+        server.bind((host, 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        for _ in range(3):  # more than the queue holds
+            client = socket.socket()
+            client.setblocking(False)
+            waiting.append(client)
+            with contextlib.suppress(BlockingIOError):
+                client.connect((host, port))
+        yield f"http://{host}:{port}"
+    finally:
+        for client in waiting:
+            client.close()
+        server.close()
 
 
 class FakeAnthropic:

@@ -19,6 +19,8 @@ from fake_anthropic import (
     cut_stream,
     error_reply,
     malformed_reply,
+    silent_reply,
+    stalled_stream,
     stream_error,
     thinking_reply,
     tool_reply,
@@ -29,10 +31,10 @@ HERE = Path(__file__).parent
 MODEL = "claude-sonnet-5-5"
 
 
-def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None):
+def post(url: str, body: dict[str, Any], headers: dict[str, str] | None = None, timeout: float = 5):
     """``(status, headers, raw body)`` of a POST to ``url`` + /v1/messages."""
     host, port = url.removeprefix("http://").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
     payload = json.dumps(body)
     conn.request(
         "POST", "/v1/messages", payload, {"content-type": "application/json", **(headers or {})}
@@ -204,6 +206,19 @@ def test_slow_stream(fake: FakeAnthropic) -> None:
     _, _, raw = post(fake.url, body(stream=True))
     assert time.monotonic() - started >= 0.2
     assert sum(1 for name, _ in sse(raw) if name == "content_block_delta") == 6
+
+
+def test_hangs_before_the_first_byte_and_mid_stream(fake: FakeAnthropic) -> None:
+    fake.enqueue(silent_reply(), silent_reply("Late.", delay=0.2))
+    with pytest.raises(TimeoutError):  # nothing at all came within the client's 0.5 s
+        post(fake.url, body(stream=True), timeout=0.5)
+    status, _, raw = post(fake.url, body())  # a short delay, then the answer
+    assert status == 200 and json.loads(raw)["content"][0]["text"] == "Late."
+    fake.enqueue(stalled_stream("Quiet, then the rest.", after=2, stall_for=0.5, ping_every=0.1))
+    names = [name for name, _ in sse(post(fake.url, body(stream=True))[2])]
+    # message_start and the first ping, the stall's pings, then the rest to message_stop.
+    assert names[:2] == ["message_start", "ping"] and names.count("ping") >= 2
+    assert names[-1] == "message_stop" and "content_block_delta" in names
 
 
 def test_prompt_cache_is_simulated(fake: FakeAnthropic) -> None:

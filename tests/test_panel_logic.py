@@ -204,3 +204,60 @@ def test_the_card_and_the_timeline_show_a_tool_input_as_the_question_does() -> N
     looped: dict = {}
     looped["self"] = looped
     assert card_input_text(looped) == "{'self': {...}}"
+
+
+class Clock:
+    """A clock the test moves by hand (the timeline reads it for how long a wait has lasted)."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_waiting_says_how_long_nothing_has_come_and_the_retry_it_is_on() -> None:
+    clock = Clock()
+    t = Timeline(clock=clock)
+    assert t.waiting() is None  # no call open
+    t.on_event("provider:request", {"model": "claude-x"})
+    t.on_event("llm:request", {"model": "claude-x"})  # the same call, from the provider
+    clock.now += 1.5
+    assert t.waiting() is None  # too short to be worth a word
+    clock.now += 18.9
+    assert t.waiting() == "waiting for the model · 20 s"
+    retry = {"attempt": 1, "max_retries": 3, "reason": "529", "delay": 1.0}
+    assert t.on_event("provider:retry", {**retry, "error": "529 overloaded_error: Overloaded"})
+    assert t.entries[-1].text == "retry 1 of 3 (529) in 1.0 s"
+    assert t.waiting() == "waiting for the model · 0 s · retry 1 of 3 after 529"
+    clock.now += 20
+    assert t.waiting() == "waiting for the model · 20 s · retry 1 of 3 after 529"
+    # The answer streams in: nothing to wait for, and the retry is behind it ...
+    assert not t.on_event("content_block:delta", {"delta": "Hel"})
+    clock.now += 1
+    assert t.waiting() is None
+    # ... until the stream goes quiet.
+    clock.now += 74
+    assert t.waiting() == "waiting for the model · 1 min 15 s"
+    t.on_event("llm:response", {"usage": {"input_tokens": 3, "output_tokens": 1}})
+    assert t.waiting() is None
+
+
+def test_waiting_ends_with_the_call_and_names_a_child_session() -> None:
+    clock = Clock()
+    t = Timeline(clock=clock)
+    t.on_event("llm:request", {"model": "m"})  # a loop that sends no provider:request
+    clock.now += 3
+    assert t.waiting() == "waiting for the model · 3 s"
+    t.on_event("tool:pre", {"tool_name": "python", "tool_call_id": "t1", "tool_input": {}})
+    assert t.waiting() is None  # the model answered with a tool call
+    t.on_event("provider:request", {"model": "m", "child": "helper"})
+    t.on_event("provider:retry", {"attempt": 2, "reason": "45 s of silence", "child": "helper"})
+    assert t.waiting() == "helper › waiting for the model · 0 s · retry 2 after 45 s of silence"
+    t.on_event("provider:request", {"model": "m"})
+    clock.now += 2
+    assert t.waiting() == "waiting for the model · 2 s"  # the run's own call first
+    t.on_event("provider:error", {"error": "gave up", "error_type": "LLMTimeoutError"})
+    assert t.waiting() == "helper › waiting for the model · 2 s · retry 2 after 45 s of silence"
+    t.on_event("orchestrator:complete", {"status": "completed"})
+    assert t.waiting() is None

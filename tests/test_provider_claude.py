@@ -16,6 +16,7 @@ from amplifier_core.llm_errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidRequestError,
+    LLMTimeoutError,
     NetworkError,
     NotFoundError,
     ProviderUnavailableError,
@@ -31,9 +32,12 @@ from fake_anthropic import (
     cut_stream,
     error_reply,
     malformed_reply,
+    silent_reply,
+    stalled_stream,
     stream_error,
     thinking_reply,
     tool_reply,
+    unaccepting_host,
 )
 from fake_fixtures import fake_anthropic  # noqa: F401
 from waiting import until, within
@@ -48,6 +52,7 @@ from amplifier_jupyter.modules.provider_claude import _provider as provider_modu
 from amplifier_jupyter.modules.provider_claude._config import Settings
 from amplifier_jupyter.modules.provider_claude._mapping import build_request, convert_messages
 from amplifier_jupyter.modules.provider_claude._pricing import MODELS, cost_usd
+from amplifier_jupyter.modules.provider_claude._waits import answer_timeout, waits_for
 
 KEY = "sk-ant-test-0123456789abcdef"
 RECORDED = (
@@ -476,7 +481,11 @@ async def test_retries_honour_retry_after_and_are_emitted(
     assert response.content[0].text == "Finally." and response.metadata["attempts"] == 3
     assert time.monotonic() - started >= 0.2
     retries = recorder.of("provider:retry")
-    assert [(r["attempt"], r["status"]) for r in retries] == [(1, 429), (2, 529)]
+    assert [(r["attempt"], r["max_retries"], r["reason"]) for r in retries] == [
+        (1, 3, "429"),
+        (2, 3, "529"),
+    ]
+    assert [r["status"] for r in retries] == [429, 529]
     assert retries[0]["delay"] == 0.2 and retries[0]["provider"] == "claude"
     assert "rate_limit_error" in retries[0]["error"]
 
@@ -626,6 +635,162 @@ async def test_stop_during_a_retry_wait(fake: FakeAnthropic, recorder: Recorder)
     with pytest.raises(AbortError):
         await within(task, "the stop to cut the 30 s retry wait short", timeout=wait / 2)
     assert len(fake.requests) == 1
+
+
+# -- waits: a hung API is given up on in seconds, and said so --------------------
+# Each test's hang lasts an hour (or until the fake stops): only the configured
+# timeout can end it within the test's deadline.
+
+
+async def test_an_api_that_sends_nothing_is_retried_after_first_byte_timeout(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    fake.enqueue(silent_reply(), "Answered.")
+    started = time.monotonic()
+    response = await within(
+        provider(fake, recorder, first_byte_timeout=0.5).complete(ask("hi")),
+        "a retry 0.5 s after the API sent nothing",
+    )
+    assert response.content[0].text == "Answered." and response.metadata["attempts"] == 2
+    assert time.monotonic() - started >= 0.5
+    (retry,) = recorder.of("provider:retry")
+    assert (retry["attempt"], retry["max_retries"], retry["reason"]) == (
+        1,
+        3,
+        "0.5 s with no answer",
+    )
+    assert retry["status"] is None and "sent nothing for 0.5 s" in retry["error"]
+    # The SDK tells the API what it waits for: the first byte's limit, not the old 600 s.
+    assert fake.requests[0].headers["x-stainless-read-timeout"] == "0.5"
+
+
+async def test_a_stream_gone_quiet_is_retried_after_idle_timeout(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    # The first byte may take a minute; silence after it, half a second.
+    fake.enqueue(stalled_stream("Half of this arrives, then nothing.", after=4), "Whole answer.")
+    p = provider(fake, recorder, first_byte_timeout=60, idle_timeout=0.5)
+    response = await within(p.complete(ask("hi")), "a retry 0.5 s into the silence")
+    assert [b.text for b in response.content] == ["Whole answer."]
+    (retry,) = recorder.of("provider:retry")
+    assert (retry["attempt"], retry["reason"]) == (1, "0.5 s of silence")
+    assert "went silent for 0.5 s" in retry["error"]
+    # What streamed before the silence was shown, then the retry started the blocks again.
+    first_try = [name for name, _ in recorder.events][
+        : recorder.events.index(("provider:retry", retry))
+    ]
+    assert "content_block:start" in first_try
+
+
+async def test_pings_keep_a_quiet_stream_alive(fake: FakeAnthropic, recorder: Recorder) -> None:
+    # The model thinks for 3 s writing nothing; the API pings meanwhile (the SDK drops
+    # pings, so only their bytes show): that is no silence, whatever the idle limit.
+    fake.enqueue(stalled_stream("Worth the wait.", after=4, stall_for=3, ping_every=0.1))
+    response = await provider(fake, recorder, idle_timeout=1.5).complete(ask("hi"))
+    assert response.content[0].text == "Worth the wait." and response.metadata["attempts"] == 1
+    assert recorder.of("provider:retry") == []
+
+
+async def test_after_the_last_try_one_line_names_the_wait_and_its_key(
+    fake: FakeAnthropic,
+) -> None:
+    fake.enqueue(silent_reply(), silent_reply())
+    with pytest.raises(LLMTimeoutError) as caught:
+        await provider(fake, max_retries=1, first_byte_timeout=0.3).complete(ask("hi"))
+    assert str(caught.value) == (
+        "The Anthropic API sent nothing for 0.3 s (after 2 tries): try again, "
+        'or raise "first_byte_timeout" in the provider config.'
+    )
+    fake.enqueue(stalled_stream(after=0))  # right after the response's headers
+    with pytest.raises(LLMTimeoutError) as caught:
+        await provider(fake, max_retries=0, idle_timeout=0.3).complete(ask("hi"))
+    assert str(caught.value) == (
+        'The answer stream went silent for 0.3 s: try again, or raise "idle_timeout" '
+        "in the provider config."
+    )
+
+
+async def test_a_host_that_never_accepts_is_given_up_on_after_connect_timeout(
+    recorder: Recorder,
+) -> None:
+    with unaccepting_host() as url:
+        p = ClaudeProvider(
+            {
+                "api_key": KEY,
+                "base_url": url,
+                "connect_timeout": 0.3,
+                "max_retries": 1,
+                "retry_base_delay": 0.001,
+            },
+            coordinator=recorder.coordinator,
+        )
+        MADE.append(p)
+        with pytest.raises(LLMTimeoutError) as caught:
+            await within(p.complete(ask("hi")), "two tries of 0.3 s to connect")
+    assert str(caught.value) == (
+        "No connection to the Anthropic API within 0.3 s (after 2 tries): check the network "
+        'connection and base_url, or raise "connect_timeout" in the provider config.'
+    )
+    (retry,) = recorder.of("provider:retry")
+    assert retry["reason"] == "0.3 s with no connection"
+
+
+async def test_a_non_streamed_answer_may_take_as_long_as_its_max_tokens(
+    fake: FakeAnthropic, recorder: Recorder
+) -> None:
+    # The whole answer is one wait: the first byte's 30 s plus max_tokens at a slow pace.
+    await provider(fake, stream=False, max_tokens=7_200).complete(ask("hi"))
+    assert answer_timeout(30, 7_200) == 233 == 30 + 7_200 * 3600 / 128_000 + 0.5
+    assert fake.requests[-1].headers["x-stainless-read-timeout"] == "233.0"
+    # "timeout" sets it outright; running out is retried, then said with what helps.
+    fake.enqueue(silent_reply(), silent_reply())
+    p = provider(fake, recorder, stream=False, timeout=0.3, max_retries=1)
+    with pytest.raises(LLMTimeoutError) as caught:
+        await within(p.complete(ask("hi")), "two tries of 0.3 s")
+    assert str(caught.value) == (
+        "The Anthropic API did not answer within 0.3 s (after 2 tries): stream the answer "
+        '(stream: true), or raise "timeout" in the provider config.'
+    )
+    assert recorder.of("provider:retry")[0]["reason"] == "0.3 s with no answer"
+
+
+def test_the_default_waits_suit_a_cell_and_a_request_may_shorten_them() -> None:
+    settings = Settings.from_config({"api_key": KEY})
+    streamed = waits_for(settings, stream=True, max_tokens=32_000)
+    assert (streamed.connect.seconds, streamed.first_byte.seconds, streamed.idle.seconds) == (
+        10,
+        30,
+        45,
+    )
+    assert streamed.answer is None
+    assert waits_for(settings, stream=False, max_tokens=1_000).answer.seconds == 59
+    short = waits_for(settings, stream=True, max_tokens=1_000, request_timeout=5)
+    assert (short.first_byte.seconds, short.idle.seconds, short.idle.key) == (
+        5,
+        5,
+        "ChatRequest.timeout",
+    )
+    given = Settings.from_config({"api_key": KEY, "timeout": 90, "idle_timeout": "20"})
+    assert waits_for(given, stream=False, max_tokens=1_000).answer.seconds == 90
+    assert waits_for(given, stream=True, max_tokens=1_000).idle.seconds == 20
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("idle_timeout", "soon"),
+        ("first_byte_timeout", 0),
+        ("connect_timeout", -1),
+        ("timeout", True),
+        ("idle_timeout", float("inf")),
+    ],
+)
+def test_a_bad_wait_is_one_line_naming_its_key(key: str, value: Any) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Settings.from_config({"api_key": KEY, key: value})
+    assert str(caught.value) == (
+        f'provider-claude config "{key}" must be a number of seconds above 0, not {value!r}'
+    )
 
 
 # -- mapping details (no HTTP) ---------------------------------------------------

@@ -144,6 +144,7 @@ class PanelView:
                 self._answer += text
                 self._stream_updates.changed()
             if event == "content_block:delta":
+                self.timeline.on_event(event, data)  # a sign of life: no entry changes
                 return
             if event == "content_block:end":
                 self._stream_updates.flush()  # a finished block shows every character
@@ -395,6 +396,9 @@ class PanelView:
         totals = self.timeline.describe_totals()
         if self.running:
             parts = [(f"● {self.state} · {elapsed}", TEXT)]
+            waiting = self.timeline.waiting() if self.state == "Working" else None
+            if waiting:  # e.g. "waiting for the model · 20 s · retry 1 of 3 after 529"
+                parts.append((f" · {waiting}", MUTED))
             if self.hint:
                 parts.append((f" · {self.hint}", LEVEL_COLOURS["warning"]))
         elif self.state == "Failed":

@@ -3,13 +3,17 @@
 Each event that matters to a person becomes an :class:`Entry` (one short
 line, an optional detail); a later event may complete an earlier entry (a
 tool's result, a model call's latency and tokens). Totals for the run
-(model calls, tokens, cost) are kept on the side for the status line.
+(model calls, tokens, cost) are kept on the side for the status line, and so
+is what an open model call waits for (:meth:`Timeline.waiting`: how long
+nothing has come, and the retry it is on).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,6 +37,10 @@ MARKS = {
     "stop": "■",
     "note": "·",
 }
+
+
+# A silence shorter than this, in an open model call, is not worth a word.
+QUIET_SECONDS = 2.0
 
 
 def shorten(value: Any, limit: int = 120) -> str:
@@ -105,12 +113,59 @@ def _describe_call(facts: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-class Timeline:
-    """Entries built from events, with the run's totals (see the module docstring)."""
+def describe_seconds(seconds: float) -> str:
+    """``20 s``, ``2 min 05 s``: whole seconds, for a clock that ticks once a second."""
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest:02d} s"
 
-    def __init__(self, focus: str | None = None) -> None:
+
+def _retry_count(data: dict[str, Any]) -> str:
+    """``retry 1 of 3`` from a ``provider:retry`` payload (as much as it says)."""
+    attempt = data.get("attempt")
+    most = data.get("max_retries")
+    text = "retry" + (f" {attempt}" if attempt else "")
+    if attempt and isinstance(most, int) and not isinstance(most, bool):
+        text += f" of {most}"
+    return text
+
+
+def _retry_reason(data: dict[str, Any]) -> str:
+    """``529``, ``stream cut``, ``30 s with no answer`` (empty when the payload gives none)."""
+    why = data.get("reason") or data.get("status") or data.get("error_type")
+    return shorten(why, 60) if why else ""
+
+
+def describe_retry(data: dict[str, Any]) -> str:
+    """``retry 1 of 3 after 529`` from a ``provider:retry`` payload."""
+    why = _retry_reason(data)
+    return _retry_count(data) + (f" after {why}" if why else "")
+
+
+@dataclass
+class _Wait:
+    """An open model call: since when nothing has come, and the retry it is on."""
+
+    since: float
+    retry: str = ""
+
+
+class Timeline:
+    """Entries built from events, with the run's totals (see the module docstring).
+
+    ``clock`` gives the time in seconds (monotonic) for :meth:`waiting`.
+    """
+
+    def __init__(
+        self, focus: str | None = None, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         # The child session whose events are the run's own (a --child cell), else None.
         self.focus = focus
+        self._clock = clock
+        # Per session (None: the run's own): its model call that is open, if any.
+        self._waits: dict[str | None, _Wait] = {}
         self.entries: list[Entry] = []
         self.model_calls = 0
         self.input_tokens = 0
@@ -154,6 +209,30 @@ class Timeline:
         model = data.get("model") or data.get("provider") or "model"
         self._open_model[child] = self.add("model", f"{model} …", child=child)
         self._last_call.pop(child, None)
+        self._waits[child] = _Wait(self._clock())
+
+    def _on_llm_request(self, data: dict[str, Any], child: str | None) -> bool:
+        # The provider's own word that a call began (under a loop that sends no
+        # provider:request, the only one).
+        if child not in self._waits:
+            self._waits[child] = _Wait(self._clock())
+        return False
+
+    def _alive(self, child: str | None) -> bool:
+        """The model sent something: the wait starts again, and a retry is behind it."""
+        wait = self._waits.get(child)
+        if wait is not None:
+            wait.since, wait.retry = self._clock(), ""
+        return False
+
+    def _on_content_block_start(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._alive(child)
+
+    def _on_content_block_delta(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._alive(child)
+
+    def _on_thinking_delta(self, data: dict[str, Any], child: str | None) -> bool:
+        return self._alive(child)
 
     def _model_calls(self, child: str | None) -> ModelCalls:
         calls = self._calls.get(child)
@@ -162,12 +241,15 @@ class Timeline:
         return calls
 
     def _on_llm_response(self, data: dict[str, Any], child: str | None) -> bool:
+        self._waits.pop(child, None)
         return self._model_report("llm:response", data, child)
 
     def _on_provider_response(self, data: dict[str, Any], child: str | None) -> bool:
+        self._waits.pop(child, None)
         return self._model_report("provider:response", data, child)
 
     def _on_content_block_end(self, data: dict[str, Any], child: str | None) -> bool:
+        self._alive(child)
         return self._model_report("content_block:end", data, child)
 
     def _model_report(self, event: str, data: dict[str, Any], child: str | None) -> bool:
@@ -198,6 +280,7 @@ class Timeline:
         return True
 
     def _on_provider_error(self, data: dict[str, Any], child: str | None) -> None:
+        self._waits.pop(child, None)
         self._open_model.pop(child, None)
         self._last_call.pop(child, None)
         error = data.get("error", "")
@@ -208,20 +291,40 @@ class Timeline:
 
     def _on_provider_retry(self, data: dict[str, Any], child: str | None) -> None:
         """``retry 2 of 4 (stream cut) in 2.0 s``: the call starts over (the panel drops its
-        text so far)."""
-        attempt, most = data.get("attempt"), data.get("max_retries")
-        text = "retry" + (f" {attempt}" if attempt else "") + (f" of {most}" if most else "")
-        reason = data.get("reason") or (str(data["status"]) if data.get("status") else "")
-        if reason:
-            text += f" ({reason})"
+        text so far), and so does its wait (:meth:`waiting`)."""
+        wait = self._waits.setdefault(child, _Wait(self._clock()))
+        wait.since, wait.retry = self._clock(), describe_retry(data)
+        text = _retry_count(data)
+        why = _retry_reason(data)
+        if why:
+            text += f" ({why})"
         delay = data.get("delay") or data.get("retry_after")
         if delay:
-            text += f" in {float(delay):.1f} s"
+            with contextlib.suppress(TypeError, ValueError):
+                text += f" in {float(delay):.1f} s"
         if data.get("error") and not data.get("reason"):
             text += f": {shorten(data['error'], 120)}"
         self.add("note", text, level="warning", child=child)
 
+    def waiting(self) -> str | None:
+        """What an open model call waits for, while nothing comes from the model:
+        ``waiting for the model · 20 s · retry 1 of 3 after 529`` (a child session's:
+        ``helper › waiting ...``). None when no call is open, or its answer is
+        streaming in (a silence under ``QUIET_SECONDS`` with no retry)."""
+        now = self._clock()
+        for child in sorted(self._waits, key=lambda name: name is not None):  # the run's first
+            wait = self._waits[child]
+            silent = now - wait.since
+            if silent < QUIET_SECONDS and not wait.retry:
+                continue
+            text = f"waiting for the model · {describe_seconds(silent)}"
+            if wait.retry:
+                text += f" · {wait.retry}"
+            return f"{child} › {text}" if child else text
+        return None
+
     def _on_tool_pre(self, data: dict[str, Any], child: str | None) -> None:
+        self._waits.pop(child, None)  # the model has answered: a tool runs
         name = data.get("tool_name", "tool")
         entry = self.add(
             "tool", name, detail=describe_tool_input(data.get("tool_input", {})), child=child
@@ -294,7 +397,9 @@ class Timeline:
 
     def _on_orchestrator_complete(self, data: dict[str, Any], child: str | None) -> bool:
         if child is not None:
+            self._waits.pop(child, None)
             return False
+        self._waits.clear()
         self.status = str(data.get("status") or "success")
         if self.status == "cancelled":
             self.add("stop", "stopped", level="warning")

@@ -10,11 +10,24 @@ the id here and passes the plan's config as it is). Config keys, all optional::
     base_url       else ANTHROPIC_BASE_URL (read by the SDK)
     max_tokens     default min(32000, the model's maximum)
     temperature    sent only to models that accept sampling parameters
-    timeout        seconds per try, default 600
-    max_retries    default 3: 429, 529, 5xx, timeouts and cut streams are
-                   retried with backoff (retry_base_delay, default 1 s,
-                   doubling up to max_retry_delay, default 60 s), honouring
-                   retry-after; each retry is emitted as provider:retry
+    connect_timeout     default 10: seconds to connect
+    first_byte_timeout  default 30: seconds from sending the request to the
+                   first byte of the answer
+    idle_timeout   default 45: the longest silence in a stream (counted on the
+                   bytes: the API pings about every 30 s while the model
+                   thinks), and of a request body being sent
+    timeout        seconds a non-streamed answer (stream: false) may take,
+                   default first_byte_timeout plus max_tokens at a slow pace
+                   (128,000 tokens an hour): 930 s for 32,000 tokens.
+                   A ChatRequest.timeout bounds its call's first byte and
+                   each silence (unstreamed: its whole answer)
+    max_retries    default 3: 429, 529, 5xx, waits that ran out and cut
+                   streams are retried with backoff (retry_base_delay, default
+                   1 s, doubling up to max_retry_delay, default 60 s),
+                   honouring retry-after; each retry is emitted as
+                   provider:retry with attempt, max_retries and reason ("529",
+                   "30 s with no answer", "45 s of silence", ...); after the
+                   last try, one line names the wait and its key
     thinking       true, a budget (int) or {"budget_tokens": N, "display": ...}:
                    adaptive thinking on current models, a token budget on
                    older ones; false asks for as little as the model allows

@@ -8,6 +8,7 @@ neither module knows are ignored (logged at debug level), never an error.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -17,6 +18,12 @@ from amplifier_core.llm_errors import AuthenticationError, ConfigurationError
 
 from ._errors import NO_KEY_MESSAGE, PROVIDER
 from ._pricing import DEFAULT_MODEL
+
+# The defaults of the waits (_waits.py says what each bounds); here so that
+# Settings needs nothing of _waits, which needs the SDK.
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_FIRST_BYTE_TIMEOUT = 30.0
+DEFAULT_IDLE_TIMEOUT = 45.0
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +49,9 @@ KNOWN = {
     "max_tokens",
     "temperature",
     "timeout",
+    "connect_timeout",
+    "first_byte_timeout",
+    "idle_timeout",
     "max_retries",
     "retry_base_delay",
     "max_retry_delay",
@@ -88,6 +98,17 @@ def _number(key: str, value: Any, *, integer: bool = False, minimum: float = 0) 
     return number
 
 
+def _seconds(key: str, value: Any) -> float:
+    """A wait's limit: a number of seconds above 0 (no wait is unbounded)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if isinstance(value, bool) or not seconds > 0 or math.isinf(seconds):
+        raise _fail(key, "a number of seconds above 0", value)
+    return seconds
+
+
 @dataclass
 class Settings:
     """Everything the provider reads from its config (see the package docstring)."""
@@ -97,7 +118,12 @@ class Settings:
     base_url: str | None = None
     max_tokens: int | None = None
     temperature: float | None = None
-    timeout: float = 600.0
+    # None: a non-streamed answer may take first_byte_timeout plus its max_tokens at a
+    # slow pace (_waits.answer_timeout); streams are bounded by silence instead.
+    timeout: float | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    first_byte_timeout: float = DEFAULT_FIRST_BYTE_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     max_retries: int = 3
     retry_base_delay: float = 1.0
     max_retry_delay: float = 60.0
@@ -153,7 +179,10 @@ class Settings:
         if raw.get("temperature") is not None:
             self.temperature = _number("temperature", raw["temperature"])
         if raw.get("timeout") is not None:
-            self.timeout = _number("timeout", raw["timeout"], minimum=0.001)
+            self.timeout = _seconds("timeout", raw["timeout"])
+        for key in ("connect_timeout", "first_byte_timeout", "idle_timeout"):
+            if raw.get(key) is not None:
+                setattr(self, key, _seconds(key, raw[key]))
         if raw.get("max_retries") is not None:
             self.max_retries = _number("max_retries", raw["max_retries"], integer=True)
         if raw.get("retry_base_delay") is not None:

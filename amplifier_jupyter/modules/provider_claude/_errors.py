@@ -49,6 +49,74 @@ class UnreadableResponse(llm_errors.ProviderUnavailableError):
         self.detail = detail
 
 
+class TimedOut(llm_errors.LLMTimeoutError):
+    """A wait of one try ran out (retryable): ``what`` waited ``seconds``, set by ``key``.
+
+    ``what``: ``connect``, ``send`` (the request body stopped moving),
+    ``first_byte`` (the response did not start), ``idle`` (a stream went
+    silent) or ``answer`` (a non-streamed answer did not come).
+    """
+
+    _SAID = {
+        "connect": "no connection to the Anthropic API within {s} s",
+        "send": "sending the request made no progress for {s} s",
+        "first_byte": "the Anthropic API sent nothing for {s} s",
+        "idle": "the answer stream went silent for {s} s",
+        "answer": "the Anthropic API did not answer within {s} s",
+    }
+    _REASONS = {
+        "connect": "{s} s with no connection",
+        "send": "{s} s stuck sending",
+        "first_byte": "{s} s with no answer",
+        "idle": "{s} s of silence",
+        "answer": "{s} s with no answer",
+    }
+
+    def __init__(self, what: str, seconds: float, key: str, *, model: str | None = None) -> None:
+        super().__init__(self._SAID[what].format(s=f"{seconds:g}"), provider=PROVIDER, model=model)
+        self.what = what
+        self.seconds = seconds
+        self.key = key
+        # Short, for "retry 1 of 3 after 30 s with no answer".
+        self.reason = self._REASONS[what].format(s=f"{seconds:g}")
+
+    def advice(self) -> str:
+        """What to do when the last try ran out too."""
+        if self.key == "ChatRequest.timeout":
+            longer = "or give the request a longer timeout"
+        else:
+            longer = f'or raise "{self.key}" in the provider config'
+        if self.what == "connect":
+            return f"check the network connection and base_url, {longer}"
+        if self.what == "answer":
+            return f"stream the answer (stream: true), {longer}"
+        return f"try again, {longer}"
+
+
+_TRANSPORTS = ("httpx", "httpx2", "httpcore", "httpcore2")
+_TIMEOUT_KINDS = {
+    "ConnectTimeout": "connect",
+    "PoolTimeout": "pool",
+    "WriteTimeout": "write",
+    "ReadTimeout": "read",
+}
+
+
+def timeout_kind(error: BaseException) -> str | None:
+    """``connect``, ``pool``, ``write`` or ``read`` when ``error`` is the HTTP transport's
+    timeout, or wraps it (the SDK's ``APITimeoutError`` has it as ``__cause__``); else None.
+    Ours (a Stop, a cut stream) never are, whatever they were raised from."""
+    seen: BaseException | None = error
+    for _ in range(3):  # the SDK wraps once
+        if seen is None or isinstance(seen, llm_errors.LLMError):
+            return None
+        for cls in type(seen).__mro__:
+            if cls.__module__.split(".")[0] in _TRANSPORTS and cls.__name__ in _TIMEOUT_KINDS:
+                return _TIMEOUT_KINDS[cls.__name__]
+        seen = seen.__cause__
+    return None
+
+
 def one_line(text: Any, limit: int = _API_MESSAGE_LIMIT) -> str:
     """``text`` on one line, at most ``limit`` characters."""
     flat = " ".join(str(text).split())
@@ -156,13 +224,31 @@ def describe(error: BaseException) -> str:
     return one_line(f"{type(error).__name__}: {error}" + (f" ({extra})" if extra else ""))
 
 
+def reason(error: BaseException) -> str:
+    """Why a try failed, in a few words (``provider:retry``'s ``reason``): ``529``,
+    ``30 s with no answer``, ``45 s of silence``, ``stream cut``, ..."""
+    if isinstance(error, TimedOut):
+        return error.reason
+    status = status_of(error)
+    if status is not None:
+        return str(status)
+    if isinstance(error, StreamCut):
+        return "stream cut"
+    if isinstance(error, UnreadableResponse):
+        return "unreadable response"
+    if isinstance(error, anthropic.APITimeoutError):
+        return "timeout"
+    if isinstance(error, anthropic.APIConnectionError):
+        return "connection error"
+    return type(error).__name__
+
+
 def translate(
     error: BaseException,
     *,
     model: str,
     attempts: int = 1,
     base_url: str | None = None,
-    timeout: float | None = None,
     secret: str | None = None,
 ) -> llm_errors.LLMError:
     """The ``llm_errors`` exception for ``error``, after ``attempts`` tries.
@@ -180,6 +266,13 @@ def translate(
     def make(cls: type[llm_errors.LLMError], text: str, **extra: Any) -> llm_errors.LLMError:
         return cls(redact(one_line(text, 400), secret), **common, **extra)
 
+    if isinstance(error, TimedOut):
+        text = f"{error}{after}"
+        timed_out = make(
+            llm_errors.LLMTimeoutError, f"{text[0].upper()}{text[1:]}: {error.advice()}."
+        )
+        timed_out.retryable = True
+        return timed_out
     if isinstance(error, llm_errors.LLMError):
         # Ours (a cut stream, an unreadable response): add the count, keep the class.
         text = f"{error}{after}"
@@ -258,12 +351,10 @@ def translate(
             "try again shortly.",
             retry_after=retry_after(error),
         )
-    if isinstance(error, anthropic.APITimeoutError):
-        limit = f"within {timeout:g} s" if timeout else "in time"
+    if isinstance(error, anthropic.APITimeoutError):  # a timeout _send could not place
         return make(
             llm_errors.LLMTimeoutError,
-            f"The Anthropic API did not answer {limit}{after}: try again, "
-            'or raise "timeout" in the provider config.',
+            f"The Anthropic API did not answer in time{after}: try again shortly.",
         )
     if isinstance(error, anthropic.APIConnectionError):
         return make(

@@ -43,13 +43,16 @@ from ._errors import (
     describe,
     is_retryable,
     one_line,
+    reason,
     retry_after,
     status_of,
+    timeout_kind,
     translate,
 )
 from ._mapping import build_request, to_chat_response
 from ._pricing import MODELS, ModelSpec, cost_usd, deprecation_note, model_spec
 from ._streaming import StreamRelay
+from ._waits import Waits, waits_for
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -129,12 +132,10 @@ class ClaudeProvider:
             api_key = self.settings.api_key or os.environ.get("ANTHROPIC_API_KEY")
             if not api_key:
                 raise AuthenticationError(NO_KEY_MESSAGE, provider=PROVIDER)
-            # Retries are ours (max_retries=0) so each one can be emitted and stopped.
+            # Retries are ours (max_retries=0) so each one can be emitted and stopped;
+            # so are the timeouts, given per request (_waits.py).
             self._client = anthropic.AsyncAnthropic(
-                api_key=api_key,
-                base_url=self.settings.base_url,
-                timeout=self.settings.timeout,
-                max_retries=0,
+                api_key=api_key, base_url=self.settings.base_url, max_retries=0
             )
         return self._client
 
@@ -186,6 +187,9 @@ class ClaudeProvider:
             defaults={
                 "model": self.model,
                 "timeout": self.settings.timeout,
+                "connect_timeout": self.settings.connect_timeout,
+                "first_byte_timeout": self.settings.first_byte_timeout,
+                "idle_timeout": self.settings.idle_timeout,
                 "max_retries": self.settings.max_retries,
                 "stream": self.settings.stream,
                 "cache": self.settings.cache,
@@ -252,7 +256,12 @@ class ClaudeProvider:
                 },
             )
         stream = bool(kwargs.get("stream", self.settings.stream))
-        timeout = float(request.timeout or self.settings.timeout)
+        waits = waits_for(
+            self.settings,
+            stream=stream,
+            max_tokens=int(api.params["max_tokens"]),
+            request_timeout=request.timeout,
+        )
         await self._emit(
             "llm:request",
             {
@@ -267,9 +276,7 @@ class ClaudeProvider:
 
         started = time.perf_counter()
         message, request_id, attempts = await self._with_retries(
-            lambda: self._send(api.params, stream=stream, timeout=timeout, model=model),
-            model=model,
-            timeout=timeout,
+            lambda: self._send(api.params, waits=waits, model=model), model=model
         )
         latency_ms = int((time.perf_counter() - started) * 1000)
         self.requests += 1
@@ -301,39 +308,55 @@ class ClaudeProvider:
         return to_chat_response(message, usage=usage, metadata=metadata)
 
     async def _send(
-        self, params: dict[str, Any], *, stream: bool, timeout: float, model: str
+        self, params: dict[str, Any], *, waits: Waits, model: str
     ) -> tuple[Any, str | None]:
-        """One try: ``(final API message, request id)``."""
-        if not stream:
-            try:
-                message = await self.client.messages.create(**params, timeout=timeout)
-            except json.JSONDecodeError as error:  # a 200 whose body is not JSON
-                raise UnreadableResponse(one_line(error, 60), model=model) from error
-            return message, getattr(message, "_request_id", None)
-        async with self.client.messages.stream(**params, timeout=timeout) as events:
-            relay = StreamRelay(self._emit, self._cancelled, model)
-            try:
-                message = await relay.run(events)
-            except (AbortError, StreamCut, anthropic.APIStatusError):
+        """One try: ``(final API message, request id)``; a wait that runs out raises
+        ``TimedOut`` (which one, and its key)."""
+        started = False  # whether the response has begun (its first byte came)
+        try:
+            if not waits.streaming:
+                try:
+                    message = await self.client.messages.create(
+                        **params, timeout=waits.sdk_timeout()
+                    )
+                except json.JSONDecodeError as error:  # a 200 whose body is not JSON
+                    raise UnreadableResponse(one_line(error, 60), model=model) from error
+                return message, getattr(message, "_request_id", None)
+            async with self.client.messages.stream(**params, timeout=waits.sdk_timeout()) as events:
+                started = True
+                waits.between_bytes(events.response)
+                message = await self._relay(events, model)
+                return message, events.request_id
+        except Exception as error:
+            kind = timeout_kind(error)
+            if kind is None:
                 raise
-            except ValueError as error:  # unparsable SSE data or tool-input JSON
-                raise UnreadableResponse(one_line(error, 60), model=model) from error
-            except (anthropic.APIConnectionError, OSError) as error:
+            raise waits.ran_out(kind, started=started, model=model) from error
+
+    async def _relay(self, events: Any, model: str) -> Any:
+        """Read a started stream to its end (``StreamRelay``), its failures as ours."""
+        relay = StreamRelay(self._emit, self._cancelled, model)
+        try:
+            return await relay.run(events)
+        except (AbortError, StreamCut, anthropic.APIStatusError):
+            raise
+        except ValueError as error:  # unparsable SSE data or tool-input JSON
+            raise UnreadableResponse(one_line(error, 60), model=model) from error
+        except Exception as error:
+            if timeout_kind(error) is not None:
+                raise  # a silence: _send names the wait
+            # httpx's transport errors (peer closed mid-body) are not wrapped by the
+            # SDK while a stream is being read.
+            transport = type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore")
+            if transport or isinstance(error, anthropic.APIConnectionError | OSError):
                 raise StreamCut(one_line(error, 60), model=model) from error
-            except Exception as error:
-                # httpx's transport errors (peer closed mid-body, read timeout)
-                # are not wrapped by the SDK while a stream is being read.
-                if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore"):
-                    raise StreamCut(one_line(error, 60), model=model) from error
-                raise
-            return message, events.request_id
+            raise
 
     async def _with_retries(
         self,
         attempt: Callable[[], Awaitable[tuple[Any, str | None]]],
         *,
         model: str,
-        timeout: float,
     ) -> tuple[Any, str | None, int]:
         """Run ``attempt`` until it succeeds, retrying what is worth retrying."""
         tries = 0
@@ -354,7 +377,6 @@ class ClaudeProvider:
                     model=model,
                     attempts=tries,
                     base_url=str(self.client.base_url),
-                    timeout=timeout,
                     secret=self.settings.api_key,
                 )
                 if tries > self.settings.max_retries or not is_retryable(error):
@@ -369,9 +391,9 @@ class ClaudeProvider:
                         "model": model,
                         "attempt": tries,
                         "max_retries": self.settings.max_retries,
-                        "reason": "stream cut" if isinstance(error, StreamCut) else None,
                         "delay": round(delay, 3),
                         "status": status_of(error),
+                        "reason": reason(error),
                         "error": describe(error),
                     },
                 )
