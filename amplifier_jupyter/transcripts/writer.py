@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from amplifier_jupyter.images import omit_image_data
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.store import (
     count_turns,
@@ -136,7 +137,12 @@ class TranscriptWriter:
         """Append one event."""
         if not SETTINGS.enabled or self.ended:
             return
-        record = {"ts": data.get("timestamp") or _now(), "event": event, "data": redact(data)}
+        # An image is stored once, with the messages; an event (a tool's result) names it.
+        record = {
+            "ts": data.get("timestamp") or _now(),
+            "event": event,
+            "data": redact(omit_image_data(data)),
+        }
         handle = self._open("events.jsonl")
         handle.write(json.dumps(record) + "\n")
         handle.flush()
