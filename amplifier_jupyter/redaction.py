@@ -118,7 +118,9 @@ def redact(value: Any) -> Any:
 
 
 def _is_image_block(item: Any) -> bool:
-    source = item.get("source") if isinstance(item, dict) else None
+    if not isinstance(item, dict):
+        return False
+    source = item.get("source")
     return (
         item.get("type") == "image"
         and isinstance(source, dict)
