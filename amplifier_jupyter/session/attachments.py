@@ -79,7 +79,9 @@ class Attachments:
         finally:
             self._active = False
             self._prompt_images, self._tool_images = [], {}
-            if patched:
+            # Put back only our own wrapper: one laid over it (the stop's fence, which drops an
+            # abandoned run's writes) must stay; ours is inert once the turn is over.
+            if patched and getattr(context, "__dict__", {}).get("add_message") is add_message:
                 with contextlib.suppress(AttributeError, TypeError):
                     if own is None:
                         del context.add_message
