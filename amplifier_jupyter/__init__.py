@@ -87,12 +87,14 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
+    from amplifier_jupyter._ipython import display_history
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import register
     from amplifier_jupyter.session.shutdown import install_shutdown_hook
 
     register(shell)
     standins.install(shell)
+    display_history.install(shell)
     install_shutdown_hook(_end_sessions)
 
 
@@ -111,8 +113,10 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
+    from amplifier_jupyter._ipython import display_history
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import unregister
 
     unregister(shell)
     standins.uninstall(shell)
+    display_history.uninstall(shell)

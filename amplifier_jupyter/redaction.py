@@ -102,6 +102,9 @@ def redact(value: Any) -> Any:
     def strings(item: Any) -> Any:
         if isinstance(item, str):
             return redact_text(item, env_values)
+        if _is_image_block(item):
+            # An image's base64 data holds no secret to find and is large: kept as it is.
+            return item
         if isinstance(item, dict):
             return {
                 str(k): REDACTED if isinstance(v, str) and _secret_key(str(k)) else strings(v)
@@ -112,6 +115,19 @@ def redact(value: Any) -> Any:
         return item
 
     return strings(redact_secrets(jsonable(value)))
+
+
+def _is_image_block(item: Any) -> bool:
+    if not isinstance(item, dict):
+        return False
+    source = item.get("source")
+    return (
+        item.get("type") == "image"
+        and isinstance(source, dict)
+        and source.get("type") == "base64"
+        and set(source) <= {"type", "media_type", "data"}
+        and set(item) <= {"type", "source", "cache_control"}
+    )
 
 
 def _secret_key(name: str) -> bool:

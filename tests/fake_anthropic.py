@@ -46,6 +46,8 @@ recorded requests, ``POST /_fake/replies`` (a JSON list) queues more replies and
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import contextlib
 import hashlib
 import json
@@ -326,6 +328,97 @@ def _text_of(content: Any) -> str:
     return "\n".join(parts)
 
 
+# The API's limits on images, as this fake enforces them (docs/design.md has the text).
+MAX_IMAGES = 20
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+MAX_IMAGE_SIDE = 8_000
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+def _sniff(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _pixels(data: bytes, kind: str) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR or a JPEG's SOF marker (enough for the tests)."""
+    if kind == "image/png":
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if kind == "image/jpeg":
+        i = 2
+        while i + 9 < len(data) and data[i] == 0xFF:
+            marker = data[i + 1]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                    data[i + 5 : i + 7], "big"
+                )
+            i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def _image_problem(block: dict[str, Any], where: str) -> str | None:
+    """The real API's complaint about one image block, or None."""
+    source = block.get("source") or {}
+    if source.get("type") != "base64":
+        return f"{where}.source: only base64 image sources are accepted here"
+    media_type = source.get("media_type")
+    if media_type not in IMAGE_TYPES:
+        return (
+            f"{where}.source.base64.media_type: Input should be "
+            "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+        )
+    try:
+        data = base64.b64decode(str(source.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        return f"{where}.source.base64: invalid base64 data"
+    if not data:
+        return f"{where}.source.base64: image data is empty"
+    actual = _sniff(data)
+    if actual != media_type:
+        return (
+            f"{where}.source.base64.data: The image was specified using the {media_type} "
+            f"media type, but the image appears to be a {actual or 'unknown'} image"
+        )
+    if len(data) > MAX_IMAGE_BYTES:
+        return (
+            f"{where}.source.base64: image exceeds 5 MB maximum: "
+            f"{len(data)} bytes > {MAX_IMAGE_BYTES} bytes"
+        )
+    size = _pixels(data, media_type)
+    if size is not None and max(size) > MAX_IMAGE_SIDE:
+        return f"{where}.source.base64.data: image dimensions exceed max allowed size: 8000 pixels"
+    return None
+
+
+def _images_problem(messages: list[Any]) -> str | None:
+    """Every image block (in messages and in tool results) well formed; at most 20."""
+    count = 0
+    for index, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, dict) else None
+        for number, block in enumerate(content if isinstance(content, list) else []):
+            inner = block.get("content") if block.get("type") == "tool_result" else None
+            nested = [
+                (f"messages.{index}.content.{number}.content.{n}", b)
+                for n, b in enumerate(inner if isinstance(inner, list) else [])
+            ]
+            for where, item in [(f"messages.{index}.content.{number}", block), *nested]:
+                if isinstance(item, dict) and item.get("type") == "image":
+                    count += 1
+                    problem = _image_problem(item, where)
+                    if problem:
+                        return problem
+    if count > MAX_IMAGES:
+        return f"messages: too many images in this request: {count} > {MAX_IMAGES}"
+    return None
+
+
 def _validate(body: dict[str, Any]) -> str | None:
     """The real API's checks that a provider is most likely to break; None when valid."""
     messages = body.get("messages")
@@ -387,7 +480,7 @@ def _validate(body: dict[str, Any]) -> str | None:
         )
     if breakpoints > 4:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
-    return None
+    return _images_problem(messages)
 
 
 # -- the server -------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 from amplifier_jupyter._ipython.interrupts import context_interruptible, interrupt_stops
 from amplifier_jupyter._ipython.shell import current_shell, user_namespace
@@ -68,7 +69,7 @@ async def run_cell(args: str, body: str) -> None:
     if options.out_refused:
         view.notice(options.out_refused)
     try:
-        prompt, cell_id = await _notebook_context(ks, view, options, prompt)
+        prompt, cell_id, images = await _notebook_context(ks, view, options, prompt)
     except AmplifierUserError as error:
         _detach(ks, view)
         view.fail(str(error))
@@ -79,7 +80,7 @@ async def run_cell(args: str, body: str) -> None:
         view.on_event("orchestrator:complete", {"status": "cancelled"})
         view.finish("")
         return
-    work = _execute(ks, view, options, prompt, cell_id, shown)
+    work = _execute(ks, view, options, prompt, cell_id, shown, images)
     if options.background:
         # The cell returns now; the panel goes on through widget state (docs/design.md, fact 13).
         ks.run_in_background(work)
@@ -96,13 +97,14 @@ async def _execute(
     prompt: str,
     cell_id: str | None,
     shown: tuple[int, int],
+    images: list[dict[str, Any]],
 ) -> str:
     """Run the prompt and show the outcome; returns it in one line (for ``%amplifier wait``)."""
     try:
         if options.child:
-            answer = await _execute_child(ks, options, prompt, view.notice)
+            answer = await _execute_child(ks, options, prompt, view.notice, images)
         else:
-            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id)
+            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id, images=images)
     except AmplifierUserError as error:
         _flush_notices(ks, view, *shown, said=str(error))
         view.fail(str(error))
@@ -133,7 +135,11 @@ async def _execute(
 
 
 async def _execute_child(
-    ks: KernelSession, options: CellOptions, prompt: str, notice: Callable[[str], None]
+    ks: KernelSession,
+    options: CellOptions,
+    prompt: str,
+    notice: Callable[[str], None],
+    images: list[dict[str, Any]],
 ) -> str:
     """``%%amplifier --child NAME [--config PLAN]``: resolve the plan, run, report notes."""
     plan = None
@@ -144,7 +150,7 @@ async def _execute_child(
     notes: list[str] = []
     try:
         return await ks.execute_child(
-            name, prompt, plan=plan, model=options.model, on_note=notes.append
+            name, prompt, plan=plan, model=options.model, on_note=notes.append, images=images
         )
     finally:
         child = ks.children.get(name)
@@ -177,9 +183,10 @@ def _detach(ks: KernelSession, view: RunView) -> None:
 
 async def _notebook_context(
     ks: KernelSession, view: RunView, options: CellOptions, prompt: str
-) -> tuple[str, str | None]:
-    """The prompt to send (interpolated, with the context the flags asked for) and
-    the cell's id; tells the user what was sent and what was left as written.
+) -> tuple[str, str | None, list[dict[str, Any]]]:
+    """The prompt to send (interpolated, with the context the flags asked for), the
+    cell's id and the image blocks that follow the text; tells the user what was sent
+    and what was left as written.
     """
     from amplifier_jupyter.notebook_context import current_cell_id, prepare_prompt
 
@@ -201,26 +208,36 @@ async def _notebook_context(
         ) from None
     for line in prepared.notices:
         view.notice(line)
-    if prepared.sent:
-        show_context_sent(view, prepared.sent_line())
+    if prepared.sent or prepared.images:
+        show_context_sent(view, prepared.sent_line(), [i.summary() for i in prepared.images])
     cell_id = current_cell_id(shell)
+    images = prepared.image_blocks()
     if getattr(options, "child", None):  # a child session has its own conversation
-        return prepared.text, None
+        return prepared.text, None, images
     rerun = await ks.rerun_kind(cell_id)
     if rerun == "append":
         view.notice(RERUN_APPENDS)
     elif rerun == "replace":
         view.notice(RERUN_REPLACES)
-    return prepared.text, cell_id
+    return prepared.text, cell_id, images
 
 
-def show_context_sent(view: RunView, summary: str) -> None:
-    """Say what notebook context went with the prompt (views without the method: a notice)."""
+def show_context_sent(
+    view: RunView, summary: str, images: list[dict[str, Any]] | None = None
+) -> None:
+    """Say what notebook context went with the prompt (views without the method: a notice).
+
+    ``images``: what each image sent is (label, width, height, a thumbnail's data URI),
+    set on the timeline's "sent:" entry where the view has a timeline.
+    """
     method = getattr(view, "context_sent", None)
     if method is not None:
         method(summary)
     else:
         view.notice(f"sent: {summary}")
+    timeline = getattr(view, "timeline", None)
+    if images and timeline is not None and hasattr(timeline, "sent_images"):
+        timeline.sent_images(images)
 
 
 def _flush_notices(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
 from amplifier_jupyter.notebook_context.cellspec import CellSpec, describe_counts
 from amplifier_jupyter.notebook_context.history import cell_record, current_count, executed_counts
@@ -29,11 +30,12 @@ CELLS_LIMIT = 24_000
 
 @dataclass
 class GatheredContext:
-    """Prompt sections, the parts of the "sent:" line, and notices."""
+    """Prompt sections, the parts of the "sent:" line, notices, and the images sent."""
 
     sections: list[str] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    images: ImageSet = field(default_factory=ImageSet)
 
 
 def _saved(context: GatheredContext, *, quiet: bool) -> SavedNotebook | None:
@@ -67,7 +69,7 @@ def _cells(shell: Any, spec: CellSpec, saved: SavedNotebook | None, ctx: Gathere
     sent: list[int] = []
     size = 0
     for count in chosen:
-        block = cell_record(shell, count, saved).render()
+        block = cell_record(shell, count, saved, ctx.images).render()
         if blocks and size + len(block) > CELLS_LIMIT:
             rest = chosen[len(sent) :]
             ctx.notices.append(
@@ -102,7 +104,11 @@ def _variables(namespace: dict[str, Any], names: list[str], ctx: GatheredContext
         except UnresolvedReference as error:
             ctx.notices.append(f"--vars: {name} not sent: {error}")
             continue
-        blocks.append(f"### {name} ({label(value)})\n{summarize(value, SUMMARY_LIMIT)}")
+        if is_image_value(value):
+            shown = ctx.images.add_value(value, name)
+        else:
+            shown = summarize(value, SUMMARY_LIMIT)
+        blocks.append(f"### {name} ({label(value)})\n{shown}")
         ctx.sent.append(f"{name} ({label(value)})")
     if blocks:
         ctx.sections.append("## Variables\n\n" + "\n\n".join(blocks))
@@ -124,9 +130,11 @@ def gather(
     error: bool = False,
     variables: list[str] | None = None,
     notebook: bool = False,
+    images: ImageSet | None = None,
 ) -> GatheredContext:
-    """Build the sections the flags asked for, in a fixed order."""
-    context = GatheredContext()
+    """Build the sections the flags asked for, in a fixed order (``images``: where the
+    images found go, after any already there; a fresh set by default)."""
+    context = GatheredContext() if images is None else GatheredContext(images=images)
     saved = _saved(context, quiet=not notebook) if (notebook or cells) else None
     if cells is not None:
         _cells(shell, cells, saved, context)

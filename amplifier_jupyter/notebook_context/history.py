@@ -1,28 +1,32 @@
-"""Earlier cells as the kernel knows them: source, result, printed output, error.
+"""Earlier cells as the kernel knows them: source, result, printed output, images, error.
 
 IPython keeps each cell's raw source (``history_manager.input_hist_raw``),
-its result (``Out``), and from IPython 9 its error and printed output
-(``history_manager.exceptions`` / ``outputs``). Where the kernel kept no
-printed output, the saved notebook's outputs for the same cell are used.
+its result (``Out``), and from IPython 9 its error and outputs
+(``history_manager.exceptions`` / ``outputs``; display data only where it is
+recorded: ``_ipython/display_history.py``). A cell's outputs come from the
+first source that has them: the kernel's history, else the saved notebook
+(IPython 8, or a cell run before the extension was loaded). A live view of
+the notebook would be one more source, first in the list (``output_sources``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
-from amplifier_jupyter.notebook_context.saved_notebook import (
-    OUTPUT_LIMIT,
-    SavedNotebook,
-    render_outputs,
-)
+from amplifier_jupyter.notebook_context.saved_notebook import SavedNotebook, render_outputs
 from amplifier_jupyter.notebook_context.summaries import summarize
 from amplifier_jupyter.notebook_context.tracebacks import format_stored
 
 _NO_RESULT = object()
 # The result comes from Out and the error has its own section.
 _NOT_PRINTED = ("execute_result", "error")
+# Where a cell's outputs come from: (count, source) -> (nbformat-style outputs, origin) or None.
+# The origin is "" for the kernel itself, else what the "sent:" line names ("saved notebook").
+OutputSource = Callable[[int, str], tuple[list[dict[str, Any]], str] | None]
 
 
 @dataclass
@@ -66,46 +70,97 @@ def executed_counts(shell: Any) -> list[int]:
     return [n for n in range(1, len(inputs) - 1) if inputs[n].strip()]
 
 
-def _kernel_output(shell: Any, count: int) -> str:
-    """What the cell printed and displayed, if this IPython keeps it (9+)."""
-    outputs = getattr(getattr(shell, "history_manager", None), "outputs", None) or {}
-    parts = []
-    for output in outputs.get(count, []) if hasattr(outputs, "get") else []:
-        kind = getattr(output, "output_type", "")
-        bundle = getattr(output, "bundle", {}) or {}
-        if kind in ("out_stream", "err_stream"):
-            parts.append("".join(bundle.get("stream", [])))
-        elif kind == "display_data":
-            text = bundle.get("text/plain")
-            parts.append(str(text) if text else "[" + ", ".join(sorted(bundle)) + "]")
-    return cut("\n".join(p.rstrip("\n") for p in parts if p), OUTPUT_LIMIT)
+def kernel_outputs(shell: Any) -> OutputSource:
+    """The kernel's own record of a cell's printed output and display data (IPython 9+)."""
+
+    def outputs_of(count: int, source: str) -> tuple[list[dict[str, Any]], str] | None:
+        stored = getattr(getattr(shell, "history_manager", None), "outputs", None) or {}
+        found: list[dict[str, Any]] = []
+        for output in stored.get(count, []) if hasattr(stored, "get") else []:
+            kind = getattr(output, "output_type", "")
+            bundle = getattr(output, "bundle", {}) or {}
+            if kind in ("out_stream", "err_stream"):
+                found.append({"output_type": "stream", "text": "".join(bundle.get("stream", []))})
+            elif kind == "display_data":
+                found.append({"output_type": "display_data", "data": dict(bundle)})
+        return (found, "") if found else None
+
+    return outputs_of
 
 
-def cell_record(shell: Any, count: int, saved: SavedNotebook | None = None) -> CellRecord:
-    """Everything known about cell ``count``."""
+def saved_outputs(saved: SavedNotebook) -> OutputSource:
+    """The outputs the saved notebook holds for the cell with this count and source."""
+
+    def outputs_of(count: int, source: str) -> tuple[list[dict[str, Any]], str] | None:
+        cell = saved.code_cell(count, source)
+        return (list(cell.outputs), "saved notebook") if cell is not None else None
+
+    return outputs_of
+
+
+def output_sources(shell: Any, saved: SavedNotebook | None) -> list[OutputSource]:
+    """The sources of a cell's outputs, best first."""
+    sources = [kernel_outputs(shell)]
+    if saved is not None:
+        sources.append(saved_outputs(saved))
+    return sources
+
+
+def cell_record(
+    shell: Any,
+    count: int,
+    saved: SavedNotebook | None = None,
+    images: ImageSet | None = None,
+) -> CellRecord:
+    """Everything known about cell ``count``; with ``images``, its image outputs (and an
+    image result) go there and the text gets their markers."""
     inputs = _raw_inputs(shell)
     source = inputs[count] if 0 < count < len(inputs) else ""
     record = CellRecord(count=count, source=cut(source, SUMMARY_LIMIT))
     out = shell.user_ns.get("Out", {}) if hasattr(shell, "user_ns") else {}
     value = out.get(count, _NO_RESULT) if hasattr(out, "get") else _NO_RESULT
     if value is not _NO_RESULT:
-        record.result = summarize(value)
-    record.output = _kernel_output(shell, count) or None
-    if record.output:
-        record.output_from = ""
-    elif saved is not None:
-        cell = saved.code_cell(count, source)
-        if cell is not None:
-            printed = [o for o in cell.outputs if o.get("output_type") not in _NOT_PRINTED]
-            shown = render_outputs(printed)
-            if shown:
-                record.output, record.output_from = shown, "saved notebook"
-            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-            if errors:
-                record.error = format_stored(errors[0])
-                record.error_name = errors[0].get("ename")
+        if images is not None and is_image_value(value):
+            record.result = images.add_value(value, f"cell {count} result")
+        else:
+            record.result = summarize(value)
+    for outputs_of in output_sources(shell, saved):
+        found = outputs_of(count, source)
+        if found is None:
+            continue
+        outputs, origin = found
+        marker = _image_marker(images, count, origin)
+        printed = [o for o in outputs if o.get("output_type") not in _NOT_PRINTED]
+        shown = render_outputs(printed, image_marker=marker)
+        if shown:
+            record.output, record.output_from = shown, origin
+        errors = [o for o in outputs if o.get("output_type") == "error"]
+        if errors:
+            record.error = format_stored(errors[0])
+            record.error_name = errors[0].get("ename")
+        break
     stored = getattr(getattr(shell, "history_manager", None), "exceptions", None) or {}
     if count in stored:
         record.error = format_stored(stored[count])
         record.error_name = stored[count].get("ename")
     return record
+
+
+def _image_marker(
+    images: ImageSet | None, count: int, origin: str
+) -> Callable[[dict[str, Any]], str | None] | None:
+    """What an image output becomes in the text: its marker, once it is in ``images``."""
+    if images is None:
+        return None
+    seen = [0]
+
+    def marker(bundle: dict[str, Any]) -> str | None:
+        label = f"cell {count} image {seen[0] + 1}"
+        text = images.add_bundle(bundle, label)
+        if text is not None:
+            seen[0] += 1
+            if origin and text.startswith("[image "):
+                images.origins.add(origin)
+        return text
+
+    return marker

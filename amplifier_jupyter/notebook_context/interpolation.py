@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted, could_not_summarize
 from amplifier_jupyter.notebook_context.references import REFERENCE, UnresolvedReference, resolve
@@ -117,8 +118,17 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     return spans + outside
 
 
-def interpolate(text: str, namespace: dict[str, Any], limit: int = SUMMARY_LIMIT) -> Interpolation:
-    """Replace ``{reference}`` fields outside Markdown code with their values."""
+def interpolate(
+    text: str,
+    namespace: dict[str, Any],
+    limit: int = SUMMARY_LIMIT,
+    images: ImageSet | None = None,
+) -> Interpolation:
+    """Replace ``{reference}`` fields outside Markdown code with their values.
+
+    With ``images``, a value that is an image (a matplotlib Figure, a PIL Image, PNG or
+    JPEG bytes) goes there and its field becomes the image's marker, ``[image 1: fig]``.
+    """
     result = Interpolation(text="")
     spans = _code_spans(text)
     pieces: list[str] = []
@@ -134,7 +144,10 @@ def interpolate(text: str, namespace: dict[str, Any], limit: int = SUMMARY_LIMIT
             if (reference, str(error)) not in result.unresolved:
                 result.unresolved.append((reference, str(error)))
             continue
-        rendered, summarized = render(value, limit)
+        if images is not None and is_image_value(value):
+            rendered, summarized = images.add_value(value, reference), False
+        else:
+            rendered, summarized = render(value, limit)
         pieces += [text[position:start], rendered]
         position = end
         if reference not in (ref for ref, _ in result.used):

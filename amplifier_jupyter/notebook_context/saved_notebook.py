@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,8 +101,14 @@ def read_notebook(path: Path) -> SavedNotebook:
     return SavedNotebook(path=path, saved_at=saved_at, cells=cells)
 
 
-def render_outputs(outputs: list[dict[str, Any]], limit: int = OUTPUT_LIMIT) -> str:
-    """Saved outputs as text: streams, plain-text results, error lines; images named."""
+def render_outputs(
+    outputs: list[dict[str, Any]],
+    limit: int = OUTPUT_LIMIT,
+    *,
+    image_marker: Callable[[dict[str, Any]], str | None] | None = None,
+) -> str:
+    """Outputs (nbformat's shape) as text: streams, plain-text results, error lines; images
+    named, or, with ``image_marker``, replaced by what it returns for their bundle."""
     parts = []
     for output in outputs:
         kind = output.get("output_type")
@@ -110,7 +116,10 @@ def render_outputs(outputs: list[dict[str, Any]], limit: int = OUTPUT_LIMIT) -> 
             parts.append(_text(output.get("text")))
         elif kind in ("execute_result", "display_data"):
             data = output.get("data") or {}
-            if "text/plain" in data:
+            marked = image_marker(data) if image_marker is not None else None
+            if marked is not None:
+                parts.append(marked)
+            elif "text/plain" in data:
                 parts.append(_text(data["text/plain"]))
             else:
                 parts.append("[" + ", ".join(sorted(data)) + "]")

@@ -338,9 +338,16 @@ class KernelSession:
     # -- running ---------------------------------------------------------
 
     async def execute(
-        self, prompt: str, *, model: str | None = None, cell_id: str | None = None
+        self,
+        prompt: str,
+        *,
+        model: str | None = None,
+        cell_id: str | None = None,
+        images: list[dict[str, Any]] | None = None,
     ) -> str:
         """Run one prompt in the kernel's session and return the answer.
+
+        ``images``: image blocks that follow the prompt's text in its user message.
 
         ``cell_id``: the notebook cell asking; when its turn is the latest, the
         new turn replaces it (edit and re-run).
@@ -358,7 +365,9 @@ class KernelSession:
                 main.drop_turn()
             completed = False
             try:
-                answer = await main.execute(prompt, model=model, stop_requested=self._stopped)
+                answer = await main.execute(
+                    prompt, model=model, stop_requested=self._stopped, images=images
+                )
                 completed = True
             finally:
                 await self.cell_turns.after_run(context, cell_id, start, completed)
@@ -372,6 +381,7 @@ class KernelSession:
         plan: dict[str, Any] | None = None,
         model: str | None = None,
         on_note: Callable[[str], None] | None = None,
+        images: list[dict[str, Any]] | None = None,
     ) -> str:
         """What ``%%amplifier --child NAME`` does: one prompt in the kernel session's child
         ``name`` (started, continued from its transcript, or afresh with ``plan``).
@@ -383,7 +393,9 @@ class KernelSession:
             if note and on_note is not None:
                 on_note(note)
             self._running = asyncio.current_task()
-            return await child.execute(prompt, model=model, stop_requested=self._stopped)
+            return await child.execute(
+                prompt, model=model, stop_requested=self._stopped, images=images
+            )
 
     @contextlib.asynccontextmanager
     async def _run(self) -> AsyncIterator[None]:

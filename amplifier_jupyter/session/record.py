@@ -11,6 +11,7 @@ from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session import stopping
+from amplifier_jupyter.session.attachments import Attachments
 from amplifier_jupyter.session.model_choice import wrap_providers
 from amplifier_jupyter.session.totals import Totals
 from amplifier_jupyter.transcripts.writer import sync_messages
@@ -43,6 +44,7 @@ class SessionRecord:
         self._totals = Totals()
         self._load_failures: list[str] = []
         self._running = False
+        self._attachments = Attachments()
 
     @property
     def plan(self) -> dict[str, Any] | None:
@@ -112,6 +114,7 @@ class SessionRecord:
     def observe(self, event: str, data: dict[str, Any]) -> None:
         """Count what one of the session's events says: usage, a module that failed to load."""
         self._totals.observe(event, data)
+        self._attachments.observe(event, data)
         if event == "module:load_failed":
             self._load_failures.append(f"{data.get('module_id')} did not load: {data.get('error')}")
 
@@ -145,10 +148,13 @@ class SessionRecord:
         *,
         model: str | None = None,
         stop_requested: Callable[[], bool] | None = None,
+        images: list[dict[str, Any]] | None = None,
     ) -> str:
         """Run one prompt and return the answer; the session's errors propagate as raised.
 
-        ``model`` overrides the provider's model for this turn. ``stop_requested`` is asked
+        ``images``: image blocks sent after the prompt's text, in its user message
+        (``attachments.py``; so are the images a tool returns). ``model`` overrides the
+        provider's model for this turn. ``stop_requested`` is asked
         once the turn's cancellation token is fresh: True cancels at once (a stop that came
         while the session was starting, before there was a token to set).
         """
@@ -171,7 +177,8 @@ class SessionRecord:
             await coordinator.request_cancel()
         self._running = True
         try:
-            answer: str = await stopping.execute(self._session, prompt)
+            with self._attachments.turn(coordinator.get("context"), prompt, images or []):
+                answer: str = await stopping.execute(self._session, prompt)
         except BaseException as error:
             if isinstance(error, asyncio.CancelledError):
                 # The awaiting task was cancelled: the orchestrator must be told (fact 3).

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from amplifier_jupyter.images import omit_image_data
 from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.deltas import Deltas, is_delta
@@ -151,7 +152,7 @@ class TranscriptWriter:
             self._deltas.add(event, data, ts)
             return
         records = self._deltas.flush(event, data)
-        records.append({"ts": ts, "event": event, "data": data})
+        records.append({"ts": ts, "event": event, "data": omit_image_data(data)})
         self._write_events(records)
 
     def _write_events(self, records: list[dict[str, Any]]) -> None:

@@ -14,7 +14,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -82,6 +82,9 @@ class Entry:
     result: str = ""  # what came out (a tool's result), shown last
     level: str = "info"  # info | success | warning | error
     child: str | None = None
+    # Images this entry is about (the "sent:" line's): label, width, height, media_type
+    # and thumbnail (a data: URI of a PNG at most 64 px, "" without Pillow).
+    images: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def pending(self) -> bool:
@@ -188,6 +191,13 @@ class Timeline:
         entry = Entry(kind, text, **fields)
         self.entries.append(entry)
         return entry
+
+    def sent_images(self, images: list[dict[str, Any]]) -> None:
+        """The images that went with the prompt: on the latest "sent:" entry."""
+        for entry in reversed(self.entries):
+            if entry.kind == "note" and entry.text.startswith("sent: "):
+                entry.images = list(images)
+                return
 
     def on_event(self, event: str, data: dict[str, Any]) -> bool:
         """Take one event; True when the entries or totals changed."""

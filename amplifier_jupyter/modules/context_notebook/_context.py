@@ -13,14 +13,34 @@ CHARS_PER_TOKEN = 3.5
 DEFAULT_CONTEXT_WINDOW = 200_000
 DEFAULT_MAX_OUTPUT = 8_192
 SAFETY_MARGIN = 0.05
+# An image costs about width × height / 750 tokens; at the 1,568 px working size, at most
+# this many (its base64 data is not text and is not counted as such).
+IMAGE_TOKENS = 1_600
+
+
+def _without_image_data(value: Any) -> tuple[Any, int]:
+    """``value`` with each base64 image's data left out, and how many images there were."""
+    if isinstance(value, dict):
+        source = value.get("source")
+        if value.get("type") == "image" and isinstance(source, dict) and "data" in source:
+            return {**value, "source": {**source, "data": ""}}, 1
+        pairs = [(k, _without_image_data(v)) for k, v in value.items()]
+        return {k: v for k, (v, _) in pairs}, sum(n for _, (_, n) in pairs)
+    if isinstance(value, list):
+        items = [_without_image_data(v) for v in value]
+        return [v for v, _ in items], sum(n for _, n in items)
+    return value, 0
 
 
 def estimate_tokens(message: dict[str, Any]) -> int:
     """A cheap, provider-independent estimate of a message's size in tokens."""
     content = message.get("content", "")
+    images = 0
+    if not isinstance(content, str):
+        content, images = _without_image_data(content)
     text = content if isinstance(content, str) else json.dumps(content, default=str)
     extra = json.dumps(message.get("tool_calls") or [], default=str)
-    return int((len(text) + len(extra)) / CHARS_PER_TOKEN) + 4
+    return int((len(text) + len(extra)) / CHARS_PER_TOKEN) + 4 + images * IMAGE_TOKENS
 
 
 def _turn_starts(messages: list[dict[str, Any]]) -> list[int]:

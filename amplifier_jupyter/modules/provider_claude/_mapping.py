@@ -38,6 +38,10 @@ CACHEABLE = {"text", "image", "document", "tool_use", "tool_result"}
 ANSWER_ROOM = 4_096
 DEFAULT_MAX_TOKENS = 32_000
 CONTINUATION = "(continuing an earlier conversation)"
+# The API takes at most this many images in one request (amplifier_jupyter/images/limits.py);
+# a longer conversation sends its newest, and a line of text in place of each older one.
+MAX_IMAGES = 20
+IMAGE_LEFT_OUT = "[an earlier image, left out: at most 20 images go in one request]"
 
 
 @dataclass
@@ -281,6 +285,23 @@ def _repair_tool_sequence(turns: list[dict[str, Any]]) -> list[Repair]:
     return repairs
 
 
+def bound_images(turns: list[dict[str, Any]], limit: int = MAX_IMAGES) -> int:
+    """Keep the newest ``limit`` image blocks (in messages and tool results); each older
+    one becomes a line of text. Returns how many were left out."""
+    places: list[tuple[list[dict[str, Any]], int]] = []
+    for turn in turns:
+        for index, block in enumerate(turn["content"]):
+            if block["type"] == "image":
+                places.append((turn["content"], index))
+            inner = block.get("content") if block["type"] == "tool_result" else None
+            if isinstance(inner, list):
+                places += [(inner, i) for i, b in enumerate(inner) if b.get("type") == "image"]
+    older = places[: max(0, len(places) - limit)]
+    for blocks, index in older:
+        blocks[index] = {"type": "text", "text": IMAGE_LEFT_OUT}
+    return len(older)
+
+
 def convert_tools(tools: list[ToolSpec] | None) -> list[dict[str, Any]]:
     """Amplifier tool specs as API tool definitions."""
     converted = []
@@ -378,6 +399,9 @@ def build_request(
     """SDK keyword arguments for ``messages.create`` / ``messages.stream``."""
     notes: list[str] = []
     system, messages, repairs = convert_messages(request.messages)
+    left_out = bound_images(messages)
+    if left_out:
+        notes.append(f"{left_out} earlier image(s) left out: at most {MAX_IMAGES} in a request")
     tools = convert_tools(request.tools)
     max_tokens = request.max_output_tokens or settings.max_tokens
     max_tokens = min(max_tokens or DEFAULT_MAX_TOKENS, spec.max_output_tokens)

@@ -9,6 +9,7 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
+from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.modules._config_values import whole_number
 from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
 from amplifier_jupyter.notebook_context import cut, format_exception, summarize
@@ -61,6 +62,35 @@ def _tee(sink: list[str]) -> Iterator[None]:
                 del stream.write  # back to the class's method
 
 
+@contextlib.contextmanager
+def _displayed(shell: Any, sink: list[dict[str, Any]]) -> Iterator[None]:
+    """Copy every MIME bundle the code displays into ``sink``; it still reaches the cell."""
+    publisher: Any = getattr(shell, "display_pub", None)
+    original = getattr(publisher, "publish", None)
+    if original is None:
+        yield
+        return
+    own = getattr(publisher, "__dict__", {}).get("publish")
+
+    def publish(data: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            sink.append(dict(data))
+        return original(data, *args, **kwargs)
+
+    try:
+        publisher.publish = publish
+    except (AttributeError, TypeError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        if own is None:
+            del publisher.publish
+        else:
+            publisher.publish = own
+
+
 def _run_without_the_loop(coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Drive a coroutine that never suspends (IPython running synchronous code) to its end.
 
@@ -84,7 +114,8 @@ class PythonTool:
         "variables, imports and data are there, and what the code defines stays there. "
         "Anything it prints or displays (tables, plots) also appears in the notebook. Returns "
         "what it printed, the value of the last expression (as a notebook cell shows it), or "
-        "the exception with its traceback. IPython syntax (%magics, !commands, top-level "
+        "the exception with its traceback, and the images it displayed (a matplotlib figure "
+        "shown, a PIL image), which you see. IPython syntax (%magics, !commands, top-level "
         "await) works. The user approves each run: keep code short and say what it is for."
     )
     input_schema = {
@@ -111,19 +142,30 @@ class PythonTool:
         if shell is None:
             return failure(NO_NOTEBOOK)
         printed: list[str] = []
+        displayed: list[dict[str, Any]] = []
         try:
-            result = await self._run(shell, code, printed)
+            result = await self._run(shell, code, printed, displayed)
         except KeyboardInterrupt:
             text = self._report("".join(printed), None, INTERRUPTED)
             return failure(text)
         error = result.error_before_exec or result.error_in_exec
         shown = format_exception(error) if error is not None else None
-        text = self._report("".join(printed), result.result, shown)
+        images = ImageSet()
+        markers = [images.add_bundle(bundle, "displayed") for bundle in displayed]
+        if error is None and is_image_value(result.result):  # shown as the cell's result
+            markers.append(images.add_value(result.result, "Out"))
+        text = self._report("".join(printed), result.result, shown, markers, images.notices)
         if error is not None:
             return failure(text)
-        return ToolResult(success=True, output=text)
+        if not images.images:
+            return ToolResult(success=True, output=text)
+        # amplifier-core's rich tool-result content: the text, then the image blocks.
+        content = [{"type": "text", "text": text}, *images.blocks()]
+        return ToolResult(success=True, output=text, content=content)
 
-    async def _run(self, shell: Any, code: str, printed: list[str]) -> Any:
+    async def _run(
+        self, shell: Any, code: str, printed: list[str], displayed: list[dict[str, Any]]
+    ) -> Any:
         preprocessing = None
         try:
             transformed = shell.transform_cell(code)
@@ -141,7 +183,7 @@ class PythonTool:
         )
         result = None
         try:
-            with _tee(printed):
+            with _tee(printed), _displayed(shell, displayed):
                 if needs_loop:
                     # Awaiting code lets the loop run: its interrupt stops the agent instead.
                     result = await run
@@ -152,17 +194,28 @@ class PythonTool:
                             raise result.error_in_exec
         finally:
             # What ipykernel does after a cell: figures are flushed to the output here.
-            shell.events.trigger("post_execute")
+            with _displayed(shell, displayed):
+                shell.events.trigger("post_execute")
             if result is not None:
                 shell.events.trigger("post_run_cell", result)
         return result
 
-    def _report(self, printed: str, value: Any, error: str | None) -> str:
+    def _report(
+        self,
+        printed: str,
+        value: Any,
+        error: str | None,
+        markers: list[str | None] | None = None,
+        notes: list[str] | None = None,
+    ) -> str:
         parts = []
         if printed.strip():
             parts.append("printed:\n" + cut(printed.rstrip("\n"), self.max_output))
         if value is not None:
             parts.append("Out:\n" + summarize(value))
+        shown = [m for m in markers or [] if m]
+        if shown:
+            parts.append("displayed:\n" + "\n".join(shown + list(notes or [])))
         if error:
             parts.append(error)
         return "\n\n".join(parts) or "(ran; printed nothing and returned no value)"
