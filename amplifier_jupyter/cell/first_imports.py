@@ -12,8 +12,6 @@ packages that a plan names are left to the session.
 
 from __future__ import annotations
 
-import importlib.util
-import pkgutil
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -83,6 +81,9 @@ def sdk_for_the_plan() -> Iterator[str]:
 
 def builtin_modules_of_the_plan() -> Iterator[str]:
     """The built-in modules (packages, then their submodules) of the next session's plan."""
+    import importlib.util
+    import pkgutil
+
     from amplifier_jupyter.loading.resolver import local_directory
     from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
     from amplifier_jupyter.session.kernel import next_plan
