@@ -87,7 +87,7 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
-    from amplifier_jupyter._ipython import warmup
+    from amplifier_jupyter._ipython import kernel_status, warmup
     from amplifier_jupyter.cell.first_imports import loop_steps, thread_steps
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import register
@@ -96,6 +96,8 @@ def load_ipython_extension(shell: Any) -> None:
     register(shell)
     standins.install(shell)
     install_shutdown_hook(_end_sessions)
+    # The first panel's subshell request must not show the running kernel as Idle.
+    kernel_status.install(shell)
     # The first %%amplifier cell's imports, done between cells (AMPLIFIER_JUPYTER_WARMUP=0: off).
     warmup.start(shell, thread_steps(), loop_steps())
 
