@@ -22,7 +22,7 @@ STATE = (
     "'imported': _w.imported, 'failed': _w.failed}))"
 )
 # Packages the first cell imports, and the warm-up must have imported before it.
-HEAVY = ("anthropic", "amplifier_core", "ipywidgets", "pydantic", "httpx2")
+HEAVY = ("anthropic", "amplifier_core", "ipywidgets", "anywidget", "pydantic", "httpx2")
 
 
 def warmup_state(kernel: Kernel) -> dict | None:

@@ -1,7 +1,7 @@
 """What a kernel's first ``%%amplifier`` cell imports, for the warm-up to import beforehand.
 
 Other packages first, on the warm-up's thread: amplifier-core (with pydantic),
-ipywidgets (the panel) and, when the next session's plan has an Anthropic
+ipywidgets and anywidget (the panel) and, when the next session's plan has an Anthropic
 provider, the anthropic SDK. Then this package's modules, on the kernel's loop:
 the cell's own code (its run, the session layer, the panel, where modules come
 from) and the built-in modules the plan mounts, each with its submodules
@@ -27,6 +27,8 @@ OTHER_PACKAGES = (
     "amplifier_core.correlation",
     "amplifier_core._async_compat",
     "ipywidgets",
+    # The panel's one widget.
+    "anywidget",
 )
 ANTHROPIC_SDK = "anthropic"
 # What the SDK imports only when its first client sends its first request: the HTTP
@@ -50,6 +52,7 @@ CELL_MODULES = (
     "amplifier_jupyter.ui.approval",
     "amplifier_jupyter.ui.display",
     "amplifier_jupyter.ui.panel",
+    "amplifier_jupyter.ui.panel_widget",
     "amplifier_jupyter.loading.resolver",
     "amplifier_jupyter.modules.hooks_notebook_approval",
 )
