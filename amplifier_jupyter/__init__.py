@@ -87,7 +87,8 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
-    from amplifier_jupyter._ipython import display_history
+    from amplifier_jupyter._ipython import display_history, kernel_status, warmup
+    from amplifier_jupyter.cell.first_imports import loop_steps, thread_steps
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import register
     from amplifier_jupyter.session.shutdown import install_shutdown_hook
@@ -96,10 +97,17 @@ def load_ipython_extension(shell: Any) -> None:
     standins.install(shell)
     display_history.install(shell)
     install_shutdown_hook(_end_sessions)
+    # The first panel's subshell request must not show the running kernel as Idle.
+    kernel_status.install(shell)
+    # The first %%amplifier cell's imports, done between cells (AMPLIFIER_JUPYTER_WARMUP=0: off).
+    warmup.start(shell, thread_steps(), loop_steps())
 
 
 async def _end_sessions() -> None:
     """What the shutdown hook awaits: every session of this kernel ended."""
+    warming = sys.modules.get("amplifier_jupyter._ipython.warmup")
+    if warming is not None:
+        warming.stop(park=True)
     # Not imported: no session was ever started, and nothing is imported to find that out.
     kernel = sys.modules.get("amplifier_jupyter.session.kernel")
     if kernel is not None:
@@ -113,10 +121,11 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
-    from amplifier_jupyter._ipython import display_history
+    from amplifier_jupyter._ipython import display_history, warmup
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import unregister
 
     unregister(shell)
     standins.uninstall(shell)
     display_history.uninstall(shell)
+    warmup.stop(shell)

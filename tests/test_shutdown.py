@@ -137,6 +137,27 @@ def test_shutdown_while_an_agent_runs(tmp_path: Path, round_: int) -> None:
     check_clean_exit(kernel, kernel.stop(), sessions=1)
 
 
+@pytest.mark.parametrize("round_", range(3))
+def test_shutdown_during_the_warmup(tmp_path: Path, fake: FakeAnthropic, round_: int) -> None:
+    """Shut down while the warm-up thread imports the anthropic SDK (the default plan):
+    the kernel exits before jupyter_client's SIGTERM, with nothing on its stderr."""
+    kernel = WatchedKernel(tmp_path, env=offline_env(**fake_api_env(fake.url))).start()
+    assert kernel.execute("%load_ext amplifier_jupyter").ok
+    state = kernel.execute(
+        "import sys\n"
+        "_w = sys.modules['amplifier_jupyter._ipython.warmup'].current()\n"
+        "print(_w.done.is_set(), _w.alive)"
+    )
+    # The thread goes on the moment this cell ends; the shutdown request comes then.
+    assert state.stdout.split() == ["False", "True"], state.stdout + state.stderr
+    codes = kernel.stop()
+    stderr = kernel.stderr_path.read_text()
+    for mark in CRASH_MARKS:
+        assert mark not in stderr, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    assert codes == [0], stderr[-3000:]
+
+
 def test_restart_ends_the_old_kernels_sessions(tmp_path: Path) -> None:
     kernel = WatchedKernel(tmp_path).start()
     assert kernel.execute(SETUP.format(script=["Before."], delay=0)).ok

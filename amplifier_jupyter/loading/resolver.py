@@ -38,6 +38,9 @@ from amplifier_jupyter.loading.installer import (
 from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
 from amplifier_jupyter.loading.suggest import not_found_line
 
+# Where the built-in modules live: an entry point into it is a built-in module.
+BUILTIN_PACKAGE = "amplifier_jupyter.modules."
+
 
 class ModuleNotFound(LookupError):
     """A plan names a module that is not installed, built in, or at its source."""
@@ -65,10 +68,25 @@ class NotebookModuleLoader(ModuleLoader):
 
     def __init__(self, coordinator: Any = None) -> None:
         super().__init__(coordinator=coordinator)
+        self._session_coordinator = coordinator
         self.origins: dict[str, str] = {}
         self.notices: list[str] = []
         # Event listeners (the kernel session's): install progress goes to the panel.
         self.listeners: list[Any] = []
+        # The installed modules, read once for the session's modules (see installed()).
+        self._installed: dict[str, importlib.metadata.EntryPoint] | None = None
+
+    def installed(self) -> dict[str, importlib.metadata.EntryPoint]:
+        """The ``amplifier.modules`` entry points by module id, the first of each id as
+        amplifier-core takes it; read once for all the modules of a session (a read
+        opens every installed distribution's metadata: tens of milliseconds each) and
+        again after an install."""
+        if self._installed is None:
+            found: dict[str, importlib.metadata.EntryPoint] = {}
+            for entry in importlib.metadata.entry_points(group="amplifier.modules"):
+                found.setdefault(entry.name, entry)
+            self._installed = found
+        return self._installed
 
     async def load(
         self,
@@ -78,12 +96,15 @@ class NotebookModuleLoader(ModuleLoader):
         coordinator: Any = None,
     ) -> Any:
         """Return the mount function for ``module_id`` (see the module docstring)."""
-        installed = installed_module_ids()
-        if module_id in installed:
-            origin = "built-in" if installed[module_id] == "amplifier-jupyter" else "installed"
-            self.origins[module_id] = origin
+        entry = self.installed().get(module_id)
+        if entry is not None:
+            builtin = entry.module.startswith(BUILTIN_PACKAGE)
+            self.origins[module_id] = "built-in" if builtin else "installed"
             # An upstream module installed in this kernel after its stand-in was imported.
             standins.forget_shadowed()
+            mount = self._builtin_mount(entry, config) if builtin else None
+            if mount is not None:
+                return mount
             return await super().load(module_id, config, None, coordinator)
 
         directory = local_directory(source_hint)
@@ -130,7 +151,8 @@ class NotebookModuleLoader(ModuleLoader):
             self._progress(module_id, source, "failed", str(error))
             raise ModuleNotFound(f"module '{module_id}' from {source}: {error}") from None
         self._progress(module_id, source, "done", result.describe())
-        if module_id not in installed_module_ids():
+        self._installed = None
+        if module_id not in self.installed():
             raise ModuleNotFound(
                 f"{source} was installed but registers no module '{module_id}' "
                 "(an amplifier.modules entry point): check the module id"
@@ -154,11 +176,40 @@ class NotebookModuleLoader(ModuleLoader):
         mount = getattr(module, "mount", None)
         if mount is None:
             raise ModuleNotFound(f"module '{module_id}' in {directory} has no mount() function")
+        return _with_config(mount, config)
 
-        async def mount_with_config(coordinator: Any) -> Any:
-            return await mount(coordinator, config or {})
+    def _builtin_mount(
+        self, entry: importlib.metadata.EntryPoint, config: dict[str, Any] | None
+    ) -> Any:
+        """A built-in module's mount, from the entry point already read (amplifier-core's
+        loader would read every entry point again for each module); None where
+        amplifier-core's own loading must decide: a mounted source resolver, or a
+        module with ``on_session_ready``, which its loader passes on."""
+        if self._source_resolver() is not None:
+            return None
+        mount = entry.load()
+        module = sys.modules.get(getattr(mount, "__module__", ""))
+        if module is None or hasattr(module, "on_session_ready"):
+            return None
+        return _with_config(mount, config)
 
-        return mount_with_config
+    def _source_resolver(self) -> Any:
+        """The ``module-source-resolver`` mounted on the session's coordinator, if any."""
+        if self._session_coordinator is None:
+            return None
+        try:
+            return self._session_coordinator.get("module-source-resolver")
+        except Exception:  # amplifier-core raises ValueError where nothing is mounted
+            return None
+
+
+def _with_config(mount: Any, config: dict[str, Any] | None) -> Any:
+    """The mount closure amplifier-core expects: ``mount(coordinator)`` with the config bound."""
+
+    async def mount_with_config(coordinator: Any) -> Any:
+        return await mount(coordinator, config or {})
+
+    return mount_with_config
 
 
 def _installed_origin(distribution: str) -> tuple[str, str]:

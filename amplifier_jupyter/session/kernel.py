@@ -503,6 +503,11 @@ def kernel_session() -> KernelSession:
     return _KERNEL_SESSION
 
 
+def next_plan() -> dict[str, Any]:
+    """The plan the kernel's next session would start from, without making the kernel session."""
+    return _KERNEL_SESSION.active_plan() if _KERNEL_SESSION is not None else default_plan()
+
+
 async def end_kernel_sessions() -> None:
     """End every session of this process's kernel session, if one was made (the shutdown hook)."""
     if _KERNEL_SESSION is not None:

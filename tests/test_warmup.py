@@ -1,0 +1,155 @@
+"""The warm-up: after ``%load_ext`` the kernel imports, between cells, what the first
+``%%amplifier`` cell would, and nothing else changes (no session, shutdown, the off switch).
+
+Each test starts its own kernel: the warm-up happens once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from fake_anthropic import FakeAnthropic
+from kernel_harness import Kernel, fake_api_env, offline_env
+from waiting import DEADLINE
+
+STATE = (
+    "import json, sys\n"
+    "_w = sys.modules['amplifier_jupyter._ipython.warmup'].current()\n"
+    "print(json.dumps(None if _w is None else {'done': _w.done.is_set(), "
+    "'imported': _w.imported, 'failed': _w.failed}))"
+)
+# Packages the first cell imports, and the warm-up must have imported before it.
+HEAVY = ("anthropic", "amplifier_core", "ipywidgets", "anywidget", "pydantic", "httpx2")
+
+
+def warmup_state(kernel: Kernel) -> dict | None:
+    result = kernel.execute(STATE)
+    assert result.ok, result.error
+    return json.loads(result.stdout)
+
+
+def wait_for_the_warmup(kernel: Kernel) -> dict:
+    """Poll between cells (the warm-up runs only while no cell does) until it is done."""
+    deadline = time.monotonic() + 4 * DEADLINE
+    while True:
+        state = warmup_state(kernel)
+        assert state is not None, "no warm-up in this kernel"
+        if state["done"]:
+            return state
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {4 * DEADLINE:g} s for the warm-up: {state}")
+        time.sleep(0.2)
+
+
+def modules(kernel: Kernel) -> set[str]:
+    result = kernel.execute("import json, sys; print(json.dumps(sorted(sys.modules)))")
+    assert result.ok, result.error
+    return set(json.loads(result.stdout))
+
+
+@pytest.fixture
+def claude_kernel(tmp_path: Path, fake_anthropic: FakeAnthropic):
+    """A kernel with the default plan (provider-claude) against the fake Messages API."""
+    with Kernel(env=offline_env(**fake_api_env(fake_anthropic.url)), cwd=str(tmp_path)) as kernel:
+        yield kernel
+
+
+def test_the_first_cell_finds_its_imports_done(claude_kernel: Kernel) -> None:
+    load = claude_kernel.execute("%load_ext amplifier_jupyter")
+    assert load.ok and not load.stderr, load.stderr
+    state = wait_for_the_warmup(claude_kernel)
+    assert state["failed"] == {}
+    before = modules(claude_kernel)
+    for name in (*HEAVY, "amplifier_jupyter.ui.panel", "amplifier_jupyter.cell.run"):
+        assert name in before, name
+    assert "amplifier_jupyter.modules.provider_claude._provider" in before
+
+    first = claude_kernel.execute("%%amplifier\nWhat is 2 + 2?")
+    assert first.markdown == ["4"]
+    assert "Traceback" not in first.stderr, first.stderr
+    new = modules(claude_kernel) - before
+    assert not {name for name in new if name.split(".")[0] in HEAVY}, sorted(new)
+    # Without the warm-up the first cell imports over 3,000 modules.
+    assert len(new) < 10, sorted(new)[:20]
+
+
+def test_the_plan_decides_whether_the_sdk_is_warmed(tmp_path: Path) -> None:
+    """A scripted plan set in the same cell as %load_ext: no anthropic SDK."""
+    with Kernel(env=offline_env(), cwd=str(tmp_path)) as kernel:
+        setup = kernel.execute(
+            "%load_ext amplifier_jupyter\n"
+            "from amplifier_jupyter.session.plans import scripted_plan\n"
+            "plan = scripted_plan(['Hi.'])\n"
+            "%amplifier config plan"
+        )
+        assert setup.ok, setup.error
+        state = wait_for_the_warmup(kernel)
+        assert state["failed"] == {}
+        loaded = modules(kernel)
+        assert "amplifier_jupyter.modules.provider_scripted._provider" in loaded
+        assert "ipywidgets" in loaded
+        assert "anthropic" not in loaded
+        assert kernel.execute("%%amplifier\nhello").markdown == ["Hi."]
+
+
+def test_the_warmup_never_makes_a_session(claude_kernel: Kernel, tmp_path: Path) -> None:
+    assert claude_kernel.execute("%load_ext amplifier_jupyter").ok
+    wait_for_the_warmup(claude_kernel)
+    probe = claude_kernel.execute(
+        "import sys\n"
+        "kernel = sys.modules['amplifier_jupyter.session.kernel']\n"
+        "print(kernel._KERNEL_SESSION is None)"
+    )
+    assert probe.stdout.split() == ["True"], probe.stdout + probe.stderr
+    assert not (tmp_path / ".amplifier").exists()
+
+
+def test_no_module_is_imported_while_a_cell_runs(claude_kernel: Kernel) -> None:
+    """The thread parks at its next module once a cell starts, and stays parked."""
+    assert claude_kernel.execute("%load_ext amplifier_jupyter").ok
+    cell = claude_kernel.execute(
+        "import sys, time\n"
+        "_w = sys.modules['amplifier_jupyter._ipython.warmup'].current()\n"
+        f"_deadline = time.monotonic() + {DEADLINE}\n"
+        "while not _w.parked:\n"
+        "    assert time.monotonic() < _deadline, 'the warm-up never parked'\n"
+        "_before = len(sys.modules)\n"
+        "_spin = time.monotonic() + 1.0\n"
+        "while time.monotonic() < _spin:\n"
+        "    pass\n"
+        "print(_w.done.is_set(), len(sys.modules) - _before)"
+    )
+    assert cell.ok, cell.error
+    done, imported = cell.stdout.split()
+    assert done == "False", "the warm-up was over before the test could look"
+    assert imported == "0"
+
+
+def test_a_cell_may_import_inside_a_package_being_warmed(claude_kernel: Kernel) -> None:
+    """A cell importing submodules of what the thread is importing gets whole modules."""
+    assert claude_kernel.execute("%load_ext amplifier_jupyter").ok
+    cell = claude_kernel.execute(
+        "from anthropic.types.beta import BetaMessage\n"
+        "from ipywidgets.widgets.widget_box import VBox\n"
+        "from pydantic.fields import FieldInfo\n"
+        "print(BetaMessage.__name__, VBox.__name__, FieldInfo.__name__)"
+    )
+    assert cell.ok, cell.error
+    assert cell.stdout.split() == ["BetaMessage", "VBox", "FieldInfo"]
+    assert wait_for_the_warmup(claude_kernel)["failed"] == {}
+
+
+def test_the_warmup_can_be_turned_off(tmp_path: Path, fake_anthropic: FakeAnthropic) -> None:
+    env = offline_env(**fake_api_env(fake_anthropic.url), AMPLIFIER_JUPYTER_WARMUP="0")
+    with Kernel(env=env, cwd=str(tmp_path)) as kernel:
+        assert kernel.execute("%load_ext amplifier_jupyter").ok
+        assert warmup_state(kernel) is None
+        for _ in range(3):  # idle time between cells, where the warm-up would import
+            time.sleep(0.2)
+            kernel.execute("pass")
+        loaded = modules(kernel)
+        assert not {"anthropic", "ipywidgets", "amplifier_core"} & loaded
+        assert kernel.execute("%%amplifier\nWhat is 2 + 2?").markdown == ["4"]
