@@ -3,6 +3,7 @@
 - A cell that uses ``%%amplifier`` works without ``%load_ext`` having run in this kernel:
   on a notebook's first run, after a restart, and under Restart and Run All, where the
   extension's silent load must reach the new kernel before the first cell does.
+- A panel whose run the kernel's restart ended says so, and its buttons go.
 - A kernel that cannot load amplifier_jupyter gets one line saying why and what to do,
   not IPython's bare ``UsageError``.
 
@@ -16,11 +17,13 @@ import re
 import sys
 
 import pytest
-from fake_anthropic import FakeAnthropic
+from fake_anthropic import FakeAnthropic, tool_reply
 from kernel_harness import fake_api_env
 from lab_page import RUN_TIMEOUT_MS, NotebookPage
 from playwright.sync_api import expect
 
+SETUP = "%load_ext amplifier_jupyter\n%amplifier approve allow python"
+SLEEP = "import time\nprint('blocking', flush=True)\ntime.sleep(60)"
 # A kernel of this interpreter in which `import amplifier_jupyter` fails as it does in an
 # environment that lacks the package ("No module named 'amplifier_jupyter'").
 HIDDEN = "python3-without-amplifier"
@@ -82,6 +85,37 @@ def test_prompt_cells_run_without_a_load_cell_first_and_after_restart_and_run_al
     expect(answer(notebook, 0)).to_contain_text("First again.")
     expect(notebook.panel.locator(".jp-Notebook")).not_to_contain_text("UsageError")
     assert notebook.execution_counts() == [1, 2]
+
+
+def test_a_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_works(
+    notebook: NotebookPage, fake: FakeAnthropic
+) -> None:
+    fake.reset()
+    fake.enqueue(tool_reply("python", {"code": SLEEP}), "Still here.")
+    notebook.lab.write_notebook(
+        "restart.ipynb", [SETUP, "%%amplifier\nSleep a minute in Python.", "%%amplifier\nThere?"]
+    )
+    notebook.open("restart.ipynb")
+    notebook.run_in_place(0)
+    notebook.click_editor(1)
+    notebook.page.keyboard.press("Control+Enter")
+    panel = notebook.output(1).locator(".amplifier-panel")
+    expect(notebook.output(1)).to_contain_text("blocking", timeout=RUN_TIMEOUT_MS)
+    expect(panel.locator("button:visible")).not_to_have_count(0)  # Stop, while it runs
+
+    notebook.restart_kernel()
+
+    # The panel can no longer change: it says why, and offers no button that does nothing.
+    expect(panel).to_contain_text("The kernel restarted: this run ended.")
+    expect(panel.locator("button:visible")).to_have_count(0)
+    notebook.screenshot("restart-during-a-run", notebook.cell(1))
+
+    # The next prompt cell works in the new kernel, with no %load_ext run again.
+    notebook.wait_kernel_ready()
+    notebook.click_editor(2)
+    notebook.page.keyboard.press("Control+Enter")
+    expect(answer(notebook, 2)).to_contain_text("Still here.", timeout=RUN_TIMEOUT_MS)
+    expect(notebook.output(2)).not_to_contain_text("UsageError")
 
 
 def test_a_kernel_that_cannot_load_the_package_gets_one_line_that_says_what_to_do(
