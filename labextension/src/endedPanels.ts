@@ -11,10 +11,10 @@
  * answer and timeline as they were.
  *
  * The signals: `sessionContext.statusChanged` gives `restarting` (a restart
- * from this page, emitted before the old kernel's state is cleared),
- * `autorestarting` (the kernel died and the server restarts it) and `dead`
- * (shut down, or could not be restarted); `sessionContext.kernelChanged`
- * gives a change of kernel.
+ * from this page, emitted before the old kernel's state is cleared; also the
+ * first of a dead kernel's two), `autorestarting` (the kernel died and the
+ * server restarts it) and `dead` (shut down, or could not be restarted);
+ * `sessionContext.kernelChanged` gives a change of kernel.
  */
 
 import {
@@ -49,7 +49,14 @@ function watch(panel: NotebookPanel): void {
   const context = panel.sessionContext;
   context.statusChanged.connect((_, status) => {
     const reason = REASONS[status];
-    if (reason !== undefined) {
+    if (reason === undefined) {
+      return;
+    } else if (status === 'restarting') {
+      // A dead kernel's `restarting` (from the server) is followed by its
+      // `autorestarting`, from a microtask queued before this one: that one
+      // marks the panels first, saying the kernel died.
+      void Promise.resolve().then(() => endPanels(panel.content, reason));
+    } else {
       endPanels(panel.content, reason);
     }
   });

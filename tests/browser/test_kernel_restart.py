@@ -3,7 +3,7 @@
 - A cell that uses ``%%amplifier`` works without ``%load_ext`` having run in this kernel:
   on a notebook's first run, after a restart, and under Restart and Run All, where the
   extension's silent load must reach the new kernel before the first cell does.
-- A panel whose run the kernel's restart ended says so, and its buttons go.
+- A panel whose run a restart or a crash of the kernel ended says so, and its buttons go.
 - A kernel that cannot load amplifier_jupyter gets one line saying why and what to do,
   not IPython's bare ``UsageError``.
 
@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 SETUP = "%load_ext amplifier_jupyter\n%amplifier approve allow python"
 SLEEP = "import time\nprint('blocking', flush=True)\ntime.sleep(60)"
+CRASH = "import os\nos._exit(1)"
 # A kernel of this interpreter in which `import amplifier_jupyter` fails as it does in an
 # environment that lacks the package ("No module named 'amplifier_jupyter'").
 HIDDEN = "python3-without-amplifier"
@@ -87,28 +88,42 @@ def test_prompt_cells_run_without_a_load_cell_first_and_after_restart_and_run_al
     assert notebook.execution_counts() == [1, 2]
 
 
-def test_a_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_works(
-    notebook: NotebookPage, fake: FakeAnthropic
+@pytest.mark.parametrize(
+    ("how", "note"),
+    [
+        ("restart", "The kernel restarted: this run ended."),
+        ("crash", "The kernel died and restarted: this run ended."),
+    ],
+)
+def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_works(
+    notebook: NotebookPage, fake: FakeAnthropic, how: str, note: str
 ) -> None:
     fake.reset()
-    fake.enqueue(tool_reply("python", {"code": SLEEP}), "Still here.")
+    code = SLEEP if how == "restart" else CRASH
+    fake.enqueue(tool_reply("python", {"code": code}), "Still here.")
     notebook.lab.write_notebook(
-        "restart.ipynb", [SETUP, "%%amplifier\nSleep a minute in Python.", "%%amplifier\nThere?"]
+        f"{how}.ipynb", [SETUP, "%%amplifier\nRun the code.", "%%amplifier\nThere?"]
     )
-    notebook.open("restart.ipynb")
+    notebook.open(f"{how}.ipynb")
     notebook.run_in_place(0)
     notebook.click_editor(1)
     notebook.page.keyboard.press("Control+Enter")
     panel = notebook.output(1).locator(".amplifier-panel")
-    expect(notebook.output(1)).to_contain_text("blocking", timeout=RUN_TIMEOUT_MS)
-    expect(panel.locator("button:visible")).not_to_have_count(0)  # Stop, while it runs
-
-    notebook.restart_kernel()
+    dialog = notebook.page.locator(".jp-Dialog")
+    if how == "restart":
+        expect(notebook.output(1)).to_contain_text("blocking", timeout=RUN_TIMEOUT_MS)
+        expect(panel.locator("button:visible")).not_to_have_count(0)  # Stop, while it runs
+        notebook.restart_kernel()
+    else:
+        # The server restarts the dead kernel; JupyterLab says so in a dialog.
+        expect(dialog).to_contain_text("appears to have died", timeout=RUN_TIMEOUT_MS)
+        dialog.locator(".jp-mod-accept").click()
+        expect(dialog).to_have_count(0)
 
     # The panel can no longer change: it says why, and offers no button that does nothing.
-    expect(panel).to_contain_text("The kernel restarted: this run ended.")
+    expect(panel).to_contain_text(note, timeout=RUN_TIMEOUT_MS)
     expect(panel.locator("button:visible")).to_have_count(0)
-    notebook.screenshot("restart-during-a-run", notebook.cell(1))
+    notebook.screenshot(f"{how}-during-a-run", notebook.cell(1))
 
     # The next prompt cell works in the new kernel, with no %load_ext run again.
     notebook.wait_kernel_ready()
