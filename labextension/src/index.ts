@@ -1,7 +1,10 @@
 /**
  * amplifier-jupyter in JupyterLab: a command, a palette entry, a shortcut and
  * a notebook toolbar button that insert a `%%amplifier` prompt cell; a marker
- * on prompt cells; and (in style/) the look of the panel the kernel renders.
+ * on prompt cells; the extension loaded into the kernel before a cell that
+ * uses the magics, and one clear line where it cannot be; panels marked when
+ * their kernel goes away; and (in style/) the look of the panel the kernel
+ * renders.
  *
  * The shortcut and the button's place in the toolbar are settings
  * (schema/plugin.json): JupyterLab reads them, and users change them in the
@@ -19,8 +22,11 @@ import {
 } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { loadBeforeMagicCells } from './autoLoad';
+import { markEndedPanels } from './endedPanels';
 import { amplifierIcon } from './icon';
 import { markPromptCells } from './marker';
+import { explainMissingMagic } from './missingMagic';
 import { insertPromptCell } from './promptCell';
 
 /** Command ids. */
@@ -51,7 +57,7 @@ function createButton(
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'amplifier-jupyter:plugin',
   description:
-    'Amplifier prompt cells: a toolbar button, a command (Ctrl/Cmd+Shift+A), prompt-cell markers and panel styles.',
+    'Amplifier prompt cells: a toolbar button, a command (Ctrl/Cmd+Shift+A), prompt-cell markers, the extension loaded before prompt cells, ended panels marked, panel styles.',
   autoStart: true,
   requires: [INotebookTracker],
   optional: [ICommandPalette, IToolbarWidgetRegistry],
@@ -90,6 +96,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       createButton(app, panel)
     );
     markPromptCells(tracker);
+    loadBeforeMagicCells(tracker);
+    explainMissingMagic();
+    markEndedPanels(tracker);
   }
 };
 

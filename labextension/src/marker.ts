@@ -6,7 +6,7 @@
 
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
-import { isPromptSource } from './promptCell';
+import { isPromptSource } from './sources';
 
 /** The CSS class on a prompt cell's widget. */
 export const PROMPT_CELL_CLASS = 'amplifier-prompt-cell';

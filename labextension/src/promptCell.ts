@@ -1,37 +1,18 @@
 /**
  * Inserting a `%%amplifier` prompt cell, with `%load_ext amplifier_jupyter`
- * before it when the notebook has not loaded the extension yet.
+ * before it when no cell of the notebook loads the extension.
  */
 
 import { Notebook, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
-/** The first line of a prompt cell. */
-export const CELL_MAGIC = '%%amplifier';
+import { CELL_MAGIC, LOAD_LINE, loadsExtension } from './sources';
 
-/** The line that loads the IPython extension. */
-export const LOAD_LINE = '%load_ext amplifier_jupyter';
-
-// `%load_ext` or `%reload_ext` at the start of a line, naming our extension.
-const LOADS_EXTENSION = /^[ \t]*%(re)?load_ext[ \t]+amplifier_jupyter\b/m;
-
-/** Whether a cell's source is an Amplifier prompt (`%%amplifier` on its first line). */
-export function isPromptSource(source: string): boolean {
-  return /^%%amplifier(\s|$)/.test(source);
-}
-
-/** Whether a cell at or above `index` loads the extension. */
-export function loadsExtensionAbove(
-  notebook: Notebook,
-  index: number
-): boolean {
+/** Whether any code cell of the notebook loads the extension, wherever it sits. */
+export function notebookLoadsExtension(notebook: Notebook): boolean {
   const cells = notebook.model?.sharedModel.cells ?? [];
-  for (let i = 0; i <= index && i < cells.length; i++) {
-    const cell = cells[i];
-    if (cell.cell_type === 'code' && LOADS_EXTENSION.test(cell.getSource())) {
-      return true;
-    }
-  }
-  return false;
+  return cells.some(
+    cell => cell.cell_type === 'code' && loadsExtension(cell.getSource())
+  );
 }
 
 /**
@@ -39,9 +20,12 @@ export function loadsExtensionAbove(
  * is an empty code cell) and put the cursor on its second line.
  *
  * A cell magic only works on a cell's first line, and `%%amplifier` is known
- * only once `%load_ext amplifier_jupyter` has run, so when no earlier cell
- * loads the extension a load cell goes in first and is run at once (when a
- * kernel is connected): the prompt cell then works on its first Shift+Enter.
+ * only once `%load_ext amplifier_jupyter` has run. When no cell of the
+ * notebook loads the extension (above or below the active cell), a load cell
+ * goes in first and is run at once (when a kernel is connected), so the
+ * notebook also runs where no lab extension loads it (nbclient, papermill).
+ * When one does, nothing is inserted or run: a second `%load_ext` would only
+ * print "already loaded".
  */
 export async function insertPromptCell(panel: NotebookPanel): Promise<void> {
   const notebook = panel.content;
@@ -56,7 +40,7 @@ export async function insertPromptCell(panel: NotebookPanel): Promise<void> {
     current !== undefined &&
     current.cell_type === 'code' &&
     current.getSource().trim() === '';
-  const needsLoad = !loadsExtensionAbove(notebook, active);
+  const needsLoad = !notebookLoadsExtension(notebook);
   const sources = needsLoad
     ? [LOAD_LINE, `${CELL_MAGIC}\n`]
     : [`${CELL_MAGIC}\n`];

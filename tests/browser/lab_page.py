@@ -36,6 +36,11 @@ class NotebookPage:
         """Open a notebook from the server's root and wait for its kernel."""
         self.page.goto(self.lab.url_for(name))
         expect(self.cells.first).to_be_visible(timeout=RUN_TIMEOUT_MS)
+        self.wait_kernel_ready()
+        return self
+
+    def wait_kernel_ready(self) -> None:
+        """Wait until the notebook's kernel is connected and idle."""
         # A cell run before the kernel is connected is dropped, without a word.
         self.page.wait_for_function(
             """() => {
@@ -45,7 +50,6 @@ class NotebookPage:
             }""",
             timeout=RUN_TIMEOUT_MS,
         )
-        return self
 
     # -- locators --------------------------------------------------------
 
@@ -126,6 +130,14 @@ class NotebookPage:
         expect(self.cell(index).locator(".jp-InputPrompt")).to_have_text(
             EXECUTED, timeout=RUN_TIMEOUT_MS
         )
+
+    def restart_kernel(self, *, run_all: bool = False) -> None:
+        """Restart the kernel with the toolbar's button (or Restart and Run All's) and confirm."""
+        command = "notebook:restart-run-all" if run_all else "notebook:restart-kernel"
+        self.toolbar.locator(f'[data-command="{command}"]').click()
+        dialog = self.page.locator(".jp-Dialog")
+        dialog.locator(".jp-mod-accept").click()
+        expect(dialog).to_have_count(0)
 
     def screenshot(self, name: str, target: Locator | None = None) -> Path:
         """Save a screenshot (of ``target``, else the page) into ``test-artifacts/``."""

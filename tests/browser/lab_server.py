@@ -91,8 +91,11 @@ def extension_problem() -> str | None:
     return None
 
 
-def notebook_json(cells: list[str]) -> dict[str, Any]:
-    """A notebook of code cells whose kernelspec is set (so Lab asks no "Select Kernel")."""
+def notebook_json(cells: list[str], kernelspec: dict[str, str] | None = None) -> dict[str, Any]:
+    """A notebook of code cells whose kernelspec is set (so Lab asks no "Select Kernel").
+
+    ``kernelspec`` names another kernel than ``python3`` (one in the server's ``JUPYTER_PATH``).
+    """
     return {
         "cells": [
             {
@@ -106,7 +109,7 @@ def notebook_json(cells: list[str]) -> dict[str, Any]:
             for i, source in enumerate(cells)
         ],
         "metadata": {
-            "kernelspec": KERNELSPEC,
+            "kernelspec": kernelspec or KERNELSPEC,
             "language_info": {"name": "python"},
         },
         "nbformat": 4,
@@ -142,9 +145,12 @@ class LabServer:
         """
         return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
 
-    def write_notebook(self, name: str, cells: list[str]) -> str:
+    def write_notebook(
+        self, name: str, cells: list[str], kernelspec: dict[str, str] | None = None
+    ) -> str:
         """Write a notebook of code cells into the root folder; returns its name."""
-        (self.root / name).write_text(json.dumps(notebook_json(cells)), encoding="utf-8")
+        notebook = notebook_json(cells, kernelspec)
+        (self.root / name).write_text(json.dumps(notebook), encoding="utf-8")
         return name
 
     def read_notebook(self, name: str) -> dict[str, Any]:

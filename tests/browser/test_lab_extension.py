@@ -96,6 +96,17 @@ def test_shortcut_and_palette_insert_prompt_cells_and_the_marker_follows_edits(
     expect(notebook.cell(1)).to_have_class(MARKED)
 
 
+def test_the_shortcut_above_a_load_cell_inserts_no_second_one(notebook: NotebookPage) -> None:
+    # The load cell sits below the active cell: it still counts, nothing is inserted or run.
+    notebook.lab.write_notebook("below.ipynb", ["x = 1", LOAD])
+    notebook.open("below.ipynb")
+    notebook.click_editor(0)
+    notebook.page.keyboard.press("Control+Shift+A")
+    notebook.wait_for_sources(["x = 1", "%%amplifier\n", LOAD])
+    expect(notebook.cell(1)).to_have_class(MARKED)
+    assert notebook.execution_counts() == [None, None, None]
+
+
 def test_the_toolbar_button_and_the_shortcut_are_settings_a_user_changes(
     notebook: NotebookPage,
 ) -> None:
