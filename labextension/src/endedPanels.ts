@@ -1,14 +1,15 @@
 /**
- * Panels whose kernel went away. A panel is drawn by the widgets of the kernel
- * that ran its cell; when that kernel restarts, dies, shuts down or is
- * changed, the panel stays as it was at that moment (a clock stopped at
- * "Working · 3.0 s", a Stop button that does nothing, ipywidgets' broken-link
- * marks). So every panel in the notebook's outputs, found by its root's class
- * `amplifier-panel` (and by nothing else of its inside), is marked
- * `amplifier-ended`: its buttons are disabled and hidden (style/index.css).
- * One that was still live (a button showed: Stop, or an approval's) gets a
- * line at its top that says its run ended and why; a finished one keeps its
- * answer and timeline as they were.
+ * Live panels whose kernel went away. A running `%%amplifier` cell's panel is
+ * a widget of the kernel that runs it; when that kernel restarts, dies, shuts
+ * down or is changed, the panel stays as it was at that moment (a clock
+ * stopped at "Working · 3.0 s", a Stop button that does nothing, ipywidgets'
+ * broken-link mark). So each such panel in the notebook's outputs, found by
+ * its root's class `amplifier-panel` (and by nothing else of its inside), gets
+ * a line at its top that says its run ended and why, and the class
+ * `amplifier-ended`: its buttons are disabled and hidden, the rest dimmed
+ * (style/index.css). A panel is live when it shows a button (Stop, or an
+ * approval's); the summary a finished run leaves in its place has none and
+ * needs no kernel, so it is left as it is.
  *
  * The signals: `sessionContext.statusChanged` gives `restarting` (a restart
  * from this page, emitted before the old kernel's state is cleared; also the
@@ -70,7 +71,7 @@ function watch(panel: NotebookPanel): void {
   });
 }
 
-/** Mark every panel of the notebook's outputs that is not marked yet. */
+/** Mark every live panel of the notebook's outputs that is not marked yet. */
 export function endPanels(notebook: Notebook, reason: string): void {
   if (notebook.isDisposed) {
     return;
@@ -89,18 +90,18 @@ export function endPanels(notebook: Notebook, reason: string): void {
 
 function endPanel(root: HTMLElement, reason: string): void {
   const buttons = Array.from(root.querySelectorAll('button'));
-  const live = buttons.some(button => shown(button, root));
+  if (!buttons.some(button => shown(button, root))) {
+    return; // a finished run's summary: nothing of it depends on the kernel
+  }
   for (const button of buttons) {
     button.disabled = true;
   }
   root.classList.add(ENDED_CLASS);
-  if (live) {
-    const note = document.createElement('div');
-    note.className = ENDED_NOTE_CLASS;
-    note.setAttribute('role', 'status');
-    note.textContent = `${reason}: this run ended.`;
-    root.prepend(note);
-  }
+  const note = document.createElement('div');
+  note.className = ENDED_NOTE_CLASS;
+  note.setAttribute('role', 'status');
+  note.textContent = `${reason}: this run ended.`;
+  root.prepend(note);
 }
 
 /** Whether nothing between `element` and `root` (both included) is hidden. */

@@ -100,18 +100,20 @@ def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_w
 ) -> None:
     fake.reset()
     code = SLEEP if how == "restart" else CRASH
-    fake.enqueue(tool_reply("python", {"code": code}), "Still here.")
-    notebook.lab.write_notebook(
-        f"{how}.ipynb", [SETUP, "%%amplifier\nRun the code.", "%%amplifier\nThere?"]
-    )
+    fake.enqueue("Hello.", tool_reply("python", {"code": code}), "Still here.")
+    cells = [SETUP, "%%amplifier\nHi.", "%%amplifier\nRun the code.", "%%amplifier\nThere?"]
+    notebook.lab.write_notebook(f"{how}.ipynb", cells)
     notebook.open(f"{how}.ipynb")
     notebook.run_in_place(0)
-    notebook.click_editor(1)
+    notebook.run_in_place(1)  # a finished run: its summary stays as it is
+    expect(answer(notebook, 1)).to_contain_text("Hello.", timeout=RUN_TIMEOUT_MS)
+    finished = notebook.output(1).inner_text()
+    notebook.click_editor(2)
     notebook.page.keyboard.press("Control+Enter")
-    panel = notebook.output(1).locator(".amplifier-panel")
+    panel = notebook.output(2).locator(".amplifier-panel")
     dialog = notebook.page.locator(".jp-Dialog")
     if how == "restart":
-        expect(notebook.output(1)).to_contain_text("blocking", timeout=RUN_TIMEOUT_MS)
+        expect(notebook.output(2)).to_contain_text("blocking", timeout=RUN_TIMEOUT_MS)
         expect(panel.locator("button:visible")).not_to_have_count(0)  # Stop, while it runs
         notebook.restart_kernel()
     else:
@@ -123,14 +125,16 @@ def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_w
     # The panel can no longer change: it says why, and offers no button that does nothing.
     expect(panel).to_contain_text(note, timeout=RUN_TIMEOUT_MS)
     expect(panel.locator("button:visible")).to_have_count(0)
-    notebook.screenshot(f"{how}-during-a-run", notebook.cell(1))
+    assert notebook.output(1).inner_text() == finished
+    expect(notebook.output(1).locator(".amplifier-ended")).to_have_count(0)
+    notebook.screenshot(f"{how}-during-a-run", notebook.cell(2))
 
     # The next prompt cell works in the new kernel, with no %load_ext run again.
     notebook.wait_kernel_ready()
-    notebook.click_editor(2)
+    notebook.click_editor(3)
     notebook.page.keyboard.press("Control+Enter")
-    expect(answer(notebook, 2)).to_contain_text("Still here.", timeout=RUN_TIMEOUT_MS)
-    expect(notebook.output(2)).not_to_contain_text("UsageError")
+    expect(answer(notebook, 3)).to_contain_text("Still here.", timeout=RUN_TIMEOUT_MS)
+    expect(notebook.output(3)).not_to_contain_text("UsageError")
 
 
 def test_a_kernel_that_cannot_load_the_package_gets_one_line_that_says_what_to_do(
