@@ -49,13 +49,14 @@ async def test_tokens_shown_and_cost_unknown(loop: str) -> None:
 
 @pytest.mark.parametrize("loop", list(LOOPS))
 async def test_the_cell_s_model_reaches_any_provider(loop: str) -> None:
-    from amplifier_module_provider_openai_like import REQUESTED
-
     ks = KernelSession()
     try:
         await ks.set_plan(plan(loop))
         assert await ks.execute("hi", model="gpt-like-mini") == "answered by gpt-like-mini"
         assert await ks.execute("again") == "answered by gpt-like-1"
+        # Importable once the session loaded it from its source (tests/modules on sys.path).
+        from amplifier_module_provider_openai_like import REQUESTED
+
         assert REQUESTED[-2:] == ["gpt-like-mini", None]
     finally:
         await ks.reset()
