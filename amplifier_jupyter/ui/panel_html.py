@@ -41,14 +41,6 @@ def entry_html(entry: Entry) -> str:
     )
 
 
-def entry_text(entry: Entry) -> str:
-    """One timeline line as text."""
-    who = f"{entry.child} › " if entry.child else ""
-    detail = f" {entry.detail}" if entry.detail else ""
-    result = f" → {entry.result}" if entry.result else ""
-    return f"{entry.mark} {who}{entry.text}{detail}{result}"
-
-
 def _summary(timeline: Timeline) -> str:
     count = len(timeline.entries)
     return f"Timeline · {count} event{'s' if count != 1 else ''}"
@@ -97,5 +89,5 @@ def summary_bundle(status: StatusLine, timeline: Timeline) -> dict[str, Any]:
         f'<div class="amplifier-timeline">{timeline_html(timeline, False)}</div></div>'
     )
     lines = [f"amplifier: {status.text()}", _summary(timeline)]
-    lines += ["  " + entry_text(e) for e in timeline.entries[-TIMELINE_LIMIT:]]
+    lines += ["  " + e.as_text() for e in timeline.entries[-TIMELINE_LIMIT:]]
     return {"text/html": body, "text/plain": "\n".join(lines)}

@@ -14,7 +14,7 @@ from typing import Any
 
 from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
-from amplifier_jupyter.ui.timeline import Entry, Timeline, describe_tool_input
+from amplifier_jupyter.ui.timeline import Timeline, describe_tool_input
 from amplifier_jupyter.ui.view import complain, say
 
 
@@ -63,7 +63,7 @@ class TextView:
             self._printed += 1
             if entry.kind != "prompt":
                 self._newline()
-                self._write(f"  {format_entry(entry)}\n")
+                self._write(f"  {entry.as_text()}\n")
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
         """Stream text; print the timeline's lines as they complete."""
@@ -124,14 +124,6 @@ class TextView:
         """Print a hook's message as a timeline line."""
         self.timeline.message(message, level, source)
         self._print_new_entries()
-
-
-def format_entry(entry: Entry) -> str:
-    """One timeline line in plain text."""
-    who = f"{entry.child} › " if entry.child else ""
-    detail = f" {entry.detail}" if entry.detail else ""
-    result = f" → {entry.result}" if entry.result else ""
-    return f"{entry.mark} {who}{entry.text}{detail}{result}"
 
 
 def question_text(request: ApprovalRequest) -> str:

@@ -96,6 +96,13 @@ class Entry:
         """The short mark printed before the line."""
         return MARKS.get(self.kind, "·")
 
+    def as_text(self) -> str:
+        """The line in plain text: mark, child, text, what went in, what came out."""
+        who = f"{self.child} › " if self.child else ""
+        detail = f" {self.detail}" if self.detail else ""
+        result = f" → {self.result}" if self.result else ""
+        return f"{self.mark} {who}{self.text}{detail}{result}"
+
 
 def _describe_call(facts: dict[str, Any]) -> str:
     """``model · 1.2 s · 1,234 in · 56 out · $0.0012 · 2 tool calls`` from a call's reports."""
