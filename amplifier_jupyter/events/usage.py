@@ -134,3 +134,37 @@ def cost_text(cost: Decimal, priced: int, unpriced: int) -> str:
     if not priced:
         return "cost unknown"
     return f"${cost:.4f} + unknown for {unpriced} call{'s' if unpriced != 1 else ''}"
+
+
+class UsageSum:
+    """Model calls' usage added up: tokens, cost, and the calls no provider priced."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cache_read_tokens = 0
+        self.cache_write_tokens = 0
+        self.cost_usd = Decimal("0")
+        self.unpriced = 0
+
+    def add(self, usage: Usage) -> None:
+        """Add one model call's usage."""
+        self.calls += 1
+        self.input_tokens += usage.input_tokens
+        self.output_tokens += usage.output_tokens
+        self.cache_read_tokens += usage.cache_read_tokens
+        self.cache_write_tokens += usage.cache_write_tokens
+        if usage.cost_usd is None:
+            self.unpriced += 1
+        else:
+            self.cost_usd += usage.cost_usd
+
+    @property
+    def tokens_in(self) -> int:
+        """Every input token of the calls, cache reads and writes included."""
+        return self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
+
+    def cost_text(self) -> str:
+        """The cost as :func:`cost_text` says it."""
+        return cost_text(self.cost_usd, self.calls - self.unpriced, self.unpriced)

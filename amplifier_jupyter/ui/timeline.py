@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from amplifier_jupyter.events.model_calls import ModelCalls
-from amplifier_jupyter.events.usage import Usage, cost_text
+from amplifier_jupyter.events.usage import Usage, UsageSum
 from amplifier_jupyter.modules._tool_input import tool_input_text
 
 # Short marks for the kinds of entry; the panel colours them, the text view prints them.
@@ -177,11 +177,8 @@ class Timeline:
         # Per session (None: the run's own): its model call that is open, if any.
         self._waits: dict[str | None, _Wait] = {}
         self.entries: list[Entry] = []
-        self.model_calls = 0
-        self.input_tokens = 0
-        self.output_tokens = 0
-        self.cost = Decimal("0")
-        self.unpriced = 0  # model calls no provider priced
+        # The run's own model calls (not its children's), for the status line.
+        self.totals = UsageSum()
         # orchestrator:complete's status once known: success | incomplete | cancelled | error.
         self.status: str | None = None
         self._open_model: dict[str | None, Entry] = {}
@@ -279,13 +276,7 @@ class Timeline:
             entry, facts = last
         else:
             if child is None:
-                self.model_calls += 1
-                self.input_tokens += usage.tokens_in
-                self.output_tokens += usage.output_tokens
-                if usage.cost_usd is None:
-                    self.unpriced += 1
-                else:
-                    self.cost += usage.cost_usd
+                self.totals.add(usage)
             opened = self._open_model.pop(child, None)
             entry = opened if opened is not None else self.add("model", "", child=child)
             facts = {"usage": usage}
@@ -434,6 +425,25 @@ class Timeline:
         text = f"{source}: {message}" if source else message
         return self.add("message", shorten(text, 300), level=level)
 
+    @property
+    def model_calls(self) -> int:
+        """The run's own model calls so far."""
+        return self.totals.calls
+
+    @property
+    def input_tokens(self) -> int:
+        """Their input tokens, cache reads and writes included."""
+        return self.totals.tokens_in
+
+    @property
+    def output_tokens(self) -> int:
+        return self.totals.output_tokens
+
+    @property
+    def cost(self) -> Decimal:
+        """What the priced ones cost."""
+        return self.totals.cost_usd
+
     def describe_totals(self) -> str:
         """``2 model calls · 1,234 in · 56 out · $0.0012`` (empty before any call)."""
         if not self.model_calls:
@@ -442,7 +452,6 @@ class Timeline:
             f"{self.model_calls} model call{'s' if self.model_calls != 1 else ''}",
             f"{self.input_tokens:,} in · {self.output_tokens:,} out",
         ]
-        if self.cost or self.unpriced:
-            priced = self.model_calls - self.unpriced
-            parts.append(cost_text(self.cost, priced, self.unpriced))
+        if self.cost or self.totals.unpriced:
+            parts.append(self.totals.cost_text())
         return " · ".join(parts)
