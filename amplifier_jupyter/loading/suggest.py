@@ -15,9 +15,12 @@ from amplifier_jupyter.loading.installer import installed_module_ids
 from amplifier_jupyter.loading.standins import BUILTIN_EQUIVALENTS
 
 
-def known_module_ids() -> list[str]:
-    """Every module id this kernel can load without a source (Amplifier's own included)."""
-    return sorted({*installed_module_ids(), *BUILTIN_EQUIVALENTS, *CATALOG})
+def known_module_ids(installed: dict[str, str] | None = None) -> list[str]:
+    """Every module id this kernel can load without a source (Amplifier's own included);
+    ``installed``: the entry points already read."""
+    if installed is None:
+        installed = installed_module_ids()
+    return sorted({*installed, *BUILTIN_EQUIVALENTS, *CATALOG})
 
 
 def _closest(module_id: str, known: list[str]) -> str | None:
@@ -35,16 +38,16 @@ def _closest(module_id: str, known: list[str]) -> str | None:
 
 def not_found_line(module_id: str, source: str | None = None) -> str:
     """One line: the module was not found, what it may have meant, what to do."""
-    known = known_module_ids()
+    installed = installed_module_ids()  # read once: every distribution's metadata
+    known = known_module_ids(installed)
     where = f" (source: {source})" if source else ""
     line = f"module '{module_id}' is not installed or built in{where}"
     close = _closest(module_id, known)
     if close:
         line += f": did you mean {close}?"
-    local = {*installed_module_ids(), *BUILTIN_EQUIVALENTS}
     same_kind = [
         m
-        for m in sorted(local)
+        for m in sorted(installed)
         if kind_of(m) == kind_of(module_id) and m not in BUILTIN_EQUIVALENTS
     ]
     if same_kind and not close:
