@@ -11,6 +11,7 @@ import the installed package: the tests see what a user installs.
 from __future__ import annotations
 
 import functools
+import http.client
 import json
 import os
 import re
@@ -192,16 +193,25 @@ class LabServer:
             self._process = subprocess.Popen(
                 command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
             )
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop()  # a server that never answered is not left running
+            raise
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"jupyter lab exited at start:\n{self.log()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2):
-                    return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                    return
+            # A server still starting may answer with a half-written status line.
+            except (urllib.error.URLError, OSError, http.client.HTTPException):
                 time.sleep(0.1)  # polling for readiness, not an assertion
-        self.stop()
         raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log()}")
 
     def stop(self) -> None:
