@@ -118,11 +118,21 @@ class NotebookContext:
         self, token_budget: int | None = None, provider: Any = None
     ) -> list[dict[str, Any]]:
         """The messages to send, with the oldest whole turns dropped if over budget."""
+        return copy_messages(await self.snapshot_for_request(token_budget, provider))
+
+    async def snapshot_for_request(
+        self, token_budget: int | None = None, provider: Any = None
+    ) -> list[dict[str, Any]]:
+        """What :meth:`get_messages_for_request` gives, without the copy: the messages
+        themselves, for a reader that only reads (as :meth:`snapshot`). The same message
+        is the same object from one request to the next until ``set_messages``, so a
+        reader may keep what it built from one (loop-notebook keeps its ``Message``).
+        """
         budget = self.budget(provider, token_budget)
         messages, tokens = self._messages, self._tokens
         total = sum(tokens)
         if total <= budget:
-            return copy_messages(messages)
+            return list(messages)
 
         await self._emit("context:pre_compact", {"tokens": total, "budget": budget})
         system = [i for i, m in enumerate(messages) if m.get("role") in ("system", "developer")]
@@ -150,7 +160,7 @@ class NotebookContext:
                 "budget": budget,
             },
         )
-        return copy_messages([messages[i] for i in result])
+        return [messages[i] for i in result]
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         if self._hooks is not None:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from amplifier_core import ChatRequest, Message, ToolSpec
+from amplifier_core import ChatRequest, ToolSpec
 from amplifier_core.correlation import current_request_id
 from amplifier_core.events import (
     CANCEL_COMPLETED,
@@ -29,6 +29,7 @@ from amplifier_core.events import (
 from amplifier_core.llm_errors import LLMError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.modules.loop_notebook._hooks import HookCalls
 from amplifier_jupyter.modules.loop_notebook._limits import limits_for
 from amplifier_jupyter.modules.loop_notebook._messages import (
@@ -37,6 +38,7 @@ from amplifier_jupyter.modules.loop_notebook._messages import (
     text_of,
     with_injections,
 )
+from amplifier_jupyter.modules.loop_notebook._models import MessageModels
 from amplifier_jupyter.modules.loop_notebook._tools import Cancelled, run_tool
 
 logger = logging.getLogger(__name__)
@@ -75,6 +77,15 @@ class _Turn:
         return self.hooks.coordinator
 
 
+async def _snapshot(context: Any) -> list[dict[str, Any]]:
+    """The conversation before the turn, to roll back to: context-notebook's messages
+    themselves (it never changes one it holds, and ``set_messages`` copies), else a copy.
+    """
+    if isinstance(context, NotebookContext):
+        return context.snapshot()
+    return list(await context.get_messages())
+
+
 class NotebookLoop:
     """The orchestrator mounted by ``loop-notebook`` (see the package docstring)."""
 
@@ -86,6 +97,7 @@ class NotebookLoop:
         self.default_provider: str | None = config.get("default_provider")
         self.extended_thinking = bool(config.get("extended_thinking", False))
         self.reasoning_effort: str | None = config.get("reasoning_effort")
+        self._models = MessageModels()
         if "approval" in config:
             # Fail closed: a policy given here would silently no longer hold.
             raise ValueError(
@@ -109,7 +121,7 @@ class NotebookLoop:
         """Run one turn and return the model's final text."""
         await hooks.emit(EXECUTION_START, {"prompt": prompt, "orchestrator": NAME})
         calls = HookCalls(hooks, coordinator)
-        turn = _Turn(prompt, context, providers, tools, calls, await context.get_messages())
+        turn = _Turn(prompt, context, providers, tools, calls, await _snapshot(context))
         status = INCOMPLETE
         final = ""
         try:
@@ -159,9 +171,11 @@ class NotebookLoop:
             )
             if requested.action == "deny":
                 return f"Operation denied: {requested.reason}"
-            messages = await turn.context.get_messages_for_request(
-                provider=limits_for(provider, model)
-            )
+            limits = limits_for(provider, model)
+            if isinstance(turn.context, NotebookContext):  # its messages, not copies
+                messages = await turn.context.snapshot_for_request(provider=limits)
+            else:
+                messages = await turn.context.get_messages_for_request(provider=limits)
             injections = [i for i in (Injection.of(requested),) if i is not None] + turn.pending
             turn.pending = []
             request = self._request(turn, with_injections(messages, injections), overrides)
@@ -247,7 +261,8 @@ class NotebookLoop:
             for t in turn.tools.values()
         ]
         fields: dict[str, Any] = {"reasoning_effort": self.reasoning_effort, **overrides}
-        return ChatRequest(messages=[Message(**m) for m in messages], tools=specs or None, **fields)
+        models = self._models.of(messages, reuse=isinstance(turn.context, NotebookContext))
+        return ChatRequest(messages=models, tools=specs or None, **fields)
 
     async def _complete(
         self, turn: _Turn, provider_name: str, provider: Any, request: ChatRequest

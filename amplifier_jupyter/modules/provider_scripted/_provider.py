@@ -82,6 +82,32 @@ def _estimate_tokens(value: Any) -> int:
     return max(1, len(json.dumps(value, default=str)) // 4)
 
 
+class _MessageSizes:
+    """:func:`_estimate_tokens` of a request's messages, each message's JSON measured once.
+
+    The same ``Message`` objects come again in every request of a conversation
+    (loop-notebook keeps them): each one's dump is measured when first seen and kept
+    while it is in the latest request (held, so its id is not reused). The total is
+    what ``_estimate_tokens`` of the list of dumps gives: the list's JSON is its
+    items' JSON, ``", "`` between them, in brackets.
+    """
+
+    def __init__(self) -> None:
+        self._sizes: dict[int, tuple[Any, int]] = {}
+
+    def input_tokens(self, messages: list[Any]) -> int:
+        old, sizes = self._sizes, {}
+        total = 2 + 2 * max(0, len(messages) - 1)
+        for message in messages:
+            entry = old.get(id(message))
+            if entry is None or entry[0] is not message:
+                entry = (message, len(json.dumps(message.model_dump(), default=str)))
+            sizes[id(message)] = entry
+            total += entry[1]
+        self._sizes = sizes
+        return max(1, total // 4)
+
+
 class ScriptedProvider:
     """A provider whose answers are written in advance (see the package docstring)."""
 
@@ -103,6 +129,7 @@ class ScriptedProvider:
         self.model = str(config.get("model", "scripted"))
         self.calls = 0
         self.requests: list[ChatRequest] = []
+        self._sizes = _MessageSizes()
         self._coordinator = coordinator
 
     def get_info(self) -> ProviderInfo:
@@ -175,7 +202,7 @@ class ScriptedProvider:
         content.extend(
             ToolCallBlock(id=c["id"], name=c["name"], input=c["input"]) for c in reply["tool_calls"]
         )
-        input_tokens = _estimate_tokens([m.model_dump() for m in request.messages])
+        input_tokens = self._sizes.input_tokens(request.messages)
         output_tokens = _estimate_tokens(reply)
         usage = Usage(
             input_tokens=input_tokens,
