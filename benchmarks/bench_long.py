@@ -41,6 +41,16 @@ plan["tools"] = []
 %amplifier config plan
 %amplifier transcripts {transcripts}
 """
+# A 400×300 PNG (a gradient, so it does not compress to nothing), made without Pillow.
+IMAGE = """\
+import struct, zlib
+def _chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+_rows = b"".join(b"\\0" + bytes((x * y + c * 85) % 251 for x in range(400) for c in range(3))
+                 for y in range(300))
+img = (b"\\x89PNG\\r\\n\\x1a\\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 400, 300, 8, 2, 0, 0, 0))
+       + _chunk(b"IDAT", zlib.compress(_rows)) + _chunk(b"IEND", b""))
+"""
 EARLY = range(6, 16)  # the turns (1-based) whose median is "turn ~10"
 LATE = 10  # how many of the last turns make "turn ~N"
 
@@ -76,17 +86,23 @@ def lines_of(folder: Path, name: str) -> int:
     )
 
 
-def long_session(turns: int, transcripts: str) -> None:
+def long_session(turns: int, transcripts: str, image_every: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         env = offline_env(AMPLIFIER_JUPYTER_TRANSCRIPTS=transcripts)
         with Kernel(env=env, cwd=folder) as kernel:
             assert kernel.execute(SETUP.format(script=[], transcripts=transcripts)).ok
+            if image_every:
+                assert kernel.execute(IMAGE).ok
             times: list[float] = []
             cpu: list[float] = [cpu_seconds(kernel)]
             rss_first = 0.0
             for turn in range(1, turns + 1):
                 started = time.perf_counter()
-                result = kernel.execute(f"%%amplifier\nTurn {turn}: what is 2 + 2?")
+                if image_every and turn % image_every == 0:
+                    cell = f"%%amplifier --vars img\nTurn {turn}: what is in this image?"
+                else:
+                    cell = f"%%amplifier\nTurn {turn}: what is 2 + 2?"
+                result = kernel.execute(cell)
                 times.append(time.perf_counter() - started)
                 cpu.append(cpu_seconds(kernel))
                 assert result.ok, result.error
@@ -108,7 +124,11 @@ def long_session(turns: int, transcripts: str) -> None:
             "kernel CPU ratio": f"{late_cpu / early_cpu:.2f}" if early_cpu else "n/a",
             f"RSS after turn 1 / turn {turns}, MB": f"{rss_first:.0f} / {rss_last:.0f}",
         }
-        print(f"{turns} turns, transcripts {transcripts}")
+        png: dict[str, bytes] = {}
+        exec(IMAGE, png)  # the same bytes as the kernel's, for their size
+        kib = len(png["img"]) / 1024
+        images = f", a 400×300 PNG ({kib:.0f} KiB) every {image_every} turns" if image_every else ""
+        print(f"{turns} turns, transcripts {transcripts}{images}")
         for label, value in rows.items():
             print(f"  {label:40} {value:>12}")
         for name, size in transcript_files(Path(folder)).items():
@@ -144,10 +164,13 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=1000, help="turns of the long session")
     parser.add_argument("--words", type=int, default=10_000, help="words of the streamed answer")
     parser.add_argument("--transcripts", choices=("on", "off"), default="on")
+    parser.add_argument(
+        "--image-every", type=int, default=0, help="send a 400×300 PNG every N turns (0: none)"
+    )
     args = parser.parse_args()
     if args.turns < EARLY.stop - 1 + LATE:
         parser.error(f"--turns must be at least {EARLY.stop - 1 + LATE}")
-    long_session(args.turns, args.transcripts)
+    long_session(args.turns, args.transcripts, args.image_every)
     streamed_answer(args.words)
 
 
