@@ -19,7 +19,8 @@ LIVE = "live while the run goes on"
 
 
 def test_many_cells_leave_no_more_widgets_than_three(kernel: Kernel) -> None:
-    configure(kernel, ["Fine."] * 30)
+    # Each answer takes longer than OPEN_AFTER (ui/panel.py), so each run opens its widget.
+    configure(kernel, ["Fine."] * 30, chunk_delay=0.3)
     widgets = Widgets()
     for i in range(30):
         assert execute(kernel, f"%%amplifier\nCell {i}.", widgets.feed).markdown == ["Fine."]
@@ -27,6 +28,16 @@ def test_many_cells_leave_no_more_widgets_than_three(kernel: Kernel) -> None:
     assert widgets.opened == 30 and widgets.alive() == []
     alive = run_python(kernel, "import ipywidgets\nprint(len(ipywidgets.Widget.widgets))")
     assert int(alive) <= 3, alive
+
+
+def test_a_short_run_sends_no_comm_message_and_leaves_its_summary(kernel: Kernel) -> None:
+    configure(kernel, ["Fine."])
+    widgets = Widgets()
+    assert execute(kernel, "%%amplifier\nQuick.", widgets.feed).markdown == ["Fine."]
+    assert widgets.opened == 0 and widgets.comm_messages == 0
+    summary = widgets.summary()
+    assert summary is not None and WIDGET_VIEW not in summary
+    assert "Done in" in widgets.status() and "Quick." in widgets.timeline()
 
 
 def test_an_executed_notebook_converts_to_clean_html(tmp_path: Path) -> None:

@@ -162,7 +162,8 @@ def test_a_stop_while_the_session_starts_is_not_lost(kernel: Kernel) -> None:
 
 
 def test_a_child_cell_streams_its_own_answer(kernel: Kernel) -> None:
-    configure(kernel, ["The child answers in a stream of words."], chunk_delay=0.01)
+    # Slow enough (8 words, 0.4 s) to open the widget (ui/panel.py OPEN_AFTER).
+    configure(kernel, ["The child answers in a stream of words."], chunk_delay=0.05)
     widgets = Widgets()
     result = execute(kernel, "%%amplifier --child helper\nHello, child.", widgets.feed)
     assert result.ok and result.markdown == ["The child answers in a stream of words."]

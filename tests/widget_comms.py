@@ -22,6 +22,8 @@ from kernel_harness import CellResult, Kernel
 
 WIDGET_TARGET = "jupyter.widget"
 PANEL_ID = "amplifier_jupyter.ui.panel_widget.PanelWidget"
+# The static summary a finished run leaves (ui/panel_html.py summary_bundle).
+SUMMARY_MARK = "amplifier-panel amplifier-summary"
 
 
 @dataclass
@@ -66,6 +68,9 @@ class Widgets:
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
     opened: int = 0
     comm_messages: int = 0
+    # Every panel in order: a widget's comm id, or "summary-N" for a run too short to
+    # open one (its summary was displayed as it is: ui/panel.py OPEN_AFTER).
+    order: list[str] = field(default_factory=list)
 
     def feed(self, msg: dict[str, Any]) -> None:
         """Take one iopub message (anything that is not a widget comm is ignored)."""
@@ -74,6 +79,8 @@ class Widgets:
             self.opened += 1
             self.comm_messages += 1
             self.states[content["comm_id"]] = dict(content["data"].get("state", {}))
+            if self.states[content["comm_id"]].get("_anywidget_id") == PANEL_ID:
+                self.order.append(content["comm_id"])
         elif kind == "comm_msg" and content["comm_id"] in self.states:
             self.comm_messages += 1
             data = content.get("data", {})
@@ -94,6 +101,10 @@ class Widgets:
                 self.displays[display_id] = view["model_id"]
             elif kind == "update_display_data" and display_id in self.displays:
                 self.summaries[self.displays[display_id]] = data
+            elif kind == "display_data" and SUMMARY_MARK in data.get("text/html", ""):
+                static = f"summary-{len(self.order)}"
+                self.order.append(static)
+                self.summaries[static] = data
 
     def _custom(self, comm_id: str, message: dict[str, Any], date: Any) -> None:
         if message.get("type") != "answer":
@@ -111,7 +122,7 @@ class Widgets:
 
     def panels(self) -> list[str]:
         """The panels' comm ids, oldest first."""
-        return [c for c, s in self.states.items() if s.get("_anywidget_id") == PANEL_ID]
+        return list(self.order)
 
     def panel(self, index: int = -1) -> str:
         """One panel's comm id (the newest by default)."""
@@ -155,14 +166,14 @@ class Widgets:
 
     def approvals(self, index: int = -1) -> list[dict[str, Any]]:
         """A panel's open questions (each: id, question_html, options, countdown_html)."""
-        return list(self.states[self.panel(index)].get("approvals") or [])
+        return list(self.states.get(self.panel(index), {}).get("approvals") or [])
 
     def questions_seen(self) -> list[dict[str, Any]]:
         """Every question any panel showed, once each, in order."""
         seen: dict[tuple[str, Any], dict[str, Any]] = {}
         for panel in self.panels():
             states = [u.state for u in self.updates if u.comm_id == panel]
-            for state in [self.states[panel], *states]:
+            for state in [self.states.get(panel, {}), *states]:
                 for card in state.get("approvals") or []:
                     seen.setdefault((panel, card["id"]), card)
         return list(seen.values())
@@ -170,13 +181,13 @@ class Widgets:
     def running(self, index: int = -1) -> bool:
         """Whether a panel is live and says its run goes on."""
         panel = self.panel(index)
-        return panel not in self.closed and bool(self.states[panel].get("running"))
+        return panel not in self.closed and bool(self.states.get(panel, {}).get("running"))
 
     def enabled_button(self, label: str) -> Target | None:
         """The newest live button with this label that can still be clicked: a panel's
         Stop ("Stop", "Stop now") or an option of a question."""
         for panel in reversed(self.panels()):
-            if panel in self.closed:
+            if panel in self.closed or panel not in self.states:
                 continue
             state = self.states[panel]
             for card in reversed(state.get("approvals") or []):

@@ -68,6 +68,10 @@ async def run_cell(args: str, body: str) -> None:
     view.start(prompt)
     if options.out_refused:
         view.notice(options.out_refused)
+    if options.variables or (options.interpolate and "{" in prompt):
+        # The user's values are summarized next, and their code may hold the kernel:
+        # the panel (its Stop) shows first.
+        getattr(view, "show_now", lambda: None)()
     try:
         prompt, cell_id, images = await _notebook_context(ks, view, options, prompt)
     except AmplifierUserError as error:

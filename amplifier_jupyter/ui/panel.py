@@ -16,6 +16,12 @@ timeline, go through a :class:`Coalescer`, so a fast stream sends at most about
 chunks (each character sent once); a retried model call (``provider:retry``:
 its blocks start again from index 0) starts its text afresh.
 
+A run that ends within ``OPEN_AFTER`` (0.25 s: an instant model, a replayed
+answer) never opens a widget: it leaves its summary and its answer, and no comm
+message is sent. A longer run opens the widget then, or at once when a question
+needs an answer or a tool starts (a tool's code may hold the loop), and a
+background run at its start (its cell is done at once).
+
 At the end the panel leaves no widget behind: its output is replaced by the
 run's summary as static HTML (the status line, the folded timeline as
 ``<details>``) and the widget is closed; the answer is a Markdown output of
@@ -50,6 +56,8 @@ STOP_NOW = "Stop now"
 # While user code blocks the kernel and a click cannot reach it (_ipython/blocking.py).
 BLOCKING_HINT = "the code blocks the kernel: interrupt the kernel (■) to stop it"
 NO_ANSWER = "*(no answer)*"
+# A run shorter than this shows no live widget, only what it leaves (the module docstring).
+OPEN_AFTER = 0.25
 
 
 def _elapsed(seconds: float) -> str:
@@ -107,23 +115,57 @@ class PanelView:
         self._cards: dict[int, tuple[ApprovalRequest, Any]] = {}
         self._ids = itertools.count(1)
         self._handle: Any = None
-        self.widget = PanelWidget(self._received, timeline_html=self._timeline_html())
-        # Its clicks may then arrive while user code blocks the main thread.
-        route_to_frontend_subshell(self.widget)
+        self._opening: asyncio.TimerHandle | None = None
+        # Opened when the run has lasted OPEN_AFTER, or needs it sooner (_open).
+        self.widget: PanelWidget | None = None
 
     # -- RunView ---------------------------------------------------------
 
     def start(self, prompt: str) -> None:
-        """Show the panel and start the clock."""
-        from IPython.display import display
-
+        """Start the clock; the widget shows once the run has lasted ``OPEN_AFTER``."""
         self._loop = asyncio.get_running_loop()
         self._started = self._loop.time()
         self.running = True
         self.state = "Working"
-        self._push_status()
-        self._handle = display(self.widget, display_id=True)
         add_blocking_listener(self._on_blocking)
+        if self.background:
+            self._open()
+        else:
+            self._opening = self._loop.call_later(OPEN_AFTER, self._open)
+
+    def show_now(self) -> None:
+        """Show the live widget now, not after ``OPEN_AFTER`` (user code may hold the loop)."""
+        self._open()
+
+    @property
+    def opened(self) -> bool:
+        """Whether the live widget has been shown."""
+        return self.widget is not None
+
+    def _open(self) -> None:
+        """Show the live widget, with everything so far (once; while the run goes on)."""
+        from IPython.display import display
+
+        from amplifier_jupyter.ui.panel_widget import PanelWidget
+
+        if self._opening is not None:
+            self._opening.cancel()
+            self._opening = None
+        if self.widget is not None or not self.running:
+            return
+        self.widget = PanelWidget(
+            self._received,
+            timeline_html=self._timeline_html(),
+            status_html=self._status_line().html(),
+        )
+        # Its clicks may then arrive while user code blocks the main thread.
+        route_to_frontend_subshell(self.widget)
+        self._push_approvals()
+        self._handle = display(self.widget, display_id=True)
+        self._sent = 0
+        self._restart = False
+        if self._answer:
+            self._stream_updates.changed()
         self._tick()
 
     def on_event(self, event: str, data: dict[str, Any]) -> None:
@@ -162,6 +204,7 @@ class PanelView:
             self._timeline_updates.changed()
             if event == "tool:pre":
                 # A tool may block the loop (user code runs synchronously): show it now.
+                self._open()
                 self._timeline_updates.flush()
             self._push_status()
 
@@ -208,7 +251,7 @@ class PanelView:
         self.state = "Failed"
         if was_running:
             self.timeline.add("error", message, level="error")
-        if self._handle is not None:
+        if was_running or self._handle is not None:
             self._leave(self._answer)
         if not self.background:
             complain(message)
@@ -221,6 +264,7 @@ class PanelView:
 
         card_id = next(self._ids)
         self._cards[card_id] = (request, Countdown(request, self._push_approvals))
+        self._open()  # a question is answered in the widget
         self._push_approvals()
         self.state = "Waiting for approval"
         self._push_status()
@@ -270,7 +314,7 @@ class PanelView:
             self._loop.call_soon_threadsafe(self._resend)
 
     def _resend(self) -> None:
-        if not self.widget.comm:
+        if self.widget is None or not self.widget.comm:
             return
         self._sent = len(self._answer)
         self._restart = False
@@ -304,7 +348,7 @@ class PanelView:
         "Stop now", and a second click makes the stop immediate
         (``session/stopping.py``).
         """
-        if not self.running or self.widget.stop_disabled:
+        if not self.running or self.widget is None or self.widget.stop_disabled:
             return
         if self.widget.stop_label == STOP_NOW:
             self.widget.stop_disabled = True
@@ -318,6 +362,9 @@ class PanelView:
 
     def _end(self) -> None:
         self.running = False
+        if self._opening is not None:
+            self._opening.cancel()
+            self._opening = None
         remove_blocking_listener(self._on_blocking)
         self.hint = ""
         if self._loop is not None:
@@ -340,7 +387,7 @@ class PanelView:
         self._timeline_updates.cancel()
         self._timeline_open = False
         if self.background:
-            if self.widget.comm:
+            if self.widget is not None and self.widget.comm:
                 self._answer = answer
                 self._resend()
                 self._push_timeline()
@@ -349,10 +396,13 @@ class PanelView:
         bundle = summary_bundle(self._status_line(), self.timeline)
         if self._handle is not None:
             self._handle.update(bundle, raw=True)
+        else:  # a short run: no widget was shown, its summary is its first output
+            display(bundle, raw=True)
         if answer:
             display(_markdown(answer), raw=True)
         self._handle = None
-        self.widget.close()
+        if self.widget is not None:
+            self.widget.close()
 
     def _tick(self) -> None:
         self._ticker = None
@@ -364,7 +414,7 @@ class PanelView:
     # -- pushing widget state --------------------------------------------
 
     def _push_stream(self) -> None:
-        if not self.widget.comm:
+        if self.widget is None or not self.widget.comm:
             return
         if self._restart or self._sent > len(self._answer):
             self._restart = False
@@ -377,13 +427,13 @@ class PanelView:
         return timeline_html(self.timeline, self._timeline_open)
 
     def _push_timeline(self) -> None:
-        if self.widget.comm:
+        if self.widget is not None and self.widget.comm:
             self.widget.timeline_html = self._timeline_html()
 
     def _push_approvals(self) -> None:
         from amplifier_jupyter.ui.approval_card import card_state
 
-        if self.widget.comm:
+        if self.widget is not None and self.widget.comm:
             self.widget.approvals = [
                 card_state(card_id, request) for card_id, (request, _) in self._cards.items()
             ]
@@ -412,7 +462,8 @@ class PanelView:
         return StatusLine(parts)
 
     def _push_status(self) -> None:
-        if self._loop is None or not self.widget.comm:
+        if self._loop is None or self.widget is None or not self.widget.comm:
             return
-        self.widget.status_html = self._status_line().html()
-        self.widget.running = self.running
+        with self.widget.hold_sync():  # one message for both
+            self.widget.status_html = self._status_line().html()
+            self.widget.running = self.running
