@@ -57,7 +57,9 @@ def claude_kernel(tmp_path: Path, fake_anthropic: FakeAnthropic):
         yield kernel
 
 
-def test_the_first_cell_finds_its_imports_done(claude_kernel: Kernel) -> None:
+def test_the_first_cell_finds_its_imports_done(
+    claude_kernel: Kernel, fake_anthropic: FakeAnthropic
+) -> None:
     load = claude_kernel.execute("%load_ext amplifier_jupyter")
     assert load.ok and not load.stderr, load.stderr
     state = wait_for_the_warmup(claude_kernel)
@@ -66,6 +68,13 @@ def test_the_first_cell_finds_its_imports_done(claude_kernel: Kernel) -> None:
     for name in (*HEAVY, "amplifier_jupyter.ui.panel", "amplifier_jupyter.cell.run"):
         assert name in before, name
     assert "amplifier_jupyter.modules.provider_claude._provider" in before
+    # The SDK's response models are built too (first_imports.sdk_first_stream), and the
+    # canned answer it read went nowhere: the fake API has had no request.
+    built = claude_kernel.execute(
+        "import anthropic\nprint(anthropic.types.ParsedMessage.__pydantic_complete__)"
+    )
+    assert built.stdout.strip() == "True", (built.stdout, built.stderr)
+    assert fake_anthropic.requests == []
 
     first = claude_kernel.execute("%%amplifier\nWhat is 2 + 2?")
     assert first.markdown == ["4"]

@@ -7,7 +7,9 @@ the cell's own code (its run, the session layer, the panel, where modules come
 from) and the built-in modules the plan mounts, each with its submodules
 (their ``mount()`` imports them). The plan is read when the warm-up gets there,
 so a plan set in the cells after ``%load_ext`` counts. The modules of other
-packages that a plan names are left to the session.
+packages that a plan names are left to the session. For the SDK, the thread also
+reads one canned answer offline (:func:`sdk_first_stream`): its models are built
+when first used, not when imported.
 """
 
 from __future__ import annotations
@@ -80,6 +82,90 @@ def sdk_for_the_plan() -> Iterator[str]:
     ):
         yield ANTHROPIC_SDK
         yield from ANTHROPIC_SDK_AT_FIRST_REQUEST
+        yield from sdk_first_stream()
+
+
+# A streamed answer as the Messages API sends it: a text block and a tool call.
+_WARM_EVENTS: tuple[dict[str, Any], ...] = (
+    {
+        "type": "message_start",
+        "message": {
+            "id": "msg_warmup",
+            "type": "message",
+            "role": "assistant",
+            "model": "warm-up",
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        },
+    },
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
+    {"type": "content_block_stop", "index": 0},
+    {
+        "type": "content_block_start",
+        "index": 1,
+        "content_block": {"type": "tool_use", "id": "toolu_warmup", "name": "t", "input": {}},
+    },
+    {
+        "type": "content_block_delta",
+        "index": 1,
+        "delta": {"type": "input_json_delta", "partial_json": "{}"},
+    },
+    {"type": "content_block_stop", "index": 1},
+    {
+        "type": "message_delta",
+        "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+        "usage": {"output_tokens": 2},
+    },
+    {"type": "message_stop"},
+)
+
+
+def sdk_first_stream() -> Iterator[str]:
+    """No new module names: it reads one streamed answer with the SDK, offline, so that the
+    first real one does not pay for building the SDK's response models.
+
+    anthropic's models build their pydantic schemas when first used (about 1,500 are
+    left unbuilt by its import), and the first stream built those of the stream's
+    events and the message: about 100 ms of the first cell, after every import was
+    done. Here the SDK's own client reads a canned answer from an in-memory transport
+    (``httpx2.MockTransport``), in an event loop of the thread's own: nothing leaves
+    the process and the kernel's loop is not touched.
+    """
+    # A name already imported: the warm-up waits here while a cell runs, before the work.
+    yield ANTHROPIC_SDK
+    import asyncio
+    import json
+
+    import anthropic
+    import httpx2
+
+    body = "".join(
+        f"event: {event['type']}\ndata: {json.dumps(event)}\n\n" for event in _WARM_EVENTS
+    ).encode()
+
+    def answer(request: Any) -> Any:
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+    async def read_one() -> None:
+        transport = httpx2.AsyncClient(transport=httpx2.MockTransport(answer))
+        client = anthropic.AsyncAnthropic(
+            api_key="warm-up", base_url="http://warm-up.invalid", http_client=transport
+        )
+        try:
+            messages: list[Any] = [{"role": "user", "content": "warm-up"}]
+            async with client.messages.stream(
+                model="warm-up", max_tokens=8, messages=messages
+            ) as events:
+                async for _event in events:
+                    pass
+                await events.get_final_message()
+        finally:
+            await client.close()
+
+    asyncio.run(read_one())
 
 
 def builtin_modules_of_the_plan() -> Iterator[str]:
