@@ -38,3 +38,27 @@ def test_a_cut_stream_is_retried_and_its_answer_starts_afresh(
     assert any(c.message.get("reset") for c in widgets.chunks)
     assert widgets.answer() == whole
     assert "retry 1 of 3 (stream cut)" in widgets.timeline()
+
+
+def test_a_stream_cut_twice_says_retry_2_of_4_and_keeps_only_the_last_try(
+    fake_kernel: Kernel, fake: FakeAnthropic
+) -> None:
+    fake.reset()
+    cuts = ["One try that breaks off early on.", "Another try that also breaks off."]
+    whole = "The third try gets through."
+    fake.enqueue(*(cut_stream(text, after=7) for text in cuts), whole)
+    plan = PLAN.replace('"max_retries": 3', '"max_retries": 4')
+    assert "plan set" in fake_kernel.execute(plan).stdout
+    widgets = Widgets()
+    result = execute(fake_kernel, "%%amplifier\nSay it.", widgets.feed)
+    assert result.ok and result.markdown == [whole], (result.stdout, result.stderr)
+    assert len(fake.requests) == 3
+    # The cut tries' text was on its way, then replaced: never shown before the answer.
+    streamed = widgets.streamed()
+    assert any(s and cuts[0].startswith(s) for s in streamed), streamed
+    assert any(c.message.get("reset") for c in widgets.chunks)
+    # Every state shown is one try's text so far: no try's text beside another's.
+    assert all(any(t.startswith(s) for t in (*cuts, whole)) for s in streamed), streamed
+    assert widgets.answer() == whole
+    timeline = widgets.timeline()
+    assert "retry 1 of 4 (stream cut)" in timeline and "retry 2 of 4 (stream cut)" in timeline

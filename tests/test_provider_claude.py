@@ -245,9 +245,10 @@ async def test_streamed_deltas_arrive_in_order_and_join_to_the_text(
 ) -> None:
     text = "Streaming works: one piece after another, in order."
     fake.enqueue(Reply.from_spec({"text": text, "chunk_size": 5}))
-    response = await provider(fake, recorder).complete(ask("Say something."))
+    # delta_interval 0: an event per piece the API sent (coalescing: test_stream_deltas.py).
+    response = await provider(fake, recorder, delta_interval=0).complete(ask("Say something."))
     deltas = recorder.of("content_block:delta")
-    assert len(deltas) > 5
+    assert len(deltas) == 11
     assert "".join(d["delta"] for d in deltas) == text == response.content[0].text
     assert {(d["provider"], d["block_index"], d["block_type"]) for d in deltas} == {
         ("claude", 0, "text")

@@ -116,7 +116,10 @@ def test_a_long_streamed_answer_leaves_a_small_events_file(tmp_path: Path) -> No
             "%load_ext amplifier_jupyter\n"
             "from amplifier_jupyter.session.plans import scripted_plan\n"
             f"plan = scripted_plan([{answer!r}, {{'thinking': 'hmm, well', 'text': 'Short.'}}])\n"
-            "plan['tools'] = []\n%amplifier config plan\n"
+            "plan['tools'] = []\n"
+            # A delta per word (the provider coalesces none), as a provider that does not.
+            "plan['providers'][0]['config']['delta_interval'] = 0\n"
+            "%amplifier config plan\n"
             "from amplifier_jupyter.session.kernel import kernel_session\n"
             "deltas = []\n"
             "kernel_session().add_listener("

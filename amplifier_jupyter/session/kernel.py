@@ -13,6 +13,7 @@ from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns, RerunKind
 from amplifier_jupyter.session.children import Children
 from amplifier_jupyter.session.conversation import read_messages
+from amplifier_jupyter.session.host_hook import HostHook
 from amplifier_jupyter.session.logs import LOG_COLLECTOR, QuietFaults, quiet_amplifier_logging
 from amplifier_jupyter.session.model_choice import cap_notices
 from amplifier_jupyter.session.plans import (
@@ -257,9 +258,12 @@ class KernelSession:
         )
         # The notebook tools reach the user's namespace through this, not through imports.
         coordinator.register_capability("notebook.shell", current_shell())
-        self._register_observers(coordinator, record)
+        # One hook of ours on every event (host_hook.py): the transcript, then the observer.
         # Before initialize(): the transcript must see session:fork.
-        attach_transcript(session, plan, name=record.name)
+        host = HostHook(self._observer_faults)
+        host.add("transcript", attach_transcript(session, plan, name=record.name))
+        host.add("observer", self._observer(record))
+        host.register(coordinator)
         register_spawning(self.children, session)
         try:
             await session.initialize()
@@ -452,13 +456,13 @@ class KernelSession:
         if on_event is not None and event == "approval:required":
             on_event(event, data)
 
-    def _register_observers(self, coordinator: Any, record: SessionRecord) -> None:
-        from amplifier_core import HookResult
-        from amplifier_core.events import ALL_EVENTS
-
+    def _observer(self, record: SessionRecord) -> EventListener:
+        """What the kernel does with each of ``record``'s session's events: count them and
+        tell the listeners (the panel), a child's tagged with its name; never changes the
+        flow, and an event it cannot read is skipped with a quiet line."""
         child = record.name
 
-        async def observe(event: str, data: dict[str, Any]) -> Any:
+        def observe(event: str, data: dict[str, Any]) -> None:
             try:
                 record.observe(event, data)
             except Exception as error:  # an event we cannot read: skipped, said once a run
@@ -471,11 +475,8 @@ class KernelSession:
                     listener(event, data)
                 except Exception as error:  # a broken view must not break the agent
                     self._observer_faults.note(f"listener failed on {event}: {error}")
-            return HookResult()
 
-        for event in ALL_EVENTS:
-            # Observers run last (high priority number) and never change the flow.
-            coordinator.hooks.register(event, observe, priority=1000, name="notebook-observer")
+        return observe
 
     def add_listener(self, listener: EventListener) -> None:
         """Call ``listener(event, data)`` for every event of this kernel's sessions."""

@@ -12,12 +12,13 @@ from typing import Any
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.attachments import Attachments
+from amplifier_jupyter.session.host_hook import HOST_HOOK
 from amplifier_jupyter.session.model_choice import wrap_providers
 from amplifier_jupyter.session.totals import Totals
 from amplifier_jupyter.transcripts.writer import sync_messages
 
 # Hooks of ours that status does not list as the plan's hooks.
-INTERNAL_HOOKS = {"notebook-observer", "notebook-transcript", "notebook-approval"}
+INTERNAL_HOOKS = {HOST_HOOK, "notebook-approval"}
 
 
 class SessionRecord:

@@ -14,6 +14,7 @@ import contextlib
 import datetime as _dt
 import json
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from amplifier_jupyter.transcripts.store import (
     sessions_dir,
 )
 
-HOOK_NAME = "notebook-transcript"
 # After these events the conversation may have grown: write the new messages.
 MESSAGE_EVENTS = frozenset(
     {
@@ -232,32 +232,34 @@ def live_writers() -> list[TranscriptWriter]:
 
 def attach_transcript(
     session: Any, plan: dict[str, Any], *, name: str | None = None
-) -> TranscriptWriter:
-    """Record ``session``'s events and messages (call before ``initialize()``)."""
-    from amplifier_core import HookResult
-    from amplifier_core.events import ALL_EVENTS
+) -> Callable[[str, dict[str, Any]], Awaitable[None] | None]:
+    """Start ``session``'s transcript (call before ``initialize()``: it must see
+    ``session:fork``); returns what records one event, for the host's one hook
+    (``session/host_hook.py``), which calls it with every event.
 
+    It returns an awaitable after the events that may have grown the conversation
+    (its new messages are written then), None after the others. Its failures are
+    swallowed: a full disk must not stop the agent.
+    """
     writer = TranscriptWriter(session.session_id, parent_id=session.parent_id, name=name, plan=plan)
     writer.start()
     for ended in [key for key, other in _WRITERS.items() if other.ended]:
         del _WRITERS[ended]  # what they held (fingerprints of a conversation) can go
     _WRITERS[session.session_id] = writer
-    coordinator = session.coordinator
 
-    async def record(event: str, data: dict[str, Any]) -> Any:
-        try:
-            writer.event(event, data)
+    async def after(event: str) -> None:
+        with contextlib.suppress(Exception):
             if event in MESSAGE_EVENTS:
                 await sync_messages(session, writer)
             if event == "session:end":
                 writer.end()
-        except Exception:  # a full disk must not stop the agent
-            pass
-        return HookResult()
 
-    for event in ALL_EVENTS:
-        coordinator.hooks.register(event, record, priority=999, name=HOOK_NAME)
-    return writer
+    def record(event: str, data: dict[str, Any]) -> Awaitable[None] | None:
+        with contextlib.suppress(Exception):
+            writer.event(event, data)
+        return after(event) if event in MESSAGE_EVENTS else None
+
+    return record
 
 
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:

@@ -33,6 +33,10 @@ the id here and passes the plan's config as it is). Config keys, all optional::
                    older ones; false asks for as little as the model allows
     effort         low / medium / high / xhigh / max (output_config.effort)
     stream         default true: content_block:* events as tokens arrive
+    delta_interval default 0.05: seconds over which the streamed tokens are
+                   gathered into one content_block:delta (the first at once,
+                   the rest at the block's end: nothing lost, nothing twice);
+                   0 sends an event per token
     cache          default true: prompt caching on the system prompt and the
                    conversation tail
     max_cost_usd   spending cap for this provider instance (one session)

@@ -24,6 +24,9 @@ from ._pricing import DEFAULT_MODEL
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_FIRST_BYTE_TIMEOUT = 30.0
 DEFAULT_IDLE_TIMEOUT = 45.0
+# Seconds over which streamed pieces are gathered into one content_block:delta
+# (amplifier_jupyter/modules/_deltas.py); 0: an event per piece.
+DEFAULT_DELTA_INTERVAL = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,7 @@ KNOWN = {
     "thinking_display",
     "effort",
     "stream",
+    "delta_interval",
     "max_cost_usd",
     "cache",
     "stop_sequences",
@@ -134,6 +138,7 @@ class Settings:
     thinking_display: str | None = None
     effort: str | None = None
     stream: bool = True
+    delta_interval: float = DEFAULT_DELTA_INTERVAL
     max_cost_usd: Decimal | None = None
     cache: bool = True
     stop_sequences: list[str] = field(default_factory=list)
@@ -197,6 +202,8 @@ class Settings:
             self.effort = effort
         if "stream" in raw:
             self.stream = _bool("stream", raw["stream"])
+        if raw.get("delta_interval") is not None:
+            self.delta_interval = _number("delta_interval", raw["delta_interval"])
         if "cache" in raw:
             self.cache = _bool("cache", raw["cache"])
         if raw.get("max_cost_usd") is not None:

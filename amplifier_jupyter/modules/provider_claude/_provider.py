@@ -335,7 +335,9 @@ class ClaudeProvider:
 
     async def _relay(self, events: Any, model: str) -> Any:
         """Read a started stream to its end (``StreamRelay``), its failures as ours."""
-        relay = StreamRelay(self._emit, self._cancelled, model)
+        relay = StreamRelay(
+            self._emit, self._cancelled, model, interval=self.settings.delta_interval
+        )
         try:
             return await relay.run(events)
         except (AbortError, StreamCut, anthropic.APIStatusError):

@@ -12,7 +12,9 @@ When the script runs out, ``when_exhausted`` decides: ``"echo"`` (default)
 answers with the last user message, ``"repeat"`` repeats the last reply,
 ``"error"`` raises. Replies stream word by word through the same
 ``content_block:*`` events as a real provider (``stream: false`` turns that off;
-``chunk_delay`` slows it down for demos). Each call is reported as the provider
+``chunk_delay`` slows it down for demos), the words gathered into a
+``content_block:delta`` per ``delta_interval`` (default 0.05 s; 0: one per word)
+as provider-claude does. Each call is reported as the provider
 contract asks, with ``llm:request`` and ``llm:response`` (its usage: token
 estimates, cost 0).
 """

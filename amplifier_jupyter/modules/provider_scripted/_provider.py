@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import uuid
@@ -25,6 +26,7 @@ from amplifier_core.llm_errors import AbortError, InvalidRequestError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled
 from amplifier_jupyter.modules._config_values import flag, seconds
+from amplifier_jupyter.modules._deltas import DEFAULT_INTERVAL, DeltaBuffer
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
 # The requests kept for tests to look at (``requests``): the latest few, not every one, each of
@@ -126,6 +128,7 @@ class ScriptedProvider:
         # Not ``stream``: upstream loop-streaming calls any ``stream`` attribute it finds.
         self.streams_events = flag(config, "stream", True)
         self.chunk_delay = seconds(config, "chunk_delay", 0.0)
+        self.delta_interval = seconds(config, "delta_interval", DEFAULT_INTERVAL)
         self.model = str(config.get("model", "scripted"))
         self.calls = 0
         self.requests: list[ChatRequest] = []
@@ -239,20 +242,25 @@ class ScriptedProvider:
         return list(response.tool_calls or [])
 
     async def _stream_block(self, index: int, block_type: str, text: str) -> None:
-        """Emit a block as ``content_block:*`` events, a word at a time."""
+        """Emit a block as ``content_block:*`` events, its words coalesced (``_deltas.py``)."""
         hooks = getattr(self._coordinator, "hooks", None)
         if hooks is None or not self.streams_events:
             return
         base = {"provider": self.name, "block_index": index, "block_type": block_type}
         await hooks.emit("content_block:start", dict(base))
-        for chunk in re.findall(r"\S+\s*|\s+", text):
-            if self._cancelled():
-                raise AbortError("stopped by the user", provider=self.name)
-            if self.chunk_delay:
-                await asyncio.sleep(self.chunk_delay)
-            await hooks.emit("content_block:delta", {**base, "delta": chunk})
-            if block_type == "thinking":
-                await hooks.emit("thinking:delta", {**base, "delta": chunk})
+        deltas = DeltaBuffer(hooks.emit, self.name, self.delta_interval)
+        try:
+            for chunk in re.findall(r"\S+\s*|\s+", text):
+                if self._cancelled():
+                    raise AbortError("stopped by the user", provider=self.name)
+                if self.chunk_delay:
+                    await asyncio.sleep(self.chunk_delay)
+                await deltas.add(index, block_type, chunk)
+        except (Exception, asyncio.CancelledError):  # a Stop: what came goes out first
+            with contextlib.suppress(Exception):
+                await deltas.flush()
+            raise
+        await deltas.flush()
         block = {"type": block_type, ("thinking" if block_type == "thinking" else "text"): text}
         await hooks.emit("content_block:end", {**base, "block": block})
         if block_type == "thinking":
