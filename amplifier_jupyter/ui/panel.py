@@ -38,6 +38,7 @@ from amplifier_jupyter._ipython.blocking import (
     stop_reaches_blocking_code,
 )
 from amplifier_jupyter.events.streamed_text import StreamedText
+from amplifier_jupyter.ui.approval_headless import ViewPresence
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.dollars import escape_currency
@@ -107,6 +108,8 @@ class PanelView:
         self._cards: dict[int, tuple[ApprovalRequest, Any]] = {}
         self._ids = itertools.count(1)
         self._handle: Any = None
+        # Whether a browser draws this panel (its view reports itself: approval_headless.py).
+        self.presence = ViewPresence()
         self.widget = PanelWidget(self._received, timeline_html=self._timeline_html())
         # Its clicks may then arrive while user code blocks the main thread.
         route_to_frontend_subshell(self.widget)
@@ -122,6 +125,7 @@ class PanelView:
         self.running = True
         self.state = "Working"
         self._push_status()
+        self.presence.start()
         self._handle = display(self.widget, display_id=True)
         add_blocking_listener(self._on_blocking)
         self._tick()
@@ -250,6 +254,10 @@ class PanelView:
         )
         self._timeline_updates.changed()
 
+    async def nobody_answers(self) -> str | None:
+        """Why nobody can answer a question in this panel (no view showed it), or None."""
+        return await self.presence.nobody()
+
     def show_message(self, message: str, level: str = "info", source: str = "hook") -> None:
         """A hook's message (``display_system.show_message``) joins the timeline."""
         self.timeline.message(message, level, source)
@@ -258,6 +266,7 @@ class PanelView:
     # -- messages from the browser (any thread) --------------------------
 
     def _received(self, message: dict[str, Any]) -> None:
+        self.presence.report()  # any message ("rendered", a click) comes from a view
         kind = message.get("type")
         if kind == "stop":
             self._stop_clicked()
