@@ -22,9 +22,8 @@ from nbclient import NotebookClient
 from widget_comms import INSPECT, TOOLS_SOURCE, Widgets, click, configure, execute, tool_calls
 
 NBCLIENT_LINE = (
-    "amplifier: echo: nobody can answer here (headless: its client takes no input: nbclient, "
-    "papermill or nbconvert): deny applied; "
-    "set a policy with %amplifier approve allow echo (or deny echo)\n"
+    "amplifier: echo: nobody can answer here (headless run: nbclient, papermill or nbconvert): "
+    "deny applied; set a policy with %amplifier approve allow echo (or deny echo)\n"
 )
 GRACE = 3
 NO_VIEW_LINE = (
@@ -82,8 +81,8 @@ def test_under_nbclient_an_ask_question_gets_the_default_at_once_in_one_line(
     assert NBCLIENT_LINE in stdout_of(asked), stdout_of(asked)
     markdown = [o.data.get("text/markdown") for o in asked.outputs if "data" in o]
     assert "Nothing ran." in markdown
-    summary = next(o.data["text/html"] for o in asked.outputs if "data" in o)
-    assert "denied" in summary
+    summary = next(o.data["text/plain"] for o in asked.outputs if "data" in o)
+    assert "✗ echo: nobody can answer here (headless run" in summary, summary
     assert "nobody can answer" not in stdout_of(allowed)
     assert stdout_of(calls).strip() == "[('echo', {'text': 'two'})]"
 

@@ -171,9 +171,9 @@ class JupyterApprovalSystem:
         request.nobody = nobody
         request.close("headless")
         what = request.tool_name or request.prompt
-        line = f"{what}: {request.describe_outcome()}; {policy_hint(request.tool_name)}"
-        say(line)
-        return _timeout_error(line, headless=True)
+        outcome = request.describe_outcome()  # the timeline's and the model's reason
+        say(f"{what}: {outcome}; {policy_hint(request.tool_name)}")
+        return _timeout_error(outcome, headless=True)
 
     def _show(self, request: ApprovalRequest) -> None:
         host = self.host

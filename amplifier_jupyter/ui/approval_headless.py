@@ -36,7 +36,8 @@ HEADLESS_ENV = "AMPLIFIER_JUPYTER_HEADLESS"
 HEADLESS_SET = f"{HEADLESS_ENV}=1"
 GRACE_ENV = "AMPLIFIER_JUPYTER_VIEW_GRACE"
 DEFAULT_GRACE = 10.0
-NO_INPUT = "its client takes no input: nbclient, papermill or nbconvert"
+# Its client takes no input: nbclient (papermill and nbconvert run it), nbval.
+NO_INPUT = "headless run: nbclient, papermill or nbconvert"
 
 
 def headless_setting() -> bool | None:
@@ -124,7 +125,7 @@ class ViewPresence:
         if self.seen or self._loop is None or self._arrived is None:
             return None
         if self._no_input:
-            return f"headless: {NO_INPUT}"
+            return NO_INPUT
         grace = view_grace()
         remaining = self._shown + grace - self._loop.time()
         if remaining > 0:
