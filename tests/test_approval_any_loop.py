@@ -421,12 +421,15 @@ def test_headless_questions_get_the_policys_default_at_once(
     widgets = Widgets()
     first = execute(headless, "%%amplifier\nFirst.", widgets.feed, timeout=30)
     assert first.ok and first.markdown == ["Ran."], (first.stdout, first.stderr)
-    assert "amplifier: bash: nobody can answer here (headless): allow applied" in first.stdout
+    assert (
+        "amplifier: bash: nobody can answer here (AMPLIFIER_JUPYTER_HEADLESS=1): allow applied; "
+        "set a policy with %amplifier approve allow bash (or deny bash)\n"
+    ) in first.stdout
     headless.execute("%amplifier approve auto")
     second = execute(headless, "%%amplifier\nSecond.", widgets.feed, timeout=30)
     assert second.ok and second.markdown == ["Not run."]
     # The policy's own question (auto asks for bash) is answered so, once.
-    assert second.stdout.count("nobody can answer here (headless): deny applied") == 1
+    assert second.stdout.count("(AMPLIFIER_JUPYTER_HEADLESS=1): deny applied") == 1
     assert not cards(widgets)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["allowed"]
     assert NO_PROVIDER_LINE not in first.stderr + second.stderr

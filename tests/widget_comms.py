@@ -243,17 +243,36 @@ def control_request(kernel: Kernel, msg_type: str, content: dict[str, Any]) -> d
             return reply["content"]
 
 
+def render(kernel: Kernel, comm_id: str) -> None:
+    """Report a panel's view as drawn, as ``assets/panel.js`` does when it renders one."""
+    click(kernel, Target(comm_id, json.dumps({"type": "rendered"})))
+
+
 def execute(
     kernel: Kernel,
     code: str,
     on_message: Callable[[dict[str, Any]], None] | None = None,
     timeout: float = 60,
+    *,
+    renders: bool = True,
 ) -> CellResult:
     """Run one cell; ``on_message`` sees every iopub message, whatever cell caused it.
 
     (A background run's widgets keep the parent of the cell that started it.)
+    ``renders``: like a frontend that draws widgets, report each panel's view as drawn
+    once its widget arrives (else the panel's questions find nobody to answer them).
     """
-    return kernel.execute(code, timeout=timeout, on_message=on_message, every_message=True)
+
+    def seen(msg: dict[str, Any]) -> None:
+        content = msg["content"]
+        if renders and msg["msg_type"] == "comm_open":
+            state = (content.get("data") or {}).get("state") or {}
+            if state.get("_anywidget_id") == PANEL_ID:
+                render(kernel, content["comm_id"])
+        if on_message is not None:
+            on_message(msg)
+
+    return kernel.execute(code, timeout=timeout, on_message=seen, every_message=True)
 
 
 # -- an offline plan with the test tools (tests/modules) ------------------------------

@@ -22,27 +22,28 @@ approval policy (the hook), as the kernel's own sessions have it.
 
 On timeout it raises ``ApprovalTimeoutError`` (the protocol's way; the hook
 and the kernel then apply the default and say so), after the card has said
-what happened. Headless (:attr:`JupyterApprovalSystem.headless`: nobody can
-answer), a question is not shown: one line says the default applies, and
-``ApprovalTimeoutError`` is raised at once.
+what happened. When nobody can answer, it raises ``ApprovalTimeoutError`` at
+once, marked ``headless``, and one line in the cell says so and how to set a
+policy: where :attr:`JupyterApprovalSystem.headless` says so before asking
+(``AMPLIFIER_JUPYTER_HEADLESS=1``; no view, no widgets, no terminal), or where
+the run's panel has no view to show the question (``ui/approval_headless.py``:
+no view reported itself, and the run is nbclient's, or none came in a grace).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sys
 from typing import Any
 
+from amplifier_jupyter.ui.approval_headless import HEADLESS_SET, headless_setting, policy_hint
 from amplifier_jupyter.ui.approval_request import LOOP_OPTIONS, ApprovalHost, ApprovalRequest
 from amplifier_jupyter.ui.environment import widgets_available
 from amplifier_jupyter.ui.view import say
 
 # A cancellation this close to the deadline is the loop's own timeout, not a stop.
 DEADLINE_SLACK = 0.25
-# Set (1, true, yes) where nobody will answer a question (nbclient, papermill, CI).
-HEADLESS_ENV = "AMPLIFIER_JUPYTER_HEADLESS"
 
 
 def _stdin_is_a_terminal() -> bool:
@@ -85,10 +86,12 @@ class JupyterApprovalSystem:
 
     @property
     def headless(self) -> bool:
-        """Whether nobody can answer a question here: ``AMPLIFIER_JUPYTER_HEADLESS`` is set,
-        or there is no run's view, no widgets and no terminal to type in."""
-        if os.environ.get(HEADLESS_ENV, "").strip().lower() in ("1", "true", "yes"):
-            return True
+        """Whether nobody can answer a question here, before it is shown:
+        ``AMPLIFIER_JUPYTER_HEADLESS`` says so (``0`` says never), or there is no run's
+        view, no widgets and no terminal to type in."""
+        setting = headless_setting()
+        if setting is not None:
+            return setting
         return self.host is None and not widgets_available() and not _stdin_is_a_terminal()
 
     async def request_approval(
@@ -140,16 +143,14 @@ class JupyterApprovalSystem:
 
     async def _ask(self, request: ApprovalRequest) -> str:
         if self.headless:
-            request.close("headless")
-            what = request.tool_name or request.prompt
-            line = f"{what}: {request.describe_outcome()}"
-            say(line)
-            raise _timeout_error(line, headless=True)
+            nobody = HEADLESS_SET if headless_setting() else "no widgets and no terminal here"
+            raise self._unasked(request, nobody)
+        host = self.host
         self.pending.append(request)
         try:
             self._show(request)
             timeout = max(0.0, request.timeout) if request.timeout is not None else None
-            choice = await asyncio.wait_for(request.future, timeout=timeout)
+            choice = await asyncio.wait_for(_answer(request, host), timeout=timeout)
         except TimeoutError:
             request.close("timeout")
             raise _timeout_error(request.describe_outcome()) from None
@@ -160,8 +161,19 @@ class JupyterApprovalSystem:
         finally:
             with contextlib.suppress(ValueError):
                 self.pending.remove(request)
+        if choice is None:
+            raise self._unasked(request, request.nobody or "no view")
         request.close(choice)
         return choice
+
+    def _unasked(self, request: ApprovalRequest, nobody: str) -> Exception:
+        """Nobody can answer: close the question, say so in one line; the error to raise."""
+        request.nobody = nobody
+        request.close("headless")
+        what = request.tool_name or request.prompt
+        outcome = request.describe_outcome()  # the timeline's and the model's reason
+        say(f"{what}: {outcome}; {policy_hint(request.tool_name)}")
+        return _timeout_error(outcome, headless=True)
 
     def _show(self, request: ApprovalRequest) -> None:
         host = self.host
@@ -186,6 +198,26 @@ class JupyterApprovalSystem:
             if not request.from_loop:
                 request.close("stopped")
                 request.choose("deny")
+
+
+async def _answer(request: ApprovalRequest, host: Any) -> str | None:
+    """The option chosen; None when the host finds that nobody can answer (its view never
+    showed: ``ui/approval_headless.py``). A host without ``nobody_answers`` just waits."""
+    nobody_answers = getattr(host, "nobody_answers", None)
+    if nobody_answers is None:
+        return await request.future
+    check = asyncio.ensure_future(nobody_answers())
+    try:
+        await asyncio.wait({request.future, check}, return_when=asyncio.FIRST_COMPLETED)
+        if request.future.done():
+            return request.future.result()
+        nobody = check.result()
+        if nobody is None:
+            return await request.future
+        request.nobody = nobody
+        return None
+    finally:
+        check.cancel()
 
 
 def _timeout_error(message: str, *, headless: bool = False) -> Exception:

@@ -44,8 +44,10 @@ class ApprovalRequest:
         self.child = child
         self.deadline = self.loop.time() + self.timeout if self.timeout is not None else math.inf
         self.future: asyncio.Future[str] = self.loop.create_future()
-        # How it ended: an option, "timeout" or "stopped"; None while pending.
+        # How it ended: an option, "timeout", "stopped" or "headless"; None while pending.
         self.outcome: str | None = None
+        # Why nobody could answer (the outcome "headless").
+        self.nobody: str | None = None
         self._on_close: list[Callable[[ApprovalRequest], None]] = []
 
     @property
@@ -100,14 +102,19 @@ class ApprovalRequest:
         if self.outcome == "timeout":
             return f"no answer: {self.default} applied"
         if self.outcome == "headless":
-            return f"nobody can answer here (headless): {self.default} applied"
+            return f"nobody can answer here ({self.nobody or 'headless'}): {self.default} applied"
         if self.outcome == "stopped":
             return "stopped: denied"
         return f"{self.outcome}"
 
 
 class ApprovalHost(Protocol):
-    """Something that can show an approval request (a run's panel or text view)."""
+    """Something that can show an approval request (a run's panel or text view).
+
+    A host may also have ``async def nobody_answers() -> str | None``: awaited beside
+    the answer, it returns why nobody can answer (the question then gets its default
+    at once), or None when someone may (``ui/approval_headless.py``).
+    """
 
     def show_approval(self, request: ApprovalRequest) -> None:
         """Show the question; call ``request.choose(option)`` on an answer."""

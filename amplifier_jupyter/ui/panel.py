@@ -44,6 +44,7 @@ from amplifier_jupyter._ipython.blocking import (
     stop_reaches_blocking_code,
 )
 from amplifier_jupyter.events.streamed_text import StreamedText
+from amplifier_jupyter.ui.approval_headless import ViewPresence
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.dollars import escape_currency
@@ -118,6 +119,8 @@ class PanelView:
         self._opening: asyncio.TimerHandle | None = None
         # Opened when the run has lasted OPEN_AFTER, or needs it sooner (_open).
         self.widget: PanelWidget | None = None
+        # Whether a browser draws this panel (its view reports itself: approval_headless.py).
+        self.presence = ViewPresence()
 
     # -- RunView ---------------------------------------------------------
 
@@ -161,6 +164,7 @@ class PanelView:
         # Its clicks may then arrive while user code blocks the main thread.
         route_to_frontend_subshell(self.widget)
         self._push_approvals()
+        self.presence.start()
         self._handle = display(self.widget, display_id=True)
         self._sent = 0
         self._restart = False
@@ -294,6 +298,11 @@ class PanelView:
         )
         self._timeline_updates.changed()
 
+    async def nobody_answers(self) -> str | None:
+        """Why nobody can answer a question in this panel (no view showed it), or None."""
+        self._open()  # the question's widget is shown, and its view may report itself
+        return await self.presence.nobody()
+
     def show_message(self, message: str, level: str = "info", source: str = "hook") -> None:
         """A hook's message (``display_system.show_message``) joins the timeline."""
         self.timeline.message(message, level, source)
@@ -302,6 +311,7 @@ class PanelView:
     # -- messages from the browser (any thread) --------------------------
 
     def _received(self, message: dict[str, Any]) -> None:
+        self.presence.report()  # any message ("rendered", a click) comes from a view
         kind = message.get("type")
         if kind == "stop":
             self._stop_clicked()

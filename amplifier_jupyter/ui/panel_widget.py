@@ -7,7 +7,9 @@ answer costs about its own size on the wire (state would be re-sent whole on
 every update). The browser asks for the whole text when it starts drawing
 (``ready``) or finds a gap.
 
-Messages from the browser (``stop``, ``choose``, ``ready``) may arrive on a
+Messages from the browser (``stop``, ``choose``, ``ready``, and ``rendered``, sent
+each time a view is drawn: the kernel learns that someone sees the panel,
+``approval_headless.py``) may arrive on a
 subshell thread (:func:`~amplifier_jupyter._ipython.blocking.route_to_frontend_subshell`):
 the handlers given to :class:`PanelWidget` must be thread-safe.
 """

@@ -5,7 +5,8 @@
 // appended chunks in custom messages: {type: "answer", at, text, reset}. A chunk that does
 // not start where the text ends is either one already shown (dropped) or follows a gap
 // (the whole text is asked for again). Clicks go back as custom messages:
-// {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far.
+// {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far;
+// {type: "rendered"} says a view draws the panel (else its questions get their default).
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -126,6 +127,7 @@ function render({ model, el: root }) {
   drawTimeline();
   drawApprovals();
   showAnswer();
+  model.send({ type: "rendered" });
   resync();
   return () => {
     for (const [name, fn] of listeners) model.off(name, fn);
