@@ -242,6 +242,9 @@ def show_context_sent(
     timeline = getattr(view, "timeline", None)
     if images and timeline is not None and hasattr(timeline, "sent_images"):
         timeline.sent_images(images)
+        redraw = getattr(view, "timeline_changed", None)
+        if redraw is not None:
+            redraw()  # the panel draws their thumbnails
 
 
 def _flush_notices(

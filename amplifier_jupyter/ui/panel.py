@@ -48,7 +48,7 @@ from amplifier_jupyter.ui.approval_headless import ViewPresence
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.dollars import escape_currency
-from amplifier_jupyter.ui.panel_html import StatusLine, summary_bundle, timeline_html
+from amplifier_jupyter.ui.panel_html import StatusLine, summary_bundle, thumbnails, timeline_html
 from amplifier_jupyter.ui.style import LEVEL_COLOURS, MUTED, TEXT
 from amplifier_jupyter.ui.timeline import Timeline
 from amplifier_jupyter.ui.view import complain, say, shown
@@ -160,6 +160,7 @@ class PanelView:
             self._received,
             timeline_html=self._timeline_html(),
             status_html=self._status_line().html(),
+            images=thumbnails(self.timeline),
         )
         # Its clicks may then arrive while user code blocks the main thread.
         route_to_frontend_subshell(self.widget)
@@ -226,6 +227,10 @@ class PanelView:
         self._timeline_updates.changed()
         if not self.background:
             say(f"sent: {summary}")
+
+    def timeline_changed(self) -> None:
+        """The timeline changed outside an event (the images sent, on the "sent:" line)."""
+        self._timeline_updates.changed()
 
     def finish(self, answer: str) -> None:
         """The run ended: the panel gives way to its summary, the answer to a Markdown output."""
@@ -434,10 +439,11 @@ class PanelView:
         self._sent = len(self._answer)
 
     def _timeline_html(self) -> str:
-        return timeline_html(self.timeline, self._timeline_open)
+        return timeline_html(self.timeline, self._timeline_open, live=True)
 
     def _push_timeline(self) -> None:
         if self.widget is not None and self.widget.comm:
+            self.widget.images = thumbnails(self.timeline)  # sent only when they change
             self.widget.timeline_html = self._timeline_html()
 
     def _push_approvals(self) -> None:

@@ -20,8 +20,9 @@ from amplifier_jupyter.ui.timeline import Entry, Timeline
 TIMELINE_LIMIT = 200
 
 
-def entry_html(entry: Entry) -> str:
-    """One timeline line."""
+def entry_html(entry: Entry, key: int | None = None) -> str:
+    """One timeline line; ``key`` (the live panel's): the entry's images get a place after
+    it, where the browser draws their thumbnails (:func:`thumbnails`, sent once)."""
     colour = LEVEL_COLOURS.get(entry.level, MUTED)
     who = (
         f'<span style="color: {FAINT}">{html.escape(entry.child)} › </span>' if entry.child else ""
@@ -38,7 +39,31 @@ def entry_html(entry: Entry) -> str:
         f'style="color: {colour}; white-space: nowrap; overflow: hidden; text-overflow: ellipsis">'
         f'<span style="display: inline-block; width: 1.4em; text-align: center">'
         f"{html.escape(entry.mark)}</span>{who}{html.escape(entry.text)}{detail}</div>"
+        + (
+            f'<div class="amplifier-thumbs" data-key="{key}"></div>'
+            if key is not None and entry.images
+            else ""
+        )
     )
+
+
+def thumbnails(timeline: Timeline) -> dict[str, list[dict[str, Any]]]:
+    """The live panel's thumbnails, by the key of their entry's place (:func:`entry_html`):
+    ``src`` (a data URI of a PNG of at most 64 px), ``label``, ``width``, ``height``.
+    A trait of their own, so the timeline's HTML, re-sent as it grows, does not carry them."""
+    return {
+        str(i): [
+            {
+                "src": image.get("thumbnail") or "",
+                "label": str(image.get("label") or ""),
+                "width": image.get("width"),
+                "height": image.get("height"),
+            }
+            for image in entry.images
+        ]
+        for i, entry in enumerate(timeline.entries)
+        if entry.images
+    }
 
 
 def _summary(timeline: Timeline) -> str:
@@ -46,11 +71,13 @@ def _summary(timeline: Timeline) -> str:
     return f"Timeline · {count} event{'s' if count != 1 else ''}"
 
 
-def timeline_html(timeline: Timeline, open_: bool) -> str:
-    """The timeline as a ``<details>`` block (open while running, collapsed after)."""
+def timeline_html(timeline: Timeline, open_: bool, live: bool = False) -> str:
+    """The timeline as a ``<details>`` block (open while running, collapsed after);
+    ``live``: with places for thumbnails (the static summary has none: the "sent:" line
+    names the images, and nbconvert's sanitizer would escape an ``<img>``)."""
     entries = timeline.entries[-TIMELINE_LIMIT:]
     hidden = len(timeline.entries) - len(entries)
-    rows = "".join(entry_html(e) for e in entries)
+    rows = "".join(entry_html(e, hidden + i if live else None) for i, e in enumerate(entries))
     if hidden:
         rows = f'<div style="color: {FAINT}">… {hidden} earlier</div>' + rows
     # <details> and <summary> carry no attributes: a sanitizer that does not know them

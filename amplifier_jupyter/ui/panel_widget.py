@@ -45,6 +45,8 @@ class PanelWidget(anywidget.AnyWidget):
     stop_label = traitlets.Unicode("Stop").tag(sync=True)
     stop_disabled = traitlets.Bool(False).tag(sync=True)
     timeline_html = traitlets.Unicode("").tag(sync=True)
+    # Thumbnails of the images sent, by their place in the timeline (panel_html.thumbnails).
+    images = traitlets.Dict().tag(sync=True)
     approvals = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     def __init__(self, on_message: MessageHandler, **kwargs: Any) -> None:

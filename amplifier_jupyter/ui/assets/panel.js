@@ -22,6 +22,25 @@ function button(label, extra) {
   return node;
 }
 
+// The thumbnails of the images a turn sent (trait "images": {key: [{src, label, width,
+// height}]}), drawn in the places the timeline's HTML leaves for them (data-key).
+function drawThumbnails(timeline, images) {
+  for (const place of timeline.querySelectorAll(".amplifier-thumbs[data-key]")) {
+    place.replaceChildren();
+    for (const image of (images || {})[place.dataset.key] || []) {
+      const size = image.width && image.height ? ` (${image.width}×${image.height})` : "";
+      const title = (image.label || "image") + size;
+      const node = image.src ? el("img", "amplifier-thumb") : el("span", "amplifier-thumb-none", title);
+      if (image.src) {
+        node.src = image.src;
+        node.alt = title;
+      }
+      node.title = title;
+      place.append(node);
+    }
+  }
+}
+
 function render({ model, el: root }) {
   const panel = el("div", "amplifier-panel amplifier-live");
   const header = el("div", "amplifier-header");
@@ -84,6 +103,7 @@ function render({ model, el: root }) {
     const now = timeline.querySelector("details");
     // A fold the user opened or closed by hand stays as it was while the run goes on.
     if (now && wasOpen !== null && model.get("running")) now.open = wasOpen;
+    drawThumbnails(timeline, model.get("images"));
   };
   const drawApprovals = () => {
     approvals.replaceChildren();
@@ -120,6 +140,7 @@ function render({ model, el: root }) {
     ["change:stop_label", drawStatus],
     ["change:stop_disabled", drawStatus],
     ["change:timeline_html", drawTimeline],
+    ["change:images", () => drawThumbnails(timeline, model.get("images"))],
     ["change:approvals", drawApprovals],
   ];
   for (const [name, fn] of listeners) model.on(name, fn);
