@@ -182,7 +182,8 @@ _ks().session.coordinator.hooks.register("content_block:delta", _broken, name="b
 
 def test_a_hook_failing_on_every_delta_is_one_line_each_run(kernel: Kernel) -> None:
     words = " ".join(f"w{i}" for i in range(30))
-    configure(kernel, ["warm", words, words, words])
+    # One content_block:delta per word (no coalescing), so the hook fails 30 times a run.
+    configure(kernel, ["warm", words, words, words], delta_interval=0)
     assert execute(kernel, "%%amplifier\nwarm up").ok  # the session exists: add the hook
     assert execute(kernel, BROKEN_HOOK).ok
     for run in range(3):

@@ -3,7 +3,7 @@ afresh. provider-claude over HTTP to the fake Messages API, in a real kernel."""
 
 from __future__ import annotations
 
-from fake_anthropic import FakeAnthropic, cut_stream
+from fake_anthropic import FakeAnthropic, Reply
 from kernel_harness import Kernel
 from widget_comms import Widgets, execute
 
@@ -18,13 +18,19 @@ _plan = {
 """
 
 
+def slow_cut(text: str, after: int) -> Reply:
+    """A cut stream slow enough (60 ms an event) that the panel's widget is open before
+    the cut (ui/panel.py OPEN_AFTER), so its text is seen on its way."""
+    return Reply.from_spec({"text": text, "cut_after": after, "chunk_delay": 0.06})
+
+
 def test_a_cut_stream_is_retried_and_its_answer_starts_afresh(
     fake_kernel: Kernel, fake: FakeAnthropic
 ) -> None:
     fake.reset()
     first = "This first try gets cut off somewhere in the middle of its words."
     whole = "The second try says everything, once."
-    fake.enqueue(cut_stream(first, after=6), whole)
+    fake.enqueue(slow_cut(first, after=6), whole)
     assert "plan set" in fake_kernel.execute(PLAN).stdout
     widgets = Widgets()
     result = execute(fake_kernel, "%%amplifier\nSay it.", widgets.feed)
@@ -46,7 +52,7 @@ def test_a_stream_cut_twice_says_retry_2_of_4_and_keeps_only_the_last_try(
     fake.reset()
     cuts = ["One try that breaks off early on.", "Another try that also breaks off."]
     whole = "The third try gets through."
-    fake.enqueue(*(cut_stream(text, after=7) for text in cuts), whole)
+    fake.enqueue(*(slow_cut(text, after=7) for text in cuts), whole)
     plan = PLAN.replace('"max_retries": 3', '"max_retries": 4')
     assert "plan set" in fake_kernel.execute(plan).stdout
     widgets = Widgets()
