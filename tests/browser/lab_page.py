@@ -119,10 +119,14 @@ class NotebookPage:
         """Click into the cell's editor (edit mode, cursor in that cell)."""
         self.cell(index).locator(".cm-content").click()
 
-    def run_in_place(self, index: int) -> None:
-        """Run a cell with Ctrl+Enter (the selection stays on it) and wait until it ran."""
+    def start(self, index: int) -> None:
+        """Run a cell with Ctrl+Enter (the selection stays on it), without waiting for it."""
         self.click_editor(index)
         self.page.keyboard.press("Control+Enter")
+
+    def run_in_place(self, index: int) -> None:
+        """Run a cell with Ctrl+Enter (the selection stays on it) and wait until it ran."""
+        self.start(index)
         self.wait_executed(index)
 
     def wait_executed(self, index: int) -> None:

@@ -54,8 +54,7 @@ def test_allow_once_clicked_runs_the_tool_and_shows_its_result(
     notebook.lab.write_notebook("approve.ipynb", [LOAD, PROMPT])
     notebook.open("approve.ipynb")
     notebook.run_in_place(0)
-    notebook.click_editor(1)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(1)
 
     panel = notebook.output(1).locator(".amplifier-panel")
     card = panel.locator(".amplifier-approve")

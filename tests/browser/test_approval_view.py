@@ -36,8 +36,7 @@ def test_a_question_in_jupyterlab_waits_past_the_grace_for_the_click(
     notebook.lab.write_notebook("view.ipynb", [LOAD, PROMPT])
     notebook.open("view.ipynb")
     notebook.run_in_place(0)
-    notebook.click_editor(1)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(1)
 
     panel = notebook.output(1).locator(".amplifier-panel")
     card = panel.locator(".amplifier-approve")

@@ -136,8 +136,7 @@ def test_approval_buttons_stand_out_from_the_card(
     notebook.open(name)
     switch_theme(notebook, theme)
     notebook.run_in_place(0)
-    notebook.click_editor(1)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(1)
     card = notebook.output(1).locator(".amplifier-approve")
     expect(card.get_by_role("button")).to_have_count(3, timeout=30_000)
     # anywidget adds the panel's stylesheet as the widget renders: measure once it applies.

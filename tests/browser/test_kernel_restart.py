@@ -108,8 +108,7 @@ def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_w
     notebook.run_in_place(1)  # a finished run: its summary stays as it is
     expect(answer(notebook, 1)).to_contain_text("Hello.", timeout=RUN_TIMEOUT_MS)
     finished = notebook.output(1).inner_text()
-    notebook.click_editor(2)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(2)
     panel = notebook.output(2).locator(".amplifier-panel")
     dialog = notebook.page.locator(".jp-Dialog")
     if how == "restart":
@@ -131,8 +130,7 @@ def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_w
 
     # The next prompt cell works in the new kernel, with no %load_ext run again.
     notebook.wait_kernel_ready()
-    notebook.click_editor(3)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(3)
     expect(answer(notebook, 3)).to_contain_text("Still here.", timeout=RUN_TIMEOUT_MS)
     expect(notebook.output(3)).not_to_contain_text("UsageError")
 

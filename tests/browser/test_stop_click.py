@@ -36,8 +36,7 @@ def test_stop_clicked_during_blocking_code_interrupts_it(
     notebook.lab.write_notebook("stop.ipynb", [SETUP, PROMPT, NEXT])
     notebook.open("stop.ipynb")
     notebook.run_in_place(0)
-    notebook.click_editor(1)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(1)
 
     output = notebook.output(1)
     panel = output.locator(".amplifier-panel")
@@ -57,8 +56,7 @@ def test_stop_clicked_during_blocking_code_interrupts_it(
     expect(panel.locator(".amplifier-entry-tool")).to_contain_text("KeyboardInterrupt")
     assert len(fake.requests) == 1  # the agent stopped: no second model call
 
-    notebook.click_editor(2)
-    notebook.page.keyboard.press("Control+Enter")
+    notebook.start(2)
     expect(notebook.output(2).locator(".jp-RenderedMarkdown")).to_contain_text(
         "Still here.", timeout=30_000
     )
