@@ -24,18 +24,28 @@ def slow_cut(text: str, after: int) -> Reply:
     return Reply.from_spec({"text": text, "cut_after": after, "chunk_delay": 0.06})
 
 
+def run_cut_streams(
+    kernel: Kernel, fake: FakeAnthropic, cuts: list[str], whole: str, after: int, max_retries: int
+) -> Widgets:
+    """One cell whose streams are cut (each after ``after`` events) until ``whole`` gets
+    through: it answers ``whole``, after one request per try; its panel's messages."""
+    fake.reset()
+    fake.enqueue(*(slow_cut(text, after=after) for text in cuts), whole)
+    plan = PLAN.replace('"max_retries": 3', f'"max_retries": {max_retries}')
+    assert "plan set" in kernel.execute(plan).stdout
+    widgets = Widgets()
+    result = execute(kernel, "%%amplifier\nSay it.", widgets.feed)
+    assert result.ok and result.markdown == [whole], (result.stdout, result.stderr)
+    assert len(fake.requests) == len(cuts) + 1
+    return widgets
+
+
 def test_a_cut_stream_is_retried_and_its_answer_starts_afresh(
     fake_kernel: Kernel, fake: FakeAnthropic
 ) -> None:
-    fake.reset()
     first = "This first try gets cut off somewhere in the middle of its words."
     whole = "The second try says everything, once."
-    fake.enqueue(slow_cut(first, after=6), whole)
-    assert "plan set" in fake_kernel.execute(PLAN).stdout
-    widgets = Widgets()
-    result = execute(fake_kernel, "%%amplifier\nSay it.", widgets.feed)
-    assert result.ok and result.markdown == [whole], (result.stdout, result.stderr)
-    assert len(fake.requests) == 2
+    widgets = run_cut_streams(fake_kernel, fake, [first], whole, after=6, max_retries=3)
     # The cut try's text was on its way (a few words of it), then the retry replaced it:
     # the answer ends as the second try's, with nothing of the first left in it.
     streamed = widgets.streamed()
@@ -49,16 +59,9 @@ def test_a_cut_stream_is_retried_and_its_answer_starts_afresh(
 def test_a_stream_cut_twice_says_retry_2_of_4_and_keeps_only_the_last_try(
     fake_kernel: Kernel, fake: FakeAnthropic
 ) -> None:
-    fake.reset()
     cuts = ["One try that breaks off early on.", "Another try that also breaks off."]
     whole = "The third try gets through."
-    fake.enqueue(*(slow_cut(text, after=7) for text in cuts), whole)
-    plan = PLAN.replace('"max_retries": 3', '"max_retries": 4')
-    assert "plan set" in fake_kernel.execute(plan).stdout
-    widgets = Widgets()
-    result = execute(fake_kernel, "%%amplifier\nSay it.", widgets.feed)
-    assert result.ok and result.markdown == [whole], (result.stdout, result.stderr)
-    assert len(fake.requests) == 3
+    widgets = run_cut_streams(fake_kernel, fake, cuts, whole, after=7, max_retries=4)
     # The cut tries' text was on its way, then replaced: never shown before the answer.
     streamed = widgets.streamed()
     assert any(s and cuts[0].startswith(s) for s in streamed), streamed
