@@ -18,26 +18,18 @@ from typing import Any
 
 from amplifier_core import Message
 
+from amplifier_jupyter.modules._per_message import PerMessage
+
 
 class MessageModels:
     """``Message`` models of the messages of the latest request, by the dict's identity."""
 
     def __init__(self) -> None:
-        self._built: dict[int, tuple[dict[str, Any], Message]] = {}
+        self._built: PerMessage[Message] = PerMessage(lambda message: Message(**message))
 
     def of(self, messages: list[dict[str, Any]], reuse: bool) -> list[Message]:
         """A model per message; with ``reuse``, the one built before from the same dict."""
         if not reuse:
-            self._built = {}
+            self._built.forget()
             return [Message(**m) for m in messages]
-        old, built = self._built, {}
-        models = []
-        for message in messages:
-            key = id(message)
-            entry = old.get(key)
-            if entry is None or entry[0] is not message:
-                entry = (message, Message(**message))
-            built[key] = entry
-            models.append(entry[1])
-        self._built = built
-        return models
+        return self._built.of(messages)

@@ -27,6 +27,7 @@ from amplifier_core.llm_errors import AbortError, InvalidRequestError
 from amplifier_jupyter.modules._cancellation import is_cancelled
 from amplifier_jupyter.modules._config_values import flag, seconds
 from amplifier_jupyter.modules._deltas import DEFAULT_INTERVAL, DeltaBuffer
+from amplifier_jupyter.modules._per_message import PerMessage
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
 # The requests kept for tests to look at (``requests``): the latest few, not every one, each of
@@ -88,25 +89,18 @@ class _MessageSizes:
     """:func:`_estimate_tokens` of a request's messages, each message's JSON measured once.
 
     The same ``Message`` objects come again in every request of a conversation
-    (loop-notebook keeps them): each one's dump is measured when first seen and kept
-    while it is in the latest request (held, so its id is not reused). The total is
-    what ``_estimate_tokens`` of the list of dumps gives: the list's JSON is its
-    items' JSON, ``", "`` between them, in brackets.
+    (loop-notebook keeps them): each one's dump is measured when first seen
+    (``PerMessage``). The total is what ``_estimate_tokens`` of the list of dumps
+    gives: the list's JSON is its items' JSON, ``", "`` between them, in brackets.
     """
 
     def __init__(self) -> None:
-        self._sizes: dict[int, tuple[Any, int]] = {}
+        self._sizes: PerMessage[int] = PerMessage(
+            lambda message: len(json.dumps(message.model_dump(), default=str))
+        )
 
     def input_tokens(self, messages: list[Any]) -> int:
-        old, sizes = self._sizes, {}
-        total = 2 + 2 * max(0, len(messages) - 1)
-        for message in messages:
-            entry = old.get(id(message))
-            if entry is None or entry[0] is not message:
-                entry = (message, len(json.dumps(message.model_dump(), default=str)))
-            sizes[id(message)] = entry
-            total += entry[1]
-        self._sizes = sizes
+        total = 2 + 2 * max(0, len(messages) - 1) + sum(self._sizes.of(messages))
         return max(1, total // 4)
 
 
