@@ -140,11 +140,6 @@ class PanelView:
         """Show the live widget now, not after ``OPEN_AFTER`` (user code may hold the loop)."""
         self._open()
 
-    @property
-    def opened(self) -> bool:
-        """Whether the live widget has been shown."""
-        return self.widget is not None
-
     def _open(self) -> None:
         """Show the live widget, with everything so far (once; while the run goes on)."""
         from IPython.display import display
