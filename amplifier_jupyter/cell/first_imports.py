@@ -5,7 +5,8 @@ ipywidgets and anywidget (the panel) and, when the next session's plan has an An
 provider, the anthropic SDK. Then this package's modules, on the kernel's loop:
 the cell's own code (its run, the session layer, the panel, where modules come
 from) and the built-in modules the plan mounts, each with its submodules
-(their ``mount()`` imports them). The plan is read when the warm-up gets there,
+(their ``mount()`` imports them); then it reads the installed modules' entry points and
+builds provider-claude's TLS context. The plan is read when the warm-up gets there,
 so a plan set in the cells after ``%load_ext`` counts. The modules of other
 packages that a plan names are left to the session. For the SDK, the thread also
 reads one canned answer offline (:func:`sdk_first_stream`): its models are built
@@ -193,6 +194,29 @@ def builtin_modules_of_the_plan() -> Iterator[str]:
             yield f"{name}.{found.name}"
 
 
+TLS_MODULE = f"{BUILTIN_PACKAGE}.provider_claude._tls"
+ENTRY_POINTS_MODULE = "amplifier_jupyter.loading.entry_points"
+
+
+def installed_modules() -> Iterator[str]:
+    """The resolver's module: the installed Amplifier modules are read once, here, for
+    the first session's loader (loading/entry_points.py)."""
+    yield ENTRY_POINTS_MODULE
+    from amplifier_jupyter.loading.entry_points import installed_modules as read
+
+    read()
+
+
+def tls_for_the_plan() -> Iterator[str]:
+    """No module names: when the plan's built-in modules brought provider-claude's TLS
+    module, it builds the process's TLS context, which each SDK client would otherwise
+    build on the first request of its session (about 20 ms)."""
+    tls = sys.modules.get(TLS_MODULE)
+    if tls is not None:
+        tls.shared_ssl_context()
+    yield from ()
+
+
 def thread_steps() -> list[Step]:
     """What the warm-up's thread imports: other packages only."""
     return [*OTHER_PACKAGES, sdk_for_the_plan]
@@ -200,4 +224,4 @@ def thread_steps() -> list[Step]:
 
 def loop_steps() -> list[Step]:
     """What the warm-up imports on the kernel's loop: this package's modules."""
-    return [*CELL_MODULES, builtin_modules_of_the_plan]
+    return [*CELL_MODULES, builtin_modules_of_the_plan, installed_modules, tls_for_the_plan]

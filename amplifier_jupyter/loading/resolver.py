@@ -28,6 +28,8 @@ from amplifier_core import ModuleLoader
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.loading import standins
 from amplifier_jupyter.loading.catalog import catalog_source
+from amplifier_jupyter.loading.entry_points import forget as forget_installed
+from amplifier_jupyter.loading.entry_points import installed_modules
 from amplifier_jupyter.loading.installer import (
     git_ref,
     git_source,
@@ -78,14 +80,10 @@ class NotebookModuleLoader(ModuleLoader):
 
     def installed(self) -> dict[str, importlib.metadata.EntryPoint]:
         """The ``amplifier.modules`` entry points by module id, the first of each id as
-        amplifier-core takes it; read once for all the modules of a session (a read
-        opens every installed distribution's metadata: tens of milliseconds each) and
-        again after an install."""
+        amplifier-core takes it; one view for all the modules of a session, taken again
+        after an install (entry_points.py keeps the read between sessions)."""
         if self._installed is None:
-            found: dict[str, importlib.metadata.EntryPoint] = {}
-            for entry in importlib.metadata.entry_points(group="amplifier.modules"):
-                found.setdefault(entry.name, entry)
-            self._installed = found
+            self._installed = installed_modules()
         return self._installed
 
     async def load(
@@ -151,6 +149,7 @@ class NotebookModuleLoader(ModuleLoader):
             self._progress(module_id, source, "failed", str(error))
             raise ModuleNotFound(f"module '{module_id}' from {source}: {error}") from None
         self._progress(module_id, source, "done", result.describe())
+        forget_installed()
         self._installed = None
         if module_id not in self.installed():
             raise ModuleNotFound(

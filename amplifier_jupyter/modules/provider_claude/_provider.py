@@ -52,6 +52,7 @@ from ._errors import (
 from ._mapping import build_request, to_chat_response
 from ._pricing import MODELS, ModelSpec, cost_usd, deprecation_note, model_spec
 from ._streaming import StreamRelay
+from ._tls import shared_ssl_context
 from ._waits import Waits, waits_for
 
 T = TypeVar("T")
@@ -133,9 +134,13 @@ class ClaudeProvider:
             if not api_key:
                 raise AuthenticationError(NO_KEY_MESSAGE, provider=PROVIDER)
             # Retries are ours (max_retries=0) so each one can be emitted and stopped;
-            # so are the timeouts, given per request (_waits.py).
+            # so are the timeouts, given per request (_waits.py). The SDK's own HTTP
+            # client, with the process's one TLS context (_tls.py).
             self._client = anthropic.AsyncAnthropic(
-                api_key=api_key, base_url=self.settings.base_url, max_retries=0
+                api_key=api_key,
+                base_url=self.settings.base_url,
+                max_retries=0,
+                http_client=anthropic.DefaultAsyncHttpxClient(verify=shared_ssl_context()),
             )
         return self._client
 
