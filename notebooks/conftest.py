@@ -15,7 +15,9 @@ execution counts advance. The tutorials use that history (``%%amplifier
 are sent as a frontend sends them. nbval also ignores ``update_display_data``,
 which every frontend (JupyterLab, nbclient) applies: the panel replaces its live
 widget with its summary that way, so here an update replaces the data of the
-output it names, as there. Nothing else about nbval's run or comparison changes.
+output it names, as there. nbval sanitizes only string outputs; a JSON output (the
+summary a run leaves as data for the lab extension, ``ui/summary.py``) gets the same
+sanitizers on each of its strings. Nothing else about nbval's run or comparison changes.
 
 A tutorial is a sequence: the random test order (pytest-randomly, in the test
 extra) must not apply to its cells. The notebooks may come in any order, but
@@ -112,7 +114,18 @@ def _get_message_updating_displays(self: Any, stream: str, timeout: float | None
     return held[0]
 
 
+def _sanitize_json_too(self: Any, value: Any) -> Any:
+    """nbval's ``sanitize``, applied to every string inside a JSON output as well."""
+    if isinstance(value, dict):
+        return {key: _sanitize_json_too(self, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_sanitize_json_too(self, item) for item in value]
+    return _sanitize(self, value)
+
+
 if RunningKernel is not None:
+    _sanitize = IPyNbCell.sanitize
+    IPyNbCell.sanitize = _sanitize_json_too
     RunningKernel.execute_cell_input = _execute_as_a_frontend_does
     _get_message = RunningKernel.get_message
     RunningKernel.get_message = _get_message_updating_displays

@@ -156,7 +156,8 @@ def test_a_stop_mid_tool_cancels_the_tool_call(kernel: Kernel) -> None:
     # The nap is a minute long: the cell's 30 s limit only passes if the stop worked.
     result = execute(kernel, "%%amplifier\nNap.", on_message, timeout=30)
     assert stopped and result.ok and result.stdout == "amplifier: stopped\n"
-    assert "{&quot;seconds&quot;: 60}</span> → not finished" in timeline(widgets)
+    assert "{&quot;seconds&quot;: 60}</code>" in timeline(widgets)  # the nap, its input
+    assert "→ not finished" in timeline(widgets)  # and its result
     assert conversation(kernel)["tools"] == ["Not run: (stopped by the user)"]
     assert execute(kernel, "%%amplifier\nAwake?").markdown == ["Rested enough."]
 
@@ -170,7 +171,7 @@ def test_the_interrupt_reaches_synchronous_user_code_as_keyboardinterrupt(kernel
     result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
     assert interrupted and result.ok and result.stdout == "blocking\namplifier: stopped\n"
     # The tool saw the KeyboardInterrupt and reported it; the agent then stopped.
-    assert "</span> → KeyboardInterrupt" in timeline(widgets)
+    assert "→ KeyboardInterrupt" in timeline(widgets)
     calls = run_python(
         kernel,
         "from amplifier_jupyter.session.kernel import kernel_session as _ks\n"
@@ -268,7 +269,7 @@ def test_a_stop_click_on_a_subshell_interrupts_blocking_code_as_the_interrupt_do
         result = execute(kernel, "%%amplifier\nBlock.", on_message, timeout=30)
         assert seen and result.ok and result.stdout == "blocking\namplifier: stopped\n"
         assert BLOCKING_HINT not in seen[0]  # a click reaches this code: nothing to say
-        assert "</span> → KeyboardInterrupt" in timeline(widgets)
+        assert "→ KeyboardInterrupt" in timeline(widgets)
         assert "Stopped after" in status(widgets)
         assert run_python(kernel, PROVIDER_CALLS_SO_FAR).strip() == "1"  # the agent stopped
         assert conversation(kernel)["unanswered"] == []

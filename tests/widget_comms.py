@@ -24,6 +24,8 @@ WIDGET_TARGET = "jupyter.widget"
 PANEL_ID = "amplifier_jupyter.ui.panel_widget.PanelWidget"
 # The static summary a finished run leaves (ui/panel_html.py summary_bundle).
 SUMMARY_MARK = "amplifier-panel amplifier-summary"
+# Its data, which the lab extension draws (ui/summary.py SUMMARY_MIME).
+SUMMARY_MIME = "application/vnd.amplifier-jupyter.summary+json"
 
 
 @dataclass

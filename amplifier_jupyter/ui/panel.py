@@ -23,7 +23,8 @@ needs an answer or a tool starts (a tool's code may hold the loop), and a
 background run at its start (its cell is done at once).
 
 At the end the panel leaves no widget behind: its output is replaced by the
-run's summary as static HTML (the status line, the folded timeline as
+run's summary (``ui/summary.py``: the status line and the timeline as static
+HTML any sanitizer keeps, and as data the lab extension draws as a collapsed
 ``<details>``) and the widget is closed; the answer is a Markdown output of
 its own (the cell runner's). A background run's panel, whose cell is long
 done, stays a widget and shows the answer itself.
@@ -48,8 +49,9 @@ from amplifier_jupyter.ui.approval_headless import ViewPresence
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
 from amplifier_jupyter.ui.coalesce import Coalescer
 from amplifier_jupyter.ui.dollars import escape_currency
-from amplifier_jupyter.ui.panel_html import StatusLine, summary_bundle, thumbnails, timeline_html
+from amplifier_jupyter.ui.panel_html import StatusLine, thumbnails, timeline_html
 from amplifier_jupyter.ui.style import LEVEL_COLOURS, MUTED, TEXT
+from amplifier_jupyter.ui.summary import summary_bundle
 from amplifier_jupyter.ui.timeline import Timeline
 from amplifier_jupyter.ui.view import complain, say, shown
 
@@ -403,7 +405,7 @@ class PanelView:
                 self._push_timeline()
                 self._push_status()
             return
-        bundle = summary_bundle(self._status_line(), self.timeline)
+        bundle = summary_bundle(self._status_line(), self.state.lower(), self.timeline)
         if self._handle is not None:
             self._handle.update(bundle, raw=True)
         else:  # a short run: no widget was shown, its summary is its first output
@@ -434,7 +436,7 @@ class PanelView:
         self._sent = len(self._answer)
 
     def _timeline_html(self) -> str:
-        return timeline_html(self.timeline, self._timeline_open, live=True)
+        return timeline_html(self.timeline, self._timeline_open)
 
     def _push_timeline(self) -> None:
         if self.widget is not None and self.widget.comm:

@@ -1,10 +1,8 @@
-"""The panel's HTML pieces: timeline lines, the status line, and the summary a run leaves.
+"""The live panel's HTML pieces: timeline lines, the folded timeline, the status line.
 
 Everything here is escaped HTML with inline styles in JupyterLab's theme
-variables, so it reads the same in the live panel (which sets it as the
-innerHTML of its parts) and as a plain ``text/html`` output wherever the
-saved notebook is opened (JupyterLab, nbconvert, nbviewer); the ``text/plain``
-forms are for readers without HTML.
+variables; the live panel sets it as the innerHTML of its parts. What a
+finished run leaves instead is in ``ui/summary.py``.
 """
 
 from __future__ import annotations
@@ -66,25 +64,23 @@ def thumbnails(timeline: Timeline) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def _summary(timeline: Timeline) -> str:
+def count_text(timeline: Timeline) -> str:
+    """``Timeline · 4 events``."""
     count = len(timeline.entries)
     return f"Timeline · {count} event{'s' if count != 1 else ''}"
 
 
-def timeline_html(timeline: Timeline, open_: bool, live: bool = False) -> str:
-    """The timeline as a ``<details>`` block (open while running, collapsed after);
-    ``live``: with places for thumbnails (the static summary has none: the "sent:" line
-    names the images, and nbconvert's sanitizer would escape an ``<img>``)."""
+def timeline_html(timeline: Timeline, open_: bool) -> str:
+    """The live timeline as a ``<details>`` block (open while running, collapsed after),
+    with places for thumbnails, drawn by the browser."""
     entries = timeline.entries[-TIMELINE_LIMIT:]
     hidden = len(timeline.entries) - len(entries)
-    rows = "".join(entry_html(e, hidden + i if live else None) for i, e in enumerate(entries))
+    rows = "".join(entry_html(e, hidden + i) for i, e in enumerate(entries))
     if hidden:
         rows = f'<div style="color: {FAINT}">… {hidden} earlier</div>' + rows
-    # <details> and <summary> carry no attributes: a sanitizer that does not know them
-    # (nbconvert's) escapes them to short, readable tags; the styles are on the inside.
     return (
         f"<details{' open' if open_ else ''}><summary>"
-        f'<span style="cursor: pointer; {UI_FONT}; color: {MUTED}">{_summary(timeline)}</span>'
+        f'<span style="cursor: pointer; {UI_FONT}; color: {MUTED}">{count_text(timeline)}</span>'
         f'</summary><div style="padding: 2px 0 2px 2px; {UI_FONT}; color: {MUTED}">{rows}</div>'
         "</details>"
     )
@@ -103,18 +99,3 @@ class StatusLine:
     def text(self) -> str:
         """The line as text."""
         return "".join(text for text, _ in self.parts)
-
-
-def summary_bundle(status: StatusLine, timeline: Timeline) -> dict[str, Any]:
-    """What a finished run leaves in place of the live panel: its status line and the
-    folded timeline, as HTML (with a text form), never a widget."""
-    body = (
-        '<div class="amplifier-panel amplifier-summary" '
-        f'style="border-left: 2px solid var(--jp-border-color2); padding: 2px 0 2px 10px; '
-        f'margin: 4px 0; {UI_FONT}">'
-        f'<div class="amplifier-status">{status.html()}</div>'
-        f'<div class="amplifier-timeline">{timeline_html(timeline, False)}</div></div>'
-    )
-    lines = [f"amplifier: {status.text()}", _summary(timeline)]
-    lines += ["  " + e.as_text() for e in timeline.entries[-TIMELINE_LIMIT:]]
-    return {"text/html": body, "text/plain": "\n".join(lines)}

@@ -3,7 +3,8 @@
  * a notebook toolbar button that insert a `%%amplifier` prompt cell; a marker
  * on prompt cells; the extension loaded into the kernel before a cell that
  * uses the magics, and one clear line where it cannot be; panels marked when
- * their kernel goes away; and (in style/) the look of the panel the kernel
+ * their kernel goes away; a finished run's summary drawn as a collapsed
+ * timeline (summary.ts); and (in style/) the look of the panel the kernel
  * renders.
  *
  * The shortcut and the button's place in the toolbar are settings
@@ -21,6 +22,7 @@ import {
   IToolbarWidgetRegistry
 } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { loadBeforeMagicCells } from './autoLoad';
 import { markEndedPanels } from './endedPanels';
@@ -28,6 +30,7 @@ import { amplifierIcon } from './icon';
 import { markPromptCells } from './marker';
 import { explainMissingMagic } from './missingMagic';
 import { insertPromptCell } from './promptCell';
+import { summaryRendererFactory } from './summary';
 
 /** Command ids. */
 export namespace CommandIDs {
@@ -102,4 +105,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+/** A finished run's summary drawn as a collapsed `<details>` (summary.ts). */
+const summaryPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'amplifier-jupyter:summary',
+  description: "A finished run's summary as a collapsed timeline.",
+  autoStart: true,
+  requires: [IRenderMimeRegistry],
+  activate: (_: JupyterFrontEnd, rendermime: IRenderMimeRegistry) => {
+    rendermime.addFactory(summaryRendererFactory);
+  }
+};
+
+export default [plugin, summaryPlugin];

@@ -158,13 +158,20 @@ class LabServer:
         """A notebook as saved on disk."""
         return json.loads((self.root / name).read_text(encoding="utf-8"))
 
+    def disable_extensions(self, extensions: dict[str, bool]) -> None:
+        """Disable (True) or enable (False) extensions or plugins by name, for pages
+        loaded from now on (the server reads ``page_config.json`` for each page; it keeps
+        a name it once read, so enable one again with False, never by leaving it out)."""
+        (self.home / "config" / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {**DISABLED_PLUGINS, **extensions}}),
+            encoding="utf-8",
+        )
+
     def start(self, timeout: float = 60.0) -> LabServer:
         """Start the server and wait until its API answers."""
         for folder in ("root", "config/labconfig", "settings", "workspaces"):
             (self.home / folder).mkdir(parents=True, exist_ok=True)
-        (self.home / "config" / "labconfig" / "page_config.json").write_text(
-            json.dumps({"disabledExtensions": DISABLED_PLUGINS}), encoding="utf-8"
-        )
+        self.disable_extensions({})
         env = {
             **self.env,
             "JUPYTER_CONFIG_DIR": str(self.home / "config"),
