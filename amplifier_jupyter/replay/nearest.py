@@ -52,7 +52,8 @@ def _distance(form: dict[str, Any], record: Record) -> tuple[int, int]:
 
 
 def difference(form: dict[str, Any], records: list[Record]) -> str:
-    """``the nearest record (cell [3]) differs in …`` or ``nothing is on record``."""
+    """``the nearest record (cell [3]) differs in …`` (or ``… is this conversation up to
+    message 5; this call goes on …``), or ``nothing is on record``."""
     candidates = [r for r in records if r.form.get("provider") == form.get("provider")]
     if not candidates:
         return "nothing is on record for this provider" if records else "nothing is on record"
@@ -71,6 +72,14 @@ def difference(form: dict[str, Any], records: list[Record]) -> str:
     else:
         mine, theirs = _messages(form), _messages(other)
         shared = _common_prefix(mine, theirs)
+        if shared == len(theirs) < len(mine):
+            last = mine[-1]
+            role = last.get("role", "?") if isinstance(last, dict) else "?"
+            return (
+                f"the nearest record{where} is this conversation up to message {shared}; "
+                f"this call goes on to message {len(mine)} ({role}): "
+                f"{_snippet(_message_text(last))}"
+            )
         if shared < max(len(mine), len(theirs)):
             if shared < len(mine) and shared < len(theirs):
                 role = mine[shared].get("role", "?") if isinstance(mine[shared], dict) else "?"

@@ -120,10 +120,20 @@ class ReplayState:
             return "off (every call goes to the model; %amplifier replay on records and replays)"
         try:
             records = len(self.record_file())
-            where = f"{self.path} ({records} recorded calls)"
+            where = f"{_shown_path(self.path)} ({records} recorded calls)"
         except (AmplifierUserError, ValueError, OSError) as error:
             where = str(error)
         return f"{self.mode} · {where} · this kernel: {self.counts.describe()}"
+
+
+def _shown_path(path: Path | None) -> str:
+    """The file relative to the working directory when it is under it (as a notebook's is)."""
+    if path is None:
+        return "?"
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 _STATE: ReplayState | None = None
@@ -149,7 +159,9 @@ def replay_cell(fresh: bool = False) -> Iterator[ReplayState]:
     from amplifier_jupyter._ipython.shell import current_shell
 
     shell = current_shell()
-    state.cell = getattr(shell, "execution_count", None) if shell is not None else None
+    # While a cell runs, IPython's execution_count is already the next cell's.
+    count = getattr(shell, "execution_count", None) if shell is not None else None
+    state.cell = count - 1 if isinstance(count, int) and count > 0 else None
     state.fresh = fresh
     state.missing = None
     try:
