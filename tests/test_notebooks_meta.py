@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from seed_example import SEED_CONFIG
 
+from amplifier_jupyter.replay.store import SUFFIX
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TUTORIALS = [
@@ -27,6 +29,7 @@ TUTORIALS = [
     "04-child-sessions-and-transcripts",
     "05-write-your-own-module",
     "06-the-python-api",
+    "07-reproducible-runs",
 ]
 
 
@@ -43,7 +46,7 @@ def source(cell: dict[str, Any]) -> str:
     return text if isinstance(text, str) else "".join(text)
 
 
-def test_the_six_tutorials_are_there() -> None:
+def test_the_seven_tutorials_are_there() -> None:
     assert set(TUTORIALS) <= {path.stem for path in NOTEBOOKS.glob("*.ipynb")}
 
 
@@ -72,7 +75,12 @@ def test_outputs_carry_nothing_of_the_machine_that_ran_them(name: str) -> None:
 def test_every_tutorial_runs_offline(name: str) -> None:
     notebook = load(name)
     text = "\n".join(source(cell) for cell in code_cells(notebook))
-    assert "provider-scripted" in text or "scripted_plan(" in text
+    # Offline: the scripted provider, or provider-claude's calls replayed from the committed
+    # record (strict: a call not on record fails, none goes out).
+    replayed = (
+        "%amplifier replay strict" in text and (NOTEBOOKS / f"{name}.ipynb{SUFFIX}").is_file()
+    )
+    assert "provider-scripted" in text or "scripted_plan(" in text or replayed
     # The one Anthropic plan (the seed's, in the quickstart) is shown, never started.
     assert "%amplifier config config" not in text
     prose = "\n".join(source(c) for c in notebook["cells"] if c["cell_type"] == "markdown")

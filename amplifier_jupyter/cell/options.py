@@ -15,7 +15,8 @@ from amplifier_jupyter.notebook_context.references import is_reference
 
 CELL_USAGE = (
     "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "
-    "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--child NAME [--config PLAN]] "
+    "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--fresh] "
+    "[--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
 )
 # The first section of %amplifier help: what a cell's options do.
@@ -30,6 +31,8 @@ Run a prompt
     --notebook                            also send the saved notebook
     --no-interpolate                      send the text exactly as written
     --background                          return at once; the panel goes on (%amplifier wait)
+    --fresh                               call the model even if replay has this cell on record,
+                                          and record the new answer in its place
     --child NAME [--config PLAN]          run in the child session NAME (again: continue it);
                                           PLAN as for %amplifier config"""
 
@@ -95,6 +98,8 @@ class CellOptions:
     interpolate: bool = True
     # The run goes on as a task; the cell returns at once (%amplifier wait awaits it).
     background: bool = False
+    # Call the model even where replay has the call on record; replace the record.
+    fresh: bool = False
     # Run in the child session NAME, with its own plan if given.
     child: str | None = None
     config: str | None = None
@@ -110,6 +115,7 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--notebook", action="store_true")
     parser.add_argument("--no-interpolate", dest="interpolate", action="store_false")
     parser.add_argument("--background", action="store_true")
+    parser.add_argument("--fresh", action="store_true")
     parser.add_argument("--child")
     parser.add_argument("--config")
     return parser
@@ -192,4 +198,5 @@ def parse_cell_options(line: str) -> CellOptions:
         notebook=namespace.notebook,
         interpolate=namespace.interpolate,
         background=namespace.background,
+        fresh=namespace.fresh,
     )

@@ -12,6 +12,8 @@ from amplifier_jupyter._ipython.shell import current_shell, user_namespace
 from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted
+from amplifier_jupyter.replay.provider import ReplayMissingError
+from amplifier_jupyter.replay.state import replay_cell, replay_state
 from amplifier_jupyter.session.kernel import BUSY_LINE, KernelSession, kernel_session
 from amplifier_jupyter.session.plans import resolve_plan_spec
 from amplifier_jupyter.ui.dollars import escape_currency
@@ -105,11 +107,20 @@ async def _execute(
 ) -> str:
     """Run the prompt and show the outcome; returns it in one line (for ``%amplifier wait``)."""
     try:
-        if options.child:
-            answer = await _execute_child(ks, options, prompt, view.notice, images)
-        else:
-            answer = await ks.execute(prompt, model=options.model, cell_id=cell_id, images=images)
+        with replay_cell(options.fresh):
+            if options.child:
+                answer = await _execute_child(ks, options, prompt, view.notice, images)
+            else:
+                answer = await ks.execute(
+                    prompt, model=options.model, cell_id=cell_id, images=images
+                )
     except AmplifierUserError as error:
+        missing = replay_state().missing
+        if missing is not None and not options.background:
+            # Replay strict: the cell itself fails (nbval, papermill stop here), in one line.
+            _flush_notices(ks, view, *shown, said=missing)
+            view.fail("replay strict: a model call is not on record (the line below says which)")
+            raise ReplayMissingError(missing) from None
         _flush_notices(ks, view, *shown, said=str(error))
         view.fail(str(error))
         return str(error)

@@ -1,5 +1,5 @@
 """What a ``%amplifier`` line does: the dispatcher, with one module per section of
-``%amplifier help`` (``plan``, ``run``, ``sessions``, ``modules``)."""
+``%amplifier help`` (``plan``, ``run``, ``replay``, ``sessions``, ``modules``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from amplifier_jupyter.cell.options import CELL_HELP
-from amplifier_jupyter.commands import modules, plan, run, sessions
+from amplifier_jupyter.commands import modules, plan, replay, run, sessions
 from amplifier_jupyter.errors import AmplifierUserError
 from amplifier_jupyter.session.kernel import KernelSession, kernel_session
 from amplifier_jupyter.ui.view import complain
@@ -15,7 +15,7 @@ from amplifier_jupyter.ui.view import complain
 Command = Callable[[KernelSession, str, dict[str, Any]], Awaitable[None]]
 
 # In the order of %amplifier help.
-SECTIONS = (plan, run, sessions, modules)
+SECTIONS = (plan, run, replay, sessions, modules)
 LINE_USAGE = "usage: %amplifier " + " | ".join(section.USAGE for section in SECTIONS)
 HELP = "\n".join([CELL_HELP, *(section.HELP for section in SECTIONS), plan.OFFLINE])
 

@@ -101,6 +101,9 @@ def status_text(ks: KernelSession) -> str:
         ("turns", str(ks.turns)),
         ("tokens", f"{ks.totals.describe()} over {ks.totals.requests} requests"),
     ]
+    from amplifier_jupyter.replay.state import replay_state
+
+    rows.append(("replay", replay_state().describe()))
     if ks.policy is not None:
         from amplifier_jupyter.modules.hooks_notebook_approval import describe_approval
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from amplifier_jupyter._ipython.shell import current_shell
 from amplifier_jupyter.errors import AmplifierUserError, one_line
+from amplifier_jupyter.replay.state import replay_state
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.cell_turns import CellTurns, RerunKind
 from amplifier_jupyter.session.children import Children
@@ -227,7 +228,8 @@ class KernelSession:
         Every session shares the approval and display systems and the approval
         policy, writes a transcript and can spawn children.
         """
-        if needs_anthropic_key(plan):
+        # Under replay the key is needed only by a live call: the provider says so then.
+        if needs_anthropic_key(plan) and not replay_state().active:
             raise AmplifierUserError(NO_KEY_LINE)
         quiet_amplifier_logging()
         from amplifier_core import AmplifierSession

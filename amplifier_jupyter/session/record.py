@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.replay.provider import wrap_for_replay
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.attachments import Attachments
 from amplifier_jupyter.session.host_hook import HOST_HOOK
@@ -171,6 +172,8 @@ class SessionRecord:
         coordinator.register_capability(
             "notebook.request_overrides", {"model": model} if model else {}
         )
+        # Recorded calls replay, whatever the provider and the loop (replay/provider.py).
+        await wrap_for_replay(coordinator, self._plan)
         if model:  # any provider gets it, whatever the loop (model_choice.py)
             await wrap_providers(coordinator)
         coordinator.cancellation.reset()

@@ -108,6 +108,11 @@ def _describe_call(facts: dict[str, Any]) -> str:
     """``model · 1.2 s · 1,234 in · 56 out · $0.0012 · 2 tool calls`` from a call's reports."""
     usage: Usage = facts["usage"]
     parts = [str(facts.get("model") or facts.get("provider") or "model")]
+    replayed = facts.get("replayed")
+    if isinstance(replayed, dict):  # a recorded call (amplifier_jupyter/replay/provider.py)
+        parts.append(f"replayed · recorded {replayed.get('recorded') or '?'}")
+        parts.append(f"{usage.tokens_in:,} in · {usage.output_tokens:,} out · $0")
+        return " · ".join(parts)
     if facts.get("latency_ms") is not None:
         with contextlib.suppress(TypeError, ValueError):
             parts.append(f"{int(facts['latency_ms']) / 1000:.1f} s")
@@ -281,7 +286,7 @@ class Timeline:
             entry = opened if opened is not None else self.add("model", "", child=child)
             facts = {"usage": usage}
             self._last_call[child] = (entry, facts)
-        for key in ("model", "provider", "latency_ms", "tool_calls"):
+        for key in ("model", "provider", "latency_ms", "tool_calls", "replayed"):
             if data.get(key) not in (None, "") and facts.get(key) in (None, ""):
                 facts[key] = data[key]
         entry.text = _describe_call(facts)
