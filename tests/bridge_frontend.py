@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kernel_harness import CellResult, Kernel
+from widget_comms import PANEL_ID, Widgets, render
 
 TARGET = "amplifier_jupyter.bridge"
 
@@ -132,12 +133,22 @@ class _Refused(Exception):
 
 
 def run(
-    kernel: Kernel, code_text: str, *tabs: FakeFrontend, cell_id: str | None = None
+    kernel: Kernel,
+    code_text: str,
+    *tabs: FakeFrontend,
+    cell_id: str | None = None,
+    widgets: Widgets | None = None,
 ) -> CellResult:
-    """Run a cell (as the notebook cell ``cell_id``) while these tabs answer the kernel."""
+    """Run a cell (as the notebook cell ``cell_id``) while these tabs answer the kernel;
+    ``widgets`` sees the panels (drawn, as a frontend reports them)."""
 
     def seen(msg: dict[str, Any]) -> None:
         for tab in tabs:
             tab.see(msg)
+        if widgets is not None:
+            widgets.feed(msg)
+            state = (msg["content"].get("data") or {}).get("state") or {}
+            if msg["msg_type"] == "comm_open" and state.get("_anywidget_id") == PANEL_ID:
+                render(kernel, msg["content"]["comm_id"])
 
     return kernel.execute(code_text, on_message=seen, every_message=True, cell_id=cell_id)

@@ -31,7 +31,12 @@ if TYPE_CHECKING:
         NotConnected,
         SourceChanged,
     )
-    from amplifier_jupyter.bridge.notebook import CellType, InsertedCell, NotebookBridge
+    from amplifier_jupyter.bridge.notebook import (
+        CellType,
+        InsertedCell,
+        NotebookBridge,
+        read_live,
+    )
 
 _LAZY = {
     "NOT_CONNECTED": "amplifier_jupyter.bridge.errors",
@@ -42,6 +47,7 @@ _LAZY = {
     "CellType": "amplifier_jupyter.bridge.notebook",
     "InsertedCell": "amplifier_jupyter.bridge.notebook",
     "NotebookBridge": "amplifier_jupyter.bridge.notebook",
+    "read_live": "amplifier_jupyter.bridge.notebook",
 }
 
 
@@ -80,5 +86,6 @@ __all__ = [
     "connected",
     "current",
     "install",
+    "read_live",
     "uninstall",
 ]

@@ -99,3 +99,15 @@ class NotebookBridge:
         """Queue the cell to run (after the running cell finishes); returns ``"queued"``."""
         result = _result("run", await self._ask("run", {"cell_id": cell_id}))
         return str(result or "queued")
+
+
+async def read_live() -> tuple[LiveNotebook | None, str | None]:
+    """The live notebook when a tab has the bridge open, else None; and, when an open
+    bridge could not be read, one line saying so (the caller falls back to the kernel's
+    history and the saved file)."""
+    if not CONNECTIONS.ranked():
+        return None, None
+    try:
+        return await NotebookBridge().read(), None
+    except BridgeError as error:
+        return None, f"{error}; the kernel's history and the saved notebook are used instead"

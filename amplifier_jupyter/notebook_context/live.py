@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from amplifier_jupyter.notebook_context.saved_notebook import SavedCell, render_cells
+
 
 class BadSnapshot(ValueError):
     """A ``read`` reply that is not a notebook; the message says what is wrong."""
@@ -102,3 +104,21 @@ def parse_snapshot(result: Any, running_cell_id: str | None = None) -> LiveNoteb
         running_cell_id=running_cell_id,
         client_id=str(result.get("client_id") or ""),
     )
+
+
+def render_live(notebook: LiveNotebook) -> str:
+    """Every cell in order as the frontend shows it, the running prompt and the active
+    cell marked, outputs trimmed, the whole bounded."""
+    cells = [
+        SavedCell(i, c.cell_type, c.source, c.execution_count, c.outputs)
+        for i, c in enumerate(notebook.cells)
+    ]
+    marks: dict[int, str] = {}
+    for cell_id, mark in (
+        (notebook.active_cell_id, "active"),
+        (notebook.running_cell_id, "this prompt"),
+    ):
+        at = notebook.index(cell_id) if cell_id else None
+        if at is not None:
+            marks[at] = mark
+    return render_cells(cells, marks=marks)

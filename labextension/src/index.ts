@@ -3,8 +3,8 @@
  * a notebook toolbar button that insert a `%%amplifier` prompt cell; a marker
  * on prompt cells; the extension loaded into the kernel before a cell that
  * uses the magics, and one clear line where it cannot be; panels marked when
- * their kernel goes away; and (in style/) the look of the panel the kernel
- * renders.
+ * their kernel goes away; the kernel–frontend bridge (bridge.ts); and (in
+ * style/) the look of the panel the kernel renders.
  *
  * The shortcut and the button's place in the toolbar are settings
  * (schema/plugin.json): JupyterLab reads them, and users change them in the
@@ -23,6 +23,7 @@ import {
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { loadBeforeMagicCells } from './autoLoad';
+import { connectBridges } from './bridge';
 import { markEndedPanels } from './endedPanels';
 import { amplifierIcon } from './icon';
 import { markPromptCells } from './marker';
@@ -97,6 +98,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
     markPromptCells(tracker);
     loadBeforeMagicCells(tracker);
+    connectBridges(tracker); // after loadBeforeMagicCells: see bridge.ts
     explainMissingMagic();
     markEndedPanels(tracker);
   }
