@@ -326,6 +326,7 @@ class PanelBridge {
     } else {
       at = Math.max(this.panel.content.activeCellIndex, -1) + 1;
     }
+    separateUndo(shared);
     const cell = shared.insertCell(at, {
       cell_type: kind,
       source: String(request.source ?? ''),
@@ -344,6 +345,8 @@ class PanelBridge {
         current
       });
     }
+    // Its own undo step: never merged with what the user typed just before.
+    separateUndo(cell);
     cell.setSource(String(request.source ?? ''));
     return { id: cell.getId() };
   }
@@ -360,6 +363,14 @@ class PanelBridge {
     }).catch(() => undefined);
     return 'queued';
   }
+}
+
+/** End the undo manager's current capture, so the next change is an undo step of its own. */
+function separateUndo(shared: unknown): void {
+  const manager = (
+    shared as { undoManager?: { stopCapturing?: () => void } | null }
+  ).undoManager;
+  manager?.stopCapturing?.();
 }
 
 /** An output with long strings cut and oversized images left out. */
