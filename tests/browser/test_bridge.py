@@ -26,6 +26,11 @@ EDIT = (
     "await b.current().replace_source('cell-1', 'x = 3', expected='x = 2')\n"
     "print('edited')"
 )
+RUN_LATER = (
+    "import amplifier_jupyter.bridge as b\n"
+    "_cell = await b.current().insert_cell(\"print('ran after')\")\n"
+    "print(await b.current().queue_run(_cell.id))"
+)
 INSERT_ONCE = (
     "import amplifier_jupyter.bridge as b\n"
     "print((await b.current().insert_cell('# once', 'markdown', index=0)).index)"
@@ -89,7 +94,7 @@ def test_the_live_notebook_is_read_and_edited_and_the_edits_undo(notebook: Noteb
 def test_two_tabs_apply_a_request_once_and_a_restart_brings_the_bridge_back(
     notebook: NotebookPage,
 ) -> None:
-    cells = [PLAN, INSERT_ONCE, "%%amplifier --notebook\nStill live?"]
+    cells = [PLAN, INSERT_ONCE, "%%amplifier --notebook\nStill live?", RUN_LATER]
     notebook.lab.write_notebook("tabs.ipynb", cells)
     notebook.open("tabs.ipynb")
     notebook.run_in_place(0)
@@ -115,3 +120,12 @@ def test_two_tabs_apply_a_request_once_and_a_restart_brings_the_bridge_back(
     notebook.run_in_place(index)
     answer = notebook.output(index).locator(".jp-RenderedMarkdown")
     expect(answer).to_contain_text("The live notebook tabs.ipynb", timeout=RUN_TIMEOUT_MS)
+
+    # A cell inserted below the running one and queued runs once that one is done.
+    index = notebook.sources().index(RUN_LATER)
+    notebook.run_in_place(index)
+    expect(notebook.output(index)).to_contain_text("queued")
+    assert notebook.sources()[index + 1] == "print('ran after')"
+    expect(notebook.output(index + 1)).to_contain_text("ran after", timeout=RUN_TIMEOUT_MS)
+    counts = notebook.execution_counts()
+    assert counts[index + 1] == counts[index] + 1, counts
