@@ -75,7 +75,8 @@ def _cell(raw: Any, at: int) -> LiveCell:
     if not isinstance(cell_id, str) or not isinstance(kind, str) or not isinstance(source, str):
         raise BadSnapshot(f"cell {at} lacks a string id, cell_type or source")
     count = raw.get("execution_count")
-    outputs = raw.get("outputs") or []
+    outputs = raw.get("outputs")
+    outputs = [] if outputs is None else outputs
     if not isinstance(outputs, list):
         raise BadSnapshot(f"cell {at}: outputs is not a list")
     return LiveCell(
