@@ -24,7 +24,10 @@ EDIT = (
     "import amplifier_jupyter.bridge as b\n"
     "await b.current().insert_cell('# inserted', 'markdown', index=0)\n"
     "await b.current().replace_source('cell-1', 'x = 3', expected='x = 2')\n"
-    "print('edited')"
+    "try:\n"
+    "    await b.current().replace_source('cell-1', 'x = 4', expected='x = 2')\n"
+    "except b.SourceChanged as stale:\n"
+    "    print('refused, the cell has', stale.current)"
 )
 RUN_LATER = (
     "import amplifier_jupyter.bridge as b\n"
@@ -74,7 +77,7 @@ def test_the_live_notebook_is_read_and_edited_and_the_edits_undo(notebook: Noteb
     expect(answer).to_contain_text("Not saved yet.")
 
     notebook.run_in_place(4)
-    expect(notebook.output(5)).to_contain_text("edited")
+    expect(notebook.output(5)).to_contain_text("refused, the cell has x = 3")
     sources = [PLAN, "x = 3", "# Notes\nNot saved yet.", cells[3], EDIT]
     notebook.wait_for_sources(["# inserted", *sources])
     assert "dirty" in notebook.page.title() or notebook.page.evaluate(
