@@ -87,6 +87,7 @@ def __dir__() -> list[str]:
 
 def load_ipython_extension(shell: Any) -> None:
     """``%load_ext amplifier_jupyter``."""
+    from amplifier_jupyter import bridge
     from amplifier_jupyter._ipython import display_history, kernel_status, warmup
     from amplifier_jupyter.cell.first_imports import loop_steps, thread_steps
     from amplifier_jupyter.loading import standins
@@ -97,6 +98,8 @@ def load_ipython_extension(shell: Any) -> None:
     standins.install(shell)
     display_history.install(shell)
     install_shutdown_hook(_end_sessions)
+    # The lab extension opens the kernel–frontend bridge once this target is there.
+    bridge.install(shell)
     # The first panel's subshell request must not show the running kernel as Idle.
     kernel_status.install(shell)
     # The first %%amplifier cell's imports, done between cells (AMPLIFIER_JUPYTER_WARMUP=0: off).
@@ -121,11 +124,13 @@ def _jupyter_labextension_paths() -> list[dict[str, str]]:
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext amplifier_jupyter``."""
+    from amplifier_jupyter import bridge
     from amplifier_jupyter._ipython import display_history, warmup
     from amplifier_jupyter.loading import standins
     from amplifier_jupyter.magics import unregister
 
     unregister(shell)
     standins.uninstall(shell)
+    bridge.uninstall(shell)
     display_history.uninstall(shell)
     warmup.stop(shell)

@@ -108,14 +108,17 @@ class Kernel:
         timeout: float = 60,
         on_message: Callable[[dict[str, Any]], None] | None = None,
         every_message: bool = False,
+        cell_id: str | None = None,
     ) -> CellResult:
         """Run one cell; return its reply and every iopub message it caused.
 
         ``on_message`` sees the cell's own iopub messages as they arrive; with
         ``every_message`` it sees every iopub message, whatever cell caused it
         (a background run's widgets keep the parent of the cell that started it).
+        ``cell_id``: sent as a notebook frontend sends it, in the request's
+        ``metadata.cellId`` (without the stdin channel's ``allow_stdin``).
         """
-        msg_id = self.client.execute(code)
+        msg_id = self.client.execute(code) if cell_id is None else self._in_cell(code, cell_id)
         result = CellResult(reply={})
         deadline = time.monotonic() + timeout
         idle = False
@@ -147,6 +150,19 @@ class Kernel:
             if reply["parent_header"].get("msg_id") == msg_id:
                 result.reply = reply
                 return result
+
+    def _in_cell(self, code: str, cell_id: str) -> str:
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        message = self.client.session.msg("execute_request", content, metadata={"cellId": cell_id})
+        self.client.shell_channel.send(message)
+        return message["header"]["msg_id"]
 
     def shutdown(self) -> None:
         if self.client is not None:

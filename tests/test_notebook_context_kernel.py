@@ -45,27 +45,7 @@ def sent_text(fake: FakeAnthropic) -> str:
 
 def in_cell(kernel: Kernel, code: str, cell_id: str) -> CellResult:
     """Execute as a notebook frontend does: with the cell's id in the request metadata."""
-    client = kernel.client
-    original = client.execute
-
-    def execute(code: str, **_: Any) -> str:
-        content = {
-            "code": code,
-            "silent": False,
-            "store_history": True,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        }
-        message = client.session.msg("execute_request", content, metadata={"cellId": cell_id})
-        client.shell_channel.send(message)
-        return message["header"]["msg_id"]
-
-    client.execute = execute
-    try:
-        return kernel.execute(code)
-    finally:
-        client.execute = original
+    return kernel.execute(code, cell_id=cell_id)
 
 
 def count_of(result: CellResult) -> int:

@@ -203,9 +203,15 @@ async def _notebook_context(
     cell's id and the image blocks that follow the text; tells the user what was sent
     and what was left as written.
     """
+    from amplifier_jupyter.bridge import read_live
     from amplifier_jupyter.notebook_context import current_cell_id, prepare_prompt
 
     shell = current_shell()
+    live, unread = (None, None)
+    if options.cells is not None or options.notebook:
+        live, unread = await read_live()  # the live notebook, where the lab extension is
+    if unread:
+        view.notice(unread)
     try:
         with context_interruptible():  # the user's __repr__ runs here: the interrupt must reach it
             prepared = prepare_prompt(
@@ -216,6 +222,7 @@ async def _notebook_context(
                 error=options.error,
                 variables=options.variables,
                 notebook=options.notebook,
+                live=live,
             )
     except Exception as error:  # context is gathered from user objects: anything can raise
         raise AmplifierUserError(

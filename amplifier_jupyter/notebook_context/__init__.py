@@ -23,6 +23,7 @@ from amplifier_jupyter.notebook_context.history import (
     executed_counts,
 )
 from amplifier_jupyter.notebook_context.interpolation import Interpolation, interpolate
+from amplifier_jupyter.notebook_context.live import LiveCell, LiveNotebook, parse_snapshot
 from amplifier_jupyter.notebook_context.prompt import PreparedPrompt, prepare_prompt
 from amplifier_jupyter.notebook_context.references import UnresolvedReference, is_reference, resolve
 from amplifier_jupyter.notebook_context.saved_notebook import (
@@ -45,6 +46,8 @@ __all__ = [
     "CellSpecError",
     "GatheredContext",
     "Interpolation",
+    "LiveCell",
+    "LiveNotebook",
     "PreparedPrompt",
     "UnresolvedReference",
     "cell_record",
@@ -63,6 +66,7 @@ __all__ = [
     "list_variables",
     "notebook_path",
     "parse_cell_spec",
+    "parse_snapshot",
     "prepare_prompt",
     "read_notebook",
     "render_notebook",

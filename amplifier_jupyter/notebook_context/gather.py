@@ -2,7 +2,10 @@
 
 Each flag adds one section (``--cells``, ``--error``, ``--vars``,
 ``--notebook``); each section adds a few words to the "sent:" line the user
-sees, and anything that could not be sent becomes a one-line notice.
+sees, and anything that could not be sent becomes a one-line notice. With the
+live notebook (read through the bridge by the caller), ``--cells`` and
+``--notebook`` use it and the "sent:" line says "live"; without it they use the
+kernel's history and the saved file, as they always have.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
 from amplifier_jupyter.notebook_context.cellspec import CellSpec, describe_counts
 from amplifier_jupyter.notebook_context.history import cell_record, current_count, executed_counts
+from amplifier_jupyter.notebook_context.live import LiveNotebook, render_live
 from amplifier_jupyter.notebook_context.references import UnresolvedReference, resolve
 from amplifier_jupyter.notebook_context.saved_notebook import (
     NoSavedNotebook,
@@ -55,7 +59,13 @@ def _saved(context: GatheredContext, *, quiet: bool) -> SavedNotebook | None:
         return None
 
 
-def _cells(shell: Any, spec: CellSpec, saved: SavedNotebook | None, ctx: GatheredContext) -> None:
+def _cells(
+    shell: Any,
+    spec: CellSpec,
+    saved: SavedNotebook | None,
+    ctx: GatheredContext,
+    live: LiveNotebook | None = None,
+) -> None:
     executed = executed_counts(shell)
     chosen = spec.select(executed)
     missing = [n for n in spec.wanted() if n not in executed]
@@ -69,7 +79,7 @@ def _cells(shell: Any, spec: CellSpec, saved: SavedNotebook | None, ctx: Gathere
     sent: list[int] = []
     size = 0
     for count in chosen:
-        block = cell_record(shell, count, saved, ctx.images).render()
+        block = cell_record(shell, count, saved, ctx.images, live).render()
         if blocks and size + len(block) > CELLS_LIMIT:
             rest = chosen[len(sent) :]
             ctx.notices.append(
@@ -80,11 +90,13 @@ def _cells(shell: Any, spec: CellSpec, saved: SavedNotebook | None, ctx: Gathere
         blocks.append(block)
         sent.append(count)
         size += len(block)
+    where = "" if live is None else ", as the live notebook shows them, unsaved edits included"
     ctx.sections.append(
-        f"## Cells [{describe_counts(sent)}] (source, printed output, result, error)\n\n"
+        f"## Cells [{describe_counts(sent)}] (source, printed output, result, error{where})\n\n"
         + "\n\n".join(blocks)
     )
-    ctx.sent.append(f"cell{'s' if len(sent) > 1 else ''} {describe_counts(sent)}")
+    live_mark = "" if live is None else " (live)"
+    ctx.sent.append(f"cell{'s' if len(sent) > 1 else ''} {describe_counts(sent)}{live_mark}")
 
 
 def _error(ctx: GatheredContext) -> None:
@@ -123,6 +135,14 @@ def _notebook(saved: SavedNotebook, ctx: GatheredContext) -> None:
     ctx.sent.append(f"notebook {saved.path.name} (as {when})")
 
 
+def _live_notebook(live: LiveNotebook, ctx: GatheredContext) -> None:
+    ctx.sections.append(
+        f"## The live notebook {live.name} (as open in the frontend now, unsaved edits "
+        "and Markdown included)\n\n" + render_live(live)
+    )
+    ctx.sent.append(f"notebook {live.name} (live)")
+
+
 def gather(
     shell: Any,
     *,
@@ -131,18 +151,23 @@ def gather(
     variables: list[str] | None = None,
     notebook: bool = False,
     images: ImageSet | None = None,
+    live: LiveNotebook | None = None,
 ) -> GatheredContext:
     """Build the sections the flags asked for, in a fixed order (``images``: where the
-    images found go, after any already there; a fresh set by default)."""
+    images found go, after any already there; a fresh set by default; ``live``: the
+    notebook as the frontend shows it, when the bridge read it)."""
     context = GatheredContext() if images is None else GatheredContext(images=images)
-    saved = _saved(context, quiet=not notebook) if (notebook or cells) else None
+    quiet = not notebook or live is not None
+    saved = _saved(context, quiet=quiet) if (notebook or cells) else None
     if cells is not None:
-        _cells(shell, cells, saved, context)
+        _cells(shell, cells, saved, context, live)
     if error:
         _error(context)
     if variables:
         _variables(getattr(shell, "user_ns", {}), variables, context)
-    if notebook and saved is not None:
+    if notebook and live is not None:
+        _live_notebook(live, context)
+    elif notebook and saved is not None:
         _notebook(saved, context)
     return context
 

@@ -5,18 +5,20 @@ its result (``Out``), and from IPython 9 its error and outputs
 (``history_manager.exceptions`` / ``outputs``; display data only where it is
 recorded: ``_ipython/display_history.py``). A cell's outputs come from the
 first source that has them: the kernel's history, else the saved notebook
-(IPython 8, or a cell run before the extension was loaded). A live view of
-the notebook would be one more source, first in the list (``output_sources``).
+(IPython 8, or a cell run before the extension was loaded). With the live
+notebook (read through the bridge), its outputs come first, and the cell's
+Markdown notes above it and any edit since it ran are added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.images import ImageSet, is_image_value
 from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
+from amplifier_jupyter.notebook_context.live import LiveNotebook
 from amplifier_jupyter.notebook_context.saved_notebook import SavedNotebook, render_outputs
 from amplifier_jupyter.notebook_context.summaries import summarize
 from amplifier_jupyter.notebook_context.tracebacks import format_stored
@@ -40,10 +42,18 @@ class CellRecord:
     output_from: str = ""
     error: str | None = None
     error_name: str | None = None
+    # From the live notebook: the Markdown cells right above, the source if edited since.
+    notes: list[str] = field(default_factory=list)
+    edited: str | None = None
 
     def render(self) -> str:
         """The cell as a prompt section."""
-        parts = [f"In [{self.count}]:\n```python\n{self.source.rstrip()}\n```"]
+        parts = [f"Markdown above it:\n{note.rstrip()}" for note in self.notes]
+        parts.append(f"In [{self.count}]:\n```python\n{self.source.rstrip()}\n```")
+        if self.edited is not None:
+            parts.append(
+                f"edited since it ran (not run yet):\n```python\n{self.edited.rstrip()}\n```"
+            )
         if self.output:
             where = f" (from the {self.output_from})" if self.output_from else ""
             parts.append(f"printed output{where}:\n{self.output}")
@@ -98,9 +108,22 @@ def saved_outputs(saved: SavedNotebook) -> OutputSource:
     return outputs_of
 
 
-def output_sources(shell: Any, saved: SavedNotebook | None) -> list[OutputSource]:
+def live_outputs(live: LiveNotebook) -> OutputSource:
+    """The outputs the frontend shows for the cell with this count."""
+
+    def outputs_of(count: int, source: str) -> tuple[list[dict[str, Any]], str] | None:
+        cell = live.by_count(count)
+        return (list(cell.outputs), "") if cell is not None and cell.outputs else None
+
+    return outputs_of
+
+
+def output_sources(
+    shell: Any, saved: SavedNotebook | None, live: LiveNotebook | None = None
+) -> list[OutputSource]:
     """The sources of a cell's outputs, best first."""
-    sources = [kernel_outputs(shell)]
+    sources = [] if live is None else [live_outputs(live)]
+    sources.append(kernel_outputs(shell))
     if saved is not None:
         sources.append(saved_outputs(saved))
     return sources
@@ -111,9 +134,11 @@ def cell_record(
     count: int,
     saved: SavedNotebook | None = None,
     images: ImageSet | None = None,
+    live: LiveNotebook | None = None,
 ) -> CellRecord:
     """Everything known about cell ``count``; with ``images``, its image outputs (and an
-    image result) go there and the text gets their markers."""
+    image result) go there and the text gets their markers; with ``live``, its notes and
+    edits too."""
     inputs = _raw_inputs(shell)
     source = inputs[count] if 0 < count < len(inputs) else ""
     record = CellRecord(count=count, source=cut(source, SUMMARY_LIMIT))
@@ -124,7 +149,12 @@ def cell_record(
             record.result = images.add_value(value, f"cell {count} result")
         else:
             record.result = summarize(value)
-    for outputs_of in output_sources(shell, saved):
+    shown_now = live.by_count(count) if live is not None else None
+    if live is not None and shown_now is not None:
+        record.notes = [cut(n.source, SUMMARY_LIMIT) for n in live.notes_above(shown_now.id)]
+        if shown_now.source.strip() != source.strip():
+            record.edited = cut(shown_now.source, SUMMARY_LIMIT)
+    for outputs_of in output_sources(shell, saved, live):
         found = outputs_of(count, source)
         if found is None:
             continue

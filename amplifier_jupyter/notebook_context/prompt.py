@@ -9,6 +9,7 @@ from amplifier_jupyter.images import ImageSet, PromptImage, with_images
 from amplifier_jupyter.notebook_context.cellspec import CellSpec
 from amplifier_jupyter.notebook_context.gather import compose, gather
 from amplifier_jupyter.notebook_context.interpolation import interpolate as interpolate_text
+from amplifier_jupyter.notebook_context.live import LiveNotebook
 
 
 @dataclass
@@ -47,8 +48,10 @@ def prepare_prompt(
     error: bool = False,
     variables: list[str] | None = None,
     notebook: bool = False,
+    live: LiveNotebook | None = None,
 ) -> PreparedPrompt:
-    """Interpolate ``body`` (unless told not to) and add the context sections asked for."""
+    """Interpolate ``body`` (unless told not to) and add the context sections asked for
+    (``live``: the notebook the bridge read, used by ``--cells`` and ``--notebook``)."""
     namespace = getattr(shell, "user_ns", None) or {}
     prepared = PreparedPrompt(text=body)
     images = ImageSet()
@@ -58,7 +61,13 @@ def prepare_prompt(
         prepared.notices += result.notices()
         prepared.sent += [f"{{{ref}}} ({kind})" for ref, kind in result.used]
     context = gather(
-        shell, cells=cells, error=error, variables=variables, notebook=notebook, images=images
+        shell,
+        cells=cells,
+        error=error,
+        variables=variables,
+        notebook=notebook,
+        images=images,
+        live=live,
     )
     prepared.text = compose(prepared.text, context.sections)
     prepared.sent += context.sent

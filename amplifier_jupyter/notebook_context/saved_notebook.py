@@ -128,18 +128,31 @@ def render_outputs(
     return cut(strip_ansi("\n".join(p.rstrip("\n") for p in parts if p)), limit)
 
 
-def render_notebook(notebook: SavedNotebook, limit: int = NOTEBOOK_LIMIT) -> str:
-    """Every cell in order, with outputs trimmed, the whole bounded by ``limit``."""
+def render_cells(
+    cells: list[SavedCell], limit: int = NOTEBOOK_LIMIT, marks: dict[int, str] | None = None
+) -> str:
+    """Cells in order, with outputs trimmed, the whole bounded by ``limit`` (``marks``: a
+    few words after a cell's header, by index)."""
     blocks = []
-    for cell in notebook.cells:
+    for cell in cells:
+        mark = f" ({marks[cell.index]})" if marks and cell.index in marks else ""
         if cell.cell_type == "code":
             count = cell.execution_count if cell.execution_count is not None else " "
-            block = f"[{cell.index}] code, In [{count}]:\n```python\n"
+            block = f"[{cell.index}] code, In [{count}]{mark}:\n```python\n"
             block += cut(cell.source, CELL_SOURCE_LIMIT) + "\n```"
             shown = render_outputs(cell.outputs)
             if shown:
                 block += f"\noutput:\n{shown}"
         else:
-            block = f"[{cell.index}] {cell.cell_type}:\n" + cut(cell.source, CELL_SOURCE_LIMIT)
+            block = f"[{cell.index}] {cell.cell_type}{mark}:\n" + cut(
+                cell.source, CELL_SOURCE_LIMIT
+            )
         blocks.append(block)
-    return cut("\n\n".join(blocks), limit) if blocks else "(the saved notebook has no cells)"
+    return cut("\n\n".join(blocks), limit) if blocks else "(the notebook has no cells)"
+
+
+def render_notebook(notebook: SavedNotebook, limit: int = NOTEBOOK_LIMIT) -> str:
+    """Every cell of the saved file in order, with outputs trimmed, bounded by ``limit``."""
+    if not notebook.cells:
+        return "(the saved notebook has no cells)"
+    return render_cells(notebook.cells, limit)

@@ -4,8 +4,8 @@
  * on prompt cells; the extension loaded into the kernel before a cell that
  * uses the magics, and one clear line where it cannot be; panels marked when
  * their kernel goes away; a finished run's summary drawn as a collapsed
- * timeline (summary.ts); and (in style/) the look of the panel the kernel
- * renders.
+ * timeline (summary.ts); the kernel–frontend bridge (bridge.ts); and (in
+ * style/) the look of the panel the kernel renders.
  *
  * The shortcut and the button's place in the toolbar are settings
  * (schema/plugin.json): JupyterLab reads them, and users change them in the
@@ -25,6 +25,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
 import { loadBeforeMagicCells } from './autoLoad';
+import { connectBridges } from './bridge';
 import { markEndedPanels } from './endedPanels';
 import { amplifierIcon } from './icon';
 import { markPromptCells } from './marker';
@@ -100,6 +101,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
     markPromptCells(tracker);
     loadBeforeMagicCells(tracker);
+    connectBridges(tracker); // after loadBeforeMagicCells: see bridge.ts
     explainMissingMagic();
     markEndedPanels(tracker);
   }

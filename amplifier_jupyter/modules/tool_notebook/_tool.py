@@ -6,9 +6,11 @@ from typing import Any
 
 from amplifier_core import ToolResult
 
+from amplifier_jupyter.bridge import read_live
 from amplifier_jupyter.modules._notebook_capability import failure, needs_a_notebook, notebook_shell
 from amplifier_jupyter.notebook_context import (
     CellSpecError,
+    LiveNotebook,
     cell_record,
     cut,
     executed_counts,
@@ -22,6 +24,8 @@ NO_NOTEBOOK = needs_a_notebook("notebook")
 LIST_LIMIT = 8_000
 LISTED_CELLS = 100
 DEFAULT_READ = "-5:"
+# The first line of a result read from the live notebook (without it: the kernel's history).
+FROM_LIVE = "(from the live notebook through the bridge: unsaved edits and Markdown included)"
 
 
 def _first_line(source: str, limit: int = 80) -> str:
@@ -65,17 +69,24 @@ class NotebookTool:
         if input.get("saved"):
             return self._saved(shell)
         action = input.get("action") or ("read" if input.get("cells") else "list")
-        if action == "list":
-            return ToolResult(success=True, output=self._list(shell))
-        if action != "read":
+        if action not in ("list", "read"):
             return failure(f"action must be 'list' or 'read', not {action!r}")
         try:
-            spec = parse_cell_spec(str(input.get("cells") or DEFAULT_READ))
+            spec = (
+                parse_cell_spec(str(input.get("cells") or DEFAULT_READ))
+                if action == "read"
+                else None
+            )
         except CellSpecError as error:
             return failure(str(error))
-        context = gather(shell, cells=spec)
-        text = "\n\n".join(context.sections + context.notices)
-        return ToolResult(success=True, output=text or "(no such cells have run)")
+        live, unread = await read_live()
+        if spec is None:
+            text = self._list(shell) if live is None else _list_live(live)
+        else:
+            context = gather(shell, cells=spec, live=live)
+            text = "\n\n".join(context.sections + context.notices) or "(no such cells have run)"
+        head = [FROM_LIVE] if live is not None else [unread] if unread else []
+        return ToolResult(success=True, output="\n".join([*head, text]))
 
     def _list(self, shell: Any) -> str:
         counts = executed_counts(shell)
@@ -102,3 +113,20 @@ class NotebookTool:
         if not context.sections:
             return failure(" ".join(context.notices) or "no saved notebook file is known")
         return ToolResult(success=True, output=context.sections[0])
+
+
+def _list_live(live: LiveNotebook) -> str:
+    """One line per cell of the live notebook, in order: Markdown and cells not run too."""
+    if not live.cells:
+        return "(the notebook has no cells)"
+    lines = []
+    for index, cell in enumerate(live.cells[:LISTED_CELLS]):
+        kind = cell.cell_type
+        if kind == "code":
+            count = cell.execution_count if cell.execution_count is not None else " "
+            kind = f"code In [{count}]"
+        mark = "  (this prompt)" if cell.id == live.running_cell_id else ""
+        lines.append(f"[{index}] {kind}: {_first_line(cell.source)}{mark}")
+    if len(live.cells) > LISTED_CELLS:
+        lines.append(f"(the last {len(live.cells) - LISTED_CELLS} cells are not listed)")
+    return cut("\n".join(lines), LIST_LIMIT)
