@@ -57,8 +57,9 @@ def test_the_cell_shows_dollars_and_the_session_keeps_the_text(kernel: Kernel) -
     assert result.ok and result.stderr == "", result.stderr
     assert result.markdown == [SHOWN]
     streamed = widgets.streamed()
-    # It streamed as text (the panel sets textContent: nothing there is typeset).
-    assert len(streamed) >= 2 and streamed[-1] == ANSWER, streamed
+    # It streamed as text (the panel sets textContent: nothing there is typeset). How many
+    # updates the panel sent depends on the machine's speed (it opens after 0.25 s).
+    assert streamed and streamed[-1] == ANSWER, streamed
     assert all(ANSWER.startswith(part) for part in streamed)
     assert kept(kernel) == {"bound": ANSWER, "said": ANSWER, "written": ANSWER}
 
