@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from kernel_harness import CellResult, Kernel
 from widget_comms import PANEL_ID, Widgets, render
 
@@ -152,3 +154,14 @@ def run(
                 render(kernel, msg["content"]["comm_id"])
 
     return kernel.execute(code_text, on_message=seen, every_message=True, cell_id=cell_id)
+
+
+@pytest.fixture
+def tabs(kernel: Kernel) -> Iterator[list[FakeFrontend]]:
+    """Tabs a test opens; closed after it, so the next test starts with none."""
+    opened: list[FakeFrontend] = []
+    yield opened
+    for tab in opened:
+        tab.close()
+    result = kernel.execute("import amplifier_jupyter.bridge as _b; print(_b.connected())")
+    assert result.stdout.strip() == "False", result.stdout

@@ -31,10 +31,15 @@ def _input_text(tool_input: Any) -> str:
 
 
 def question_html(request: ApprovalRequest) -> str:
-    """Which tool wants to do what (or a hook's own question)."""
+    """Which tool wants to do what (or a hook's own question). A reviewed call says what
+    would change in one line; its lines are data (:func:`review_state`), not HTML."""
     if request.tool_name is None:
         return f'<div style="white-space: pre-wrap">{html.escape(request.prompt)}</div>'
     who = f"{html.escape(request.child)} › " if request.child else ""
+    if request.review is not None:
+        title = html.escape(str(request.review.get("title") or ""))
+        tool = html.escape(request.tool_name)
+        return f"<div>{who}<b>{tool}</b> {span('wants to', MUTED)} {title}</div>"
     return (
         f"<div>{who}<b>{html.escape(request.tool_name)}</b> "
         f"{span('wants to run:', MUTED)}</div>"
@@ -53,14 +58,27 @@ def countdown_text(request: ApprovalRequest) -> str:
     return span(f"{request.default.capitalize()} in {seconds} s if no answer", MUTED)
 
 
+def review_state(request: ApprovalRequest) -> dict[str, Any] | None:
+    """A reviewed call's lines for the card: ``{"lines": [[mark, text], ...]}``, where mark
+    is ``+``, ``-``, `` `` or ``…``; ``assets/panel.js`` draws each as text, never as HTML."""
+    if request.review is None:
+        return None
+    lines = [[str(mark), str(text)] for mark, text in request.review.get("lines") or []]
+    return {"lines": lines}
+
+
 def card_state(card_id: int, request: ApprovalRequest) -> dict[str, Any]:
     """The card as the widget's state holds it (``assets/panel.js`` draws it)."""
-    return {
+    state: dict[str, Any] = {
         "id": card_id,
         "question_html": question_html(request),
         "options": list(request.options),
         "countdown_html": countdown_text(request),
     }
+    review = review_state(request)
+    if review is not None:
+        state["review"] = review
+    return state
 
 
 class Countdown:

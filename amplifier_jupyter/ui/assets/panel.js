@@ -7,6 +7,8 @@
 // (the whole text is asked for again). Clicks go back as custom messages:
 // {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far;
 // {type: "rendered"} says a view draws the panel (else its questions get their default).
+// A question about a change to the notebook carries it as data, card.review.lines:
+// [mark, text] pairs ("+" added, "-" removed, " " kept, "…" folded), drawn as text only.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -39,6 +41,19 @@ function drawThumbnails(timeline, images) {
       place.append(node);
     }
   }
+}
+
+const DIFF_CLASS = { "+": "mod-added", "-": "mod-removed", " ": "mod-kept", "…": "mod-folded" };
+
+// What a reviewed call would change: one line per [mark, text], as text (never HTML).
+function drawReview(review) {
+  const box = el("div", "amplifier-diff");
+  for (const [mark, text] of review.lines || []) {
+    const line = el("div", "amplifier-diff-line " + (DIFF_CLASS[mark] || "mod-kept"));
+    line.append(el("span", "amplifier-diff-mark", mark === " " ? "" : mark), el("span", "amplifier-diff-text", text));
+    box.append(line);
+  }
+  return box;
 }
 
 function render({ model, el: root }) {
@@ -127,7 +142,9 @@ function render({ model, el: root }) {
       const countdown = el("span", "amplifier-approve-countdown");
       countdown.innerHTML = card.countdown_html;
       row.append(countdown);
-      box.append(question, row);
+      box.append(question);
+      if (card.review) box.append(drawReview(card.review));
+      box.append(row);
       approvals.append(box);
     }
   };

@@ -1,0 +1,174 @@
+"""The write tools (``tool-notebook-edit``) in a real kernel: the scripted model inserts,
+edits and queues cells of a fake tab (tests/bridge_frontend.py, real comm messages); each
+call is reviewed on the panel's card, clicked as a frontend clicks (tests/widget_comms.py).
+Issue 19, items 2, 3 and 5."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from bridge_frontend import FakeFrontend, code, markdown
+from kernel_harness import CellResult, Kernel
+from widget_comms import PANEL_ID, Widgets, click, render, tool_messages
+
+from amplifier_jupyter.modules.tool_notebook_edit import NO_BRIDGE
+
+EDIT_OPTIONS = ["Accept", "Accept and run", "Reject", "Allow always"]
+PROMPT_ID = "prompt"
+
+
+@pytest.fixture(autouse=True)
+def default_policy(kernel: Kernel) -> None:
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
+
+
+def configure(kernel: Kernel, *replies: Any) -> None:
+    plan = {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [{"module": "provider-scripted", "config": {"script": list(replies)}}],
+        "tools": [{"module": "tool-notebook-edit"}],
+    }
+    result = kernel.execute(f"_plan = {plan!r}\n%amplifier config _plan")
+    assert result.ok and "plan set" in result.stdout, (result.stdout, result.stderr)
+
+
+def call(name: str, **tool_input: Any) -> dict[str, Any]:
+    return {"text": "", "tool_calls": [{"name": name, "input": tool_input}]}
+
+
+def open_tab(kernel: Kernel, tabs: list[FakeFrontend], *cells: dict[str, Any]) -> FakeFrontend:
+    prompt = code(PROMPT_ID, "%%amplifier\nWork on the notebook.")
+    tab = FakeFrontend(kernel, cells=[*cells, prompt]).open()
+    tabs.append(tab)
+    return tab
+
+
+def prompt(
+    kernel: Kernel,
+    tab: FakeFrontend | None,
+    label: str | None,
+    before_click: Callable[[], None] = lambda: None,
+) -> tuple[CellResult, Widgets]:
+    """Run the prompt cell; the tab answers the bridge, the panel is drawn, and ``label`` is
+    clicked on the first card (after ``before_click``: what the user does meanwhile)."""
+    widgets = Widgets()
+    clicked: list[Any] = []
+
+    def seen(msg: dict[str, Any]) -> None:
+        if tab is not None:
+            tab.see(msg)
+        widgets.feed(msg)
+        state = (msg["content"].get("data") or {}).get("state") or {}
+        if msg["msg_type"] == "comm_open" and state.get("_anywidget_id") == PANEL_ID:
+            render(kernel, msg["content"]["comm_id"])
+        button = widgets.enabled_button(label) if label is not None else None
+        if button is not None and not clicked:
+            clicked.append(button)
+            before_click()
+            click(kernel, button)
+
+    result = kernel.execute(
+        "%%amplifier\nWork on the notebook.",
+        on_message=seen,
+        every_message=True,
+        cell_id=PROMPT_ID,
+        allow_stdin=True,  # as JupyterLab sends it: a view may answer (ui/approval_headless.py)
+    )
+    assert result.ok, (result.stdout, result.stderr)
+    assert label is None or clicked, "no card to click"
+    return result, widgets
+
+
+def sources(tab: FakeFrontend) -> list[str]:
+    return [c["source"] for c in tab.cells]
+
+
+def test_insert_below_the_prompt_shows_the_new_cell_and_returns_its_id(
+    kernel: Kernel, tabs: list
+) -> None:
+    tab = open_tab(kernel, tabs, markdown("m1", "# Data"))
+    configure(kernel, call("notebook_insert", source="df = load()\ndf.head()"), "Inserted.")
+    result, widgets = prompt(kernel, tab, "Accept")
+    assert result.markdown == ["Inserted."]
+    (card,) = widgets.questions_seen()
+    assert card["options"] == EDIT_OPTIONS
+    assert card["review"] == {"lines": [["+", "df = load()"], ["+", "df.head()"]]}
+    assert "insert a code cell below this prompt cell" in card["question_html"]
+    new = tab.cells[2]
+    assert sources(tab) == [
+        "# Data",
+        "%%amplifier\nWork on the notebook.",
+        "df = load()\ndf.head()",
+    ]
+    assert tab.requests[-1]["after"] == PROMPT_ID and not tab.queued
+    (answer,) = tool_messages(kernel)
+    assert answer.startswith(f"inserted code cell {new['id']} at position 2")
+    assert "notebook_insert: Accept" in widgets.timeline()
+
+
+def test_an_edit_by_execution_count_is_a_diff_and_accept_and_run_queues_it(
+    kernel: Kernel, tabs: list
+) -> None:
+    tab = open_tab(kernel, tabs, code("c1", "x = load()\ny = x * 2\nprint(y)", 4))
+    edit = call("notebook_edit", cell="4", source="x = load()\ny = x * 3\nprint(y)")
+    configure(kernel, edit, "Edited and queued.")
+    _, widgets = prompt(kernel, tab, "Accept and run")
+    (card,) = widgets.questions_seen()
+    assert card["review"]["lines"] == [
+        [" ", "x = load()"],
+        ["-", "y = x * 2"],
+        ["+", "y = x * 3"],
+        [" ", "print(y)"],
+    ]
+    assert "edit code cell [4] (id c1): +1 −1 lines" in card["question_html"]
+    assert tab.cells[0]["source"] == "x = load()\ny = x * 3\nprint(y)"
+    assert tab.queued == ["c1"]
+    (answer,) = tool_messages(kernel)
+    assert answer.startswith("edited code cell [4] (id c1); queued: it runs next")
+    assert "later turn" in answer
+
+
+def test_reject_leaves_the_cell_and_tells_the_model(kernel: Kernel, tabs: list) -> None:
+    tab = open_tab(kernel, tabs, code("c1", "a = 1", 1))
+    configure(kernel, call("notebook_edit", cell="above", source="a = 2"), "Left alone.")
+    result, _ = prompt(kernel, tab, "Reject")
+    assert result.markdown == ["Left alone."]
+    assert tab.cells[0]["source"] == "a = 1"
+    assert [r["op"] for r in tab.requests] == ["read"]  # read for the review; nothing written
+    (answer,) = tool_messages(kernel)
+    assert "the user rejected this change: the notebook was not changed" in answer
+
+
+def test_a_cell_changed_after_the_proposal_is_not_overwritten(kernel: Kernel, tabs: list) -> None:
+    tab = open_tab(kernel, tabs, code("c1", "rate = 0.1", 2))
+    configure(kernel, call("notebook_edit", cell="c1", source="rate = 0.2"), "I see.")
+
+    def user_types() -> None:
+        tab.cells[0]["source"] = "rate = 0.05  # mine"
+
+    prompt(kernel, tab, "Accept", before_click=user_types)
+    assert tab.cells[0]["source"] == "rate = 0.05  # mine"
+    (answer,) = tool_messages(kernel)
+    assert answer.startswith("Error: code cell [2] (id c1) changed after this edit was proposed")
+    assert "nothing was changed" in answer and "rate = 0.05  # mine" in answer
+    assert "-rate = 0.05  # mine\n+rate = 0.2" in answer  # the new diff
+    replace = [r for r in tab.requests if r["op"] == "replace"]
+    assert replace and replace[0]["expected"] == "rate = 0.1"
+
+
+def test_without_a_bridge_nothing_is_asked_or_changed_and_the_run_goes_on(
+    kernel: Kernel,
+) -> None:
+    configure(
+        kernel,
+        call("notebook_insert", source="print(1)"),
+        call("notebook_run", cell="above"),
+        "Carried on.",
+    )
+    result, widgets = prompt(kernel, None, None)
+    assert result.markdown == ["Carried on."]
+    assert widgets.questions_seen() == []
+    # A failed result (the loop marks it "Error: "), and the line the model reads.
+    assert tool_messages(kernel) == [f"Error: {NO_BRIDGE}"] * 2
