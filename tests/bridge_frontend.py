@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,8 @@ class FakeFrontend:
     requests: list[dict[str, Any]] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Called with each request before it is carried out (what the user does meanwhile).
+    before: Callable[[dict[str, Any]], None] = lambda request: None
 
     def _send(self, msg_type: str, content: dict[str, Any]) -> None:
         self.kernel.client.shell_channel.send(self.kernel.client.session.msg(msg_type, content))
@@ -79,6 +81,7 @@ class FakeFrontend:
         self.requests.append(data)
         if not self.answers:
             return
+        self.before(data)
         try:
             reply = {"id": data["id"], "ok": True, "result": self._apply(data)}
         except _Refused as refusal:

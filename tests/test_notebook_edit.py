@@ -5,6 +5,7 @@ Issue 19, items 2, 3 and 5."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,8 @@ PROMPT_ID = "prompt"
 
 @pytest.fixture(autouse=True)
 def default_policy(kernel: Kernel) -> None:
-    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 120").stdout
+    # A card nobody clicks (a failing test) is denied after 20 s rather than 120.
+    assert "default auto" in kernel.execute("%amplifier approve auto --timeout 20").stdout
 
 
 def configure(kernel: Kernel, *replies: Any) -> None:
@@ -48,11 +50,12 @@ def open_tab(kernel: Kernel, tabs: list[FakeFrontend], *cells: dict[str, Any]) -
 def prompt(
     kernel: Kernel,
     tab: FakeFrontend | None,
-    label: str | None,
+    *labels: str,
     before_click: Callable[[], None] = lambda: None,
 ) -> tuple[CellResult, Widgets]:
-    """Run the prompt cell; the tab answers the bridge, the panel is drawn, and ``label`` is
-    clicked on the first card (after ``before_click``: what the user does meanwhile)."""
+    """Run the prompt cell; the tab answers the bridge, the panel is drawn, and each of
+    ``labels`` is clicked on the next card that shows (after ``before_click``: what the user
+    does while the first card is open)."""
     widgets = Widgets()
     clicked: list[Any] = []
 
@@ -63,10 +66,14 @@ def prompt(
         state = (msg["content"].get("data") or {}).get("state") or {}
         if msg["msg_type"] == "comm_open" and state.get("_anywidget_id") == PANEL_ID:
             render(kernel, msg["content"]["comm_id"])
-        button = widgets.enabled_button(label) if label is not None else None
-        if button is not None and not clicked:
+        if len(clicked) == len(labels):
+            return
+        button = widgets.enabled_button(labels[len(clicked)])
+        cards = [json.loads(c.content)["id"] for c in clicked]
+        if button is not None and json.loads(button.content)["id"] not in cards:
+            if not clicked:
+                before_click()
             clicked.append(button)
-            before_click()
             click(kernel, button)
 
     result = kernel.execute(
@@ -77,7 +84,7 @@ def prompt(
         allow_stdin=True,  # as JupyterLab sends it: a view may answer (ui/approval_headless.py)
     )
     assert result.ok, (result.stdout, result.stderr)
-    assert label is None or clicked, "no card to click"
+    assert len(clicked) == len(labels), f"clicked {len(clicked)} of {labels}"
     return result, widgets
 
 
@@ -141,21 +148,43 @@ def test_reject_leaves_the_cell_and_tells_the_model(kernel: Kernel, tabs: list) 
     assert "the user rejected this change: the notebook was not changed" in answer
 
 
-def test_a_cell_changed_after_the_proposal_is_not_overwritten(kernel: Kernel, tabs: list) -> None:
+def test_a_cell_edited_while_the_card_is_open_is_asked_again_with_the_new_diff(
+    kernel: Kernel, tabs: list
+) -> None:
     tab = open_tab(kernel, tabs, code("c1", "rate = 0.1", 2))
     configure(kernel, call("notebook_edit", cell="c1", source="rate = 0.2"), "I see.")
 
     def user_types() -> None:
         tab.cells[0]["source"] = "rate = 0.05  # mine"
 
-    prompt(kernel, tab, "Accept", before_click=user_types)
+    _, widgets = prompt(kernel, tab, "Accept", "Reject", before_click=user_types)
+    first, second = widgets.questions_seen()
+    assert first["review"]["lines"] == [["-", "rate = 0.1"], ["+", "rate = 0.2"]]
+    # The Accept was not taken: the card asked again, with the diff against the user's edit.
+    assert second["review"]["lines"] == [["-", "rate = 0.05  # mine"], ["+", "rate = 0.2"]]
+    assert "The cell changed since this was proposed" in second["question_html"]
+    assert tab.cells[0]["source"] == "rate = 0.05  # mine"
+    assert not [r for r in tab.requests if r["op"] == "replace"]
+    assert "the notebook was not changed" in tool_messages(kernel)[0]
+
+
+def test_a_cell_changed_after_the_accept_is_not_overwritten(kernel: Kernel, tabs: list) -> None:
+    tab = open_tab(kernel, tabs, code("c1", "rate = 0.1", 2))
+    configure(kernel, call("notebook_edit", cell="c1", source="rate = 0.2"), "I see.")
+
+    def user_types(request: dict[str, Any]) -> None:  # just before the edit arrives
+        if request["op"] == "replace":
+            tab.cells[0]["source"] = "rate = 0.05  # mine"
+
+    tab.before = user_types
+    prompt(kernel, tab, "Accept")
     assert tab.cells[0]["source"] == "rate = 0.05  # mine"
     (answer,) = tool_messages(kernel)
     assert answer.startswith("Error: code cell [2] (id c1) changed after this edit was proposed")
     assert "nothing was changed" in answer and "rate = 0.05  # mine" in answer
     assert "-rate = 0.05  # mine\n+rate = 0.2" in answer  # the new diff
-    replace = [r for r in tab.requests if r["op"] == "replace"]
-    assert replace and replace[0]["expected"] == "rate = 0.1"
+    (replace,) = [r for r in tab.requests if r["op"] == "replace"]
+    assert replace["expected"] == "rate = 0.1"
 
 
 def test_without_a_bridge_nothing_is_asked_or_changed_and_the_run_goes_on(
@@ -167,7 +196,7 @@ def test_without_a_bridge_nothing_is_asked_or_changed_and_the_run_goes_on(
         call("notebook_run", cell="above"),
         "Carried on.",
     )
-    result, widgets = prompt(kernel, None, None)
+    result, widgets = prompt(kernel, None)
     assert result.markdown == ["Carried on."]
     assert widgets.questions_seen() == []
     # A failed result (the loop marks it "Error: "), and the line the model reads.

@@ -39,7 +39,9 @@ def question_html(request: ApprovalRequest) -> str:
     if request.review is not None:
         title = html.escape(str(request.review.get("title") or ""))
         tool = html.escape(request.tool_name)
-        return f"<div>{who}<b>{tool}</b> {span('wants to', MUTED)} {title}</div>"
+        note = request.review.get("note")
+        changed = f'<div class="amplifier-review-note">{html.escape(note)}</div>' if note else ""
+        return f"{changed}<div>{who}<b>{tool}</b> {span('wants to', MUTED)} {title}</div>"
     return (
         f"<div>{who}<b>{html.escape(request.tool_name)}</b> "
         f"{span('wants to run:', MUTED)}</div>"

@@ -41,7 +41,7 @@ from typing import Any
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
 
 from ._policy import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
-from ._review import as_text, checked, decision, labels
+from ._review import ALLOW_WORDS, STALE_ASKS, as_text, checked, decision, labels, stale
 
 HOOK_NAME = "notebook-approval"
 # Where a coordinator keeps its ApprovalHook (a plan's mount of the module finds the host's).
@@ -380,17 +380,8 @@ class ApprovalHook:
                 "options": options,
             },
         )
-        prompt = as_text(review) if review is not None else describe_call(tool_name, tool_input)
         try:
-            choice, note = await self.ask(
-                tool_name,
-                tool_input,
-                prompt,
-                self.policy.timeout,
-                "deny",
-                options,
-                review=review,
-            )
+            choice, note, review = await self._ask_reviewed(tool_name, tool_input, review)
         except Stopped:
             # The card says it was stopped; the orchestrator's cancel events end the turn.
             return _deny(STOPPED_REASON)
@@ -412,6 +403,27 @@ class ApprovalHook:
             "approval:denied", {"tool_name": tool_name, "decision": choice, "reason": reason}
         )
         return _deny(reason)
+
+    async def _ask_reviewed(
+        self, tool_name: str, tool_input: Any, review: dict[str, Any] | None
+    ) -> tuple[str, str | None, dict[str, Any] | None]:
+        """Ask; an allow on a reviewed call whose review has changed meanwhile (the user
+        edited the cell while the card was open) is not taken: the new review is asked
+        instead, so what is allowed is what was shown. Returns the choice, its note and
+        the review it was made on."""
+        for _ in range(STALE_ASKS):
+            prompt = as_text(review) if review is not None else describe_call(tool_name, tool_input)
+            options = labels(review) if review is not None else APPROVAL_OPTIONS
+            choice, note = await self.ask(
+                tool_name, tool_input, prompt, self.policy.timeout, "deny", options, review=review
+            )
+            if review is None or decision(review, choice) not in ALLOW_WORDS:
+                break
+            fresh = await self._review(tool_name, tool_input)
+            if fresh is None or fresh.get("changes") is False or stale(review, fresh) is None:
+                break  # the tool's own check (a compare-and-swap) has the last word
+            review = stale(review, fresh)
+        return choice, note, review
 
     async def _review(self, tool_name: str, tool_input: Any) -> dict[str, Any] | None:
         """The tool's review of this call (``_review.py``), or None (it has none, or it failed)."""

@@ -15,9 +15,14 @@ asks (``ApprovalHook.on_tool_pre``), only when the policy asks. Its keys:
   word and keeps the label for the tool (``approval.choice``), which is how
   ``Accept and run`` reaches it.
 * ``rejected``: the reason the model reads when the user says no.
+* ``note``: a line the card shows above the change (set by :func:`stale`).
 
 Anything else in it stays for the tool, which gets the review back with the
 choice. A review that breaks these rules is not used (the card shows the input).
+
+An allow is checked against a fresh review: when the lines differ (the user
+edited the cell while the card was open), the click is not taken and the card
+asks again with the new lines (:func:`stale`), at most :data:`STALE_ASKS` times.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ from __future__ import annotations
 from typing import Any
 
 DECISIONS = ("allow once", "allow always", "deny")
+ALLOW_WORDS = ("allow", "allow once", "allow always")
+# How many times a card asks again because what it showed changed meanwhile.
+STALE_ASKS = 5
+STALE_NOTE = "The cell changed since this was proposed; this is the change against it now."
 MARKS = ("+", "-", " ", "…")
 
 
@@ -68,4 +77,13 @@ def decision(review: dict[str, Any] | None, choice: str) -> str:
 def as_text(review: dict[str, Any]) -> str:
     """The review as a question in text (the text view, a foreign approval system)."""
     body = "\n".join(f"{mark} {text}" for mark, text in review.get("lines") or [])
-    return f"{review['title']}\n{body}".rstrip()
+    note = f"{review['note']}\n" if review.get("note") else ""
+    return f"{note}{review['title']}\n{body}".rstrip()
+
+
+def stale(shown: dict[str, Any], fresh: dict[str, Any]) -> dict[str, Any] | None:
+    """The review to ask again when ``fresh`` differs from what the card ``shown``; else None."""
+    lines = [list(line) for line in fresh.get("lines") or []]
+    if lines == [list(line) for line in shown.get("lines") or []]:
+        return None
+    return {**fresh, "note": STALE_NOTE}
