@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 from bridge_frontend import FakeFrontend, code, markdown
-from kernel_harness import CellResult, Kernel
+from kernel_harness import CellResult, Kernel, offline_env
+from nbclient import NotebookClient
 from widget_comms import PANEL_ID, Widgets, click, render, tool_messages
 
 from amplifier_jupyter.modules.tool_notebook_edit import NO_BRIDGE
@@ -201,3 +204,47 @@ def test_without_a_bridge_nothing_is_asked_or_changed_and_the_run_goes_on(
     assert widgets.questions_seen() == []
     # A failed result (the loop marks it "Error: "), and the line the model reads.
     assert tool_messages(kernel) == [f"Error: {NO_BRIDGE}"] * 2
+
+
+def test_headless_under_nbclient_each_write_tool_says_so_and_nobody_is_asked(
+    tmp_path: Path,
+) -> None:
+    """nbclient (papermill, nbconvert): no bridge, no view. Each write tool answers the one
+    line, no question is decided for nobody, and the run goes on."""
+    plan = {
+        "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+        "providers": [
+            {
+                "module": "provider-scripted",
+                "config": {
+                    "script": [
+                        call("notebook_insert", source="print(1)"),
+                        call("notebook_edit", cell="1", source="x = 2"),
+                        call("notebook_run", cell="above"),
+                        "Carried on.",
+                    ]
+                },
+            }
+        ],
+        "tools": [{"module": "tool-notebook-edit"}],
+    }
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext amplifier_jupyter"),
+        nbformat.v4.new_code_cell(f"_plan = {plan!r}\n%amplifier config _plan"),
+        nbformat.v4.new_code_cell("%%amplifier\nEdit the notebook."),
+        nbformat.v4.new_code_cell(
+            "import json\nfrom amplifier_jupyter.session.kernel import kernel_session as _ks\n"
+            "print(json.dumps([m['content'] for m in await _ks().messages() "
+            "if m['role'] == 'tool']))"
+        ),
+    ]
+    client = NotebookClient(
+        nb, timeout=60, store_widget_state=False, resources={"metadata": {"path": str(tmp_path)}}
+    )
+    client.execute(env=offline_env())
+    run, tools = nb.cells[2], nb.cells[3]
+    printed = "".join(o.get("text", "") for o in run.outputs if o.get("name") == "stdout")
+    assert "nobody can answer" not in printed, printed
+    assert "Carried on." in [o.data.get("text/markdown") for o in run.outputs if "data" in o]
+    assert json.loads(tools.outputs[0]["text"]) == [f"Error: {NO_BRIDGE}"] * 3
