@@ -190,6 +190,29 @@ def test_a_cell_changed_after_the_accept_is_not_overwritten(kernel: Kernel, tabs
     assert replace["expected"] == "rate = 0.1"
 
 
+def test_a_call_let_through_unasked_changes_nothing_even_if_it_could_later(
+    kernel: Kernel, tabs: list
+) -> None:
+    tab = open_tab(kernel, tabs)
+    reads: list[str] = []
+
+    def first_read_fails(request: dict[str, Any]) -> None:
+        if request["op"] == "read" and not reads:
+            reads.append(request["id"])
+            request["op"] = "busy"  # the tab refuses it: the review finds no notebook
+
+    tab.before = first_read_fails
+    configure(kernel, call("notebook_insert", source="print(1)"), "Fine.")
+    _, widgets = prompt(kernel, tab)
+    assert widgets.questions_seen() == []  # nothing would change: nobody was asked
+    assert [r["op"] for r in tab.requests] == ["busy"]  # and nothing was written after
+    assert len(tab.cells) == 1
+    (answer,) = tool_messages(kernel)
+    assert answer == (
+        "Error: the notebook frontend refused 'read': unknown op 'busy'; nothing was changed"
+    )
+
+
 def test_without_a_bridge_nothing_is_asked_or_changed_and_the_run_goes_on(
     kernel: Kernel,
 ) -> None:

@@ -369,7 +369,10 @@ class ApprovalHook:
         except Stopped:
             return _deny(STOPPED_REASON)
         if review is not None and review.get("changes") is False:
-            return _continue()  # nothing would change: the tool's result says why
+            # Nothing would change: nobody is asked, and the tool, given this review
+            # back, writes nothing (even if the notebook could be written by now).
+            self.choices[call_key(tool_name, tool_input)] = {"label": None, "review": review}
+            return _continue()
         options = labels(review) if review is not None else APPROVAL_OPTIONS
         await emit(
             "approval:required",

@@ -4,8 +4,9 @@ A tool may have ``async def review(input) -> dict``; the hook calls it before it
 asks (``ApprovalHook.on_tool_pre``), only when the policy asks. Its keys:
 
 * ``changes``: False when the call would change nothing (no bridge, no such
-  cell): nobody is asked and the tool's result says why. As ``read_only`` is
-  the tool's word for all its calls, this is its word for one call.
+  cell): nobody is asked and the tool's result says why; the tool gets this
+  review back and must then change nothing. As ``read_only`` is the tool's word
+  for all its calls, this is its word for one call.
 * ``title``: one line, what would change (``edit code cell [3] (id …)``).
 * ``lines``: ``[mark, text]`` pairs, ``mark`` one of ``+`` (added), ``-``
   (removed), `` `` (kept), ``…`` (folded): the card draws them as text.

@@ -90,10 +90,12 @@ class _WriteTool:
     async def execute(self, input: dict[str, Any]) -> ToolResult:
         """Make the change the card showed (or, with no card, the one asked for now)."""
         choice = self._choice(input)
+        review = choice.get("review") or {}
+        if choice and not review.get("changes", False):  # nobody was asked: change nothing
+            return failure(str(review.get("reason") or NO_BRIDGE))
         live, notebook, why = await self._notebook()
         if live is None or notebook is None:
             return failure(why or NO_BRIDGE)
-        review = choice.get("review") or {}
         try:
             if not review.get("changes", False):
                 review = self._review(notebook, input)
