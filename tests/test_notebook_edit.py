@@ -104,7 +104,8 @@ def test_insert_below_the_prompt_shows_the_new_cell_and_returns_its_id(
     assert result.markdown == ["Inserted."]
     (card,) = widgets.questions_seen()
     assert card["options"] == EDIT_OPTIONS
-    assert card["review"] == {"lines": [["+", "df = load()"], ["+", "df.head()"]]}
+    assert "review" not in card  # apart from the card, which its countdown sends each second
+    assert widgets.review(card) == {"lines": [["+", "df = load()"], ["+", "df.head()"]]}
     assert "insert a code cell below this prompt cell" in card["question_html"]
     new = tab.cells[2]
     assert sources(tab) == [
@@ -126,7 +127,7 @@ def test_an_edit_by_execution_count_is_a_diff_and_accept_and_run_queues_it(
     configure(kernel, edit, "Edited and queued.")
     _, widgets = prompt(kernel, tab, "Accept and run")
     (card,) = widgets.questions_seen()
-    assert card["review"]["lines"] == [
+    assert widgets.review(card)["lines"] == [
         [" ", "x = load()"],
         ["-", "y = x * 2"],
         ["+", "y = x * 3"],
@@ -162,9 +163,9 @@ def test_a_cell_edited_while_the_card_is_open_is_asked_again_with_the_new_diff(
 
     _, widgets = prompt(kernel, tab, "Accept", "Reject", before_click=user_types)
     first, second = widgets.questions_seen()
-    assert first["review"]["lines"] == [["-", "rate = 0.1"], ["+", "rate = 0.2"]]
+    assert widgets.review(first)["lines"] == [["-", "rate = 0.1"], ["+", "rate = 0.2"]]
     # The Accept was not taken: the card asked again, with the diff against the user's edit.
-    assert second["review"]["lines"] == [["-", "rate = 0.05  # mine"], ["+", "rate = 0.2"]]
+    assert widgets.review(second)["lines"] == [["-", "rate = 0.05  # mine"], ["+", "rate = 0.2"]]
     assert "The cell changed since this was proposed" in second["question_html"]
     assert tab.cells[0]["source"] == "rate = 0.05  # mine"
     assert not [r for r in tab.requests if r["op"] == "replace"]

@@ -7,8 +7,9 @@
 // (the whole text is asked for again). Clicks go back as custom messages:
 // {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far;
 // {type: "rendered"} says a view draws the panel (else its questions get their default).
-// A question about a change to the notebook carries it as data, card.review.lines:
-// [mark, text] pairs ("+" added, "-" removed, " " kept, "…" folded), drawn as text only.
+// A question about a change to the notebook has it as data in the trait "reviews" (by card
+// id, sent only when it changes, not with each countdown tick): {lines: [[mark, text]]},
+// mark "+" added, "-" removed, " " kept, "…" folded; drawn as text only.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -123,6 +124,7 @@ function render({ model, el: root }) {
   const drawApprovals = () => {
     approvals.replaceChildren();
     const cards = model.get("approvals") || [];
+    const reviews = model.get("reviews") || {};
     approvals.hidden = cards.length === 0;
     for (const card of cards) {
       const box = el("div", "amplifier-approve");
@@ -143,7 +145,8 @@ function render({ model, el: root }) {
       countdown.innerHTML = card.countdown_html;
       row.append(countdown);
       box.append(question);
-      if (card.review) box.append(drawReview(card.review));
+      const review = reviews[String(card.id)];
+      if (review) box.append(drawReview(review));
       box.append(row);
       approvals.append(box);
     }
@@ -159,6 +162,7 @@ function render({ model, el: root }) {
     ["change:timeline_html", drawTimeline],
     ["change:images", () => drawThumbnails(timeline, model.get("images"))],
     ["change:approvals", drawApprovals],
+    ["change:reviews", drawApprovals],
   ];
   for (const [name, fn] of listeners) model.on(name, fn);
   drawStatus();
