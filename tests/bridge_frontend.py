@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from kernel_harness import CellResult, Kernel
 from widget_comms import PANEL_ID, Widgets, render
 
@@ -44,6 +46,8 @@ class FakeFrontend:
     requests: list[dict[str, Any]] = field(default_factory=list)
     queued: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # Called with each request before it is carried out (what the user does meanwhile).
+    before: Callable[[dict[str, Any]], None] = lambda request: None
 
     def _send(self, msg_type: str, content: dict[str, Any]) -> None:
         self.kernel.client.shell_channel.send(self.kernel.client.session.msg(msg_type, content))
@@ -77,6 +81,7 @@ class FakeFrontend:
         self.requests.append(data)
         if not self.answers:
             return
+        self.before(data)
         try:
             reply = {"id": data["id"], "ok": True, "result": self._apply(data)}
         except _Refused as refusal:
@@ -152,3 +157,14 @@ def run(
                 render(kernel, msg["content"]["comm_id"])
 
     return kernel.execute(code_text, on_message=seen, every_message=True, cell_id=cell_id)
+
+
+@pytest.fixture
+def tabs(kernel: Kernel) -> Iterator[list[FakeFrontend]]:
+    """Tabs a test opens; closed after it, so the next test starts with none."""
+    opened: list[FakeFrontend] = []
+    yield opened
+    for tab in opened:
+        tab.close()
+    result = kernel.execute("import amplifier_jupyter.bridge as _b; print(_b.connected())")
+    assert result.stdout.strip() == "False", result.stdout

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from bridge_frontend import tabs  # noqa: E402, F401  (fake notebook tabs, closed after a test)
 from fake_anthropic import FakeAnthropic  # noqa: E402
 from fake_fixtures import fake_anthropic  # noqa: E402, F401  (a fixture for every test)
 from kernel_harness import Kernel, fake_api_env, offline_env  # noqa: E402

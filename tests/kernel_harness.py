@@ -109,6 +109,7 @@ class Kernel:
         on_message: Callable[[dict[str, Any]], None] | None = None,
         every_message: bool = False,
         cell_id: str | None = None,
+        allow_stdin: bool = False,
     ) -> CellResult:
         """Run one cell; return its reply and every iopub message it caused.
 
@@ -116,9 +117,13 @@ class Kernel:
         ``every_message`` it sees every iopub message, whatever cell caused it
         (a background run's widgets keep the parent of the cell that started it).
         ``cell_id``: sent as a notebook frontend sends it, in the request's
-        ``metadata.cellId`` (without the stdin channel's ``allow_stdin``).
+        ``metadata.cellId``, with ``allow_stdin`` (JupyterLab sends true; false by default).
         """
-        msg_id = self.client.execute(code) if cell_id is None else self._in_cell(code, cell_id)
+        msg_id = (
+            self.client.execute(code)
+            if cell_id is None
+            else self._in_cell(code, cell_id, allow_stdin)
+        )
         result = CellResult(reply={})
         deadline = time.monotonic() + timeout
         idle = False
@@ -151,13 +156,13 @@ class Kernel:
                 result.reply = reply
                 return result
 
-    def _in_cell(self, code: str, cell_id: str) -> str:
+    def _in_cell(self, code: str, cell_id: str, allow_stdin: bool = False) -> str:
         content = {
             "code": code,
             "silent": False,
             "store_history": True,
             "user_expressions": {},
-            "allow_stdin": False,
+            "allow_stdin": allow_stdin,
             "stop_on_error": True,
         }
         message = self.client.session.msg("execute_request", content, metadata={"cellId": cell_id})

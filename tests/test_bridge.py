@@ -5,22 +5,9 @@ timeouts, and a kernel with no tab."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
 from bridge_frontend import FakeFrontend, code, markdown, run
 from kernel_harness import Kernel
-
-
-@pytest.fixture
-def tabs(kernel: Kernel) -> Iterator[list[FakeFrontend]]:
-    """Tabs a test opens; closed after it, so the next test starts with none."""
-    opened: list[FakeFrontend] = []
-    yield opened
-    for tab in opened:
-        tab.close()
-    result = kernel.execute("import amplifier_jupyter.bridge as _b; print(_b.connected())")
-    assert result.stdout.strip() == "False", result.stdout
 
 
 def open_tab(kernel: Kernel, tabs: list[FakeFrontend], **fields: object) -> FakeFrontend:

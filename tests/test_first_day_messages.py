@@ -42,7 +42,7 @@ def test_an_unknown_tool_is_a_warning_line_and_the_run_goes_on(kernel: Kernel) -
     assert "tool-nope" not in result.stdout
     (line,) = lines(result.stderr)
     assert line.startswith("amplifier: tool-nope did not load: module 'tool-nope' is not")
-    assert "this kernel has: tool-notebook, tool-python, tool-variables" in line
+    assert "this kernel has: tool-notebook, tool-notebook-edit, tool-python, tool-variables" in line
     assert line.endswith("(the run went on without it)")
     # Said once: the next cell of the same session says nothing more.
     again = kernel.execute("%%amplifier\nagain")

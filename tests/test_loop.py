@@ -263,7 +263,8 @@ async def test_a_module_that_fails_to_mount_is_one_line_and_the_session_lives() 
     (line,) = ks.load_failures
     assert line.startswith(
         "tool-does-not-exist did not load: module 'tool-does-not-exist' is not installed or "
-        "built in (this kernel has: tool-notebook, tool-python, tool-variables) — install it"
+        "built in (this kernel has: tool-notebook, tool-notebook-edit, tool-python, "
+        "tool-variables) — install it"
     )
     await ks.reset()
 

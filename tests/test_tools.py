@@ -55,7 +55,15 @@ def tool_results(fake: FakeAnthropic) -> list[tuple[str, bool]]:
 def test_the_tools_reach_the_api_with_their_schemas(kernel: Kernel, fake: FakeAnthropic) -> None:
     run(kernel, fake, "Hello.")
     tools = {t["name"]: t for t in fake.bodies[-1]["tools"]}
-    assert sorted(tools) == ["notebook", "python", "variables"]
+    assert sorted(tools) == [
+        "notebook",
+        "notebook_edit",
+        "notebook_insert",
+        "notebook_run",
+        "python",
+        "variables",
+    ]
+    assert tools["notebook_edit"]["input_schema"]["required"] == ["cell", "source"]
     assert tools["python"]["input_schema"]["required"] == ["code"]
 
 

@@ -180,6 +180,15 @@ class Widgets:
                     seen.setdefault((panel, card["id"]), card)
         return list(seen.values())
 
+    def review(self, card: dict[str, Any]) -> dict[str, Any] | None:
+        """What a question seen (``questions_seen``) showed would change: its entry in the
+        panel's ``reviews`` state (sent apart from the cards), as it last was."""
+        key, found = str(card["id"]), None
+        for panel in self.panels():
+            for state in [self.states.get(panel, {}), *(u.state for u in self.updates)]:
+                found = (state.get("reviews") or {}).get(key, found)
+        return found
+
     def running(self, index: int = -1) -> bool:
         """Whether a panel is live and says its run goes on."""
         panel = self.panel(index)

@@ -17,7 +17,9 @@ HELP = """\
 Approvals and background runs
   %amplifier approve ask|allow|deny|auto [TOOL ...]
                                           the approval policy for all tools or the named ones
-                                          (default auto: read-only tools run, others ask)
+                                          (default auto: read-only tools run, others ask;
+                                          notebook_insert, notebook_edit and notebook_run show
+                                          the change: Accept, Accept and run, Reject)
   %amplifier approve --timeout SECONDS    how long a question waits before it is denied
   %amplifier approve                      show the policy
   %amplifier wait                         await the background run (%%amplifier --background)

@@ -24,8 +24,12 @@ def default_plan() -> dict[str, Any]:
     return {
         "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
         "providers": [{"module": "provider-claude", "config": {}}],
-        # python asks before each run; notebook and variables only read.
-        "tools": [{"module": m} for m in ("tool-python", "tool-notebook", "tool-variables")],
+        # python and the notebook's write tools ask before each call; notebook and variables
+        # only read.
+        "tools": [
+            {"module": m}
+            for m in ("tool-python", "tool-notebook", "tool-variables", "tool-notebook-edit")
+        ],
         "hooks": [],
     }
 

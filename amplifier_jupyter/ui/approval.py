@@ -126,9 +126,11 @@ class JupyterApprovalSystem:
         default: str = "deny",
         *,
         child: str | None = None,
+        review: dict[str, Any] | None = None,
     ) -> str:
         """Ask whether ``tool_name`` may run with ``tool_input``; as :meth:`request_approval`,
-        and ``timeout`` None waits until an answer or a stop."""
+        and ``timeout`` None waits until an answer or a stop. ``review``: what the call would
+        change, drawn on the card (``hooks_notebook_approval/_review.py``)."""
         self._announced = None  # told directly: an announcement is not for a later question
         request = ApprovalRequest(
             prompt,
@@ -138,6 +140,7 @@ class JupyterApprovalSystem:
             tool_name=tool_name,
             tool_input=tool_input,
             child=child,
+            review=review,
         )
         return await self._ask(request)
 

@@ -2,11 +2,11 @@
 option, a countdown.
 
 The card is part of the panel's widget state (``PanelWidget.approvals``: see
-:func:`card_state`), drawn and clicked in the browser; clicks come back as
-``choose`` messages, handed to ``ApprovalRequest.choose``, which is
-thread-safe. Without a panel (a plain session) a card stands alone in the
-running cell (:func:`show_standalone`), a panel widget with no header or
-timeline, which leaves its one-line outcome as HTML when the question closes.
+:func:`card_state`; what a reviewed call would change, in ``PanelWidget.reviews``),
+drawn and clicked in the browser; clicks come back as ``choose`` messages, handed to
+``ApprovalRequest.choose``, which is thread-safe. Without a panel (a plain session) a
+card stands alone in the running cell (:func:`show_standalone`), a panel widget with no
+header or timeline, which leaves its one-line outcome as HTML when the question closes.
 """
 
 from __future__ import annotations
@@ -31,10 +31,17 @@ def _input_text(tool_input: Any) -> str:
 
 
 def question_html(request: ApprovalRequest) -> str:
-    """Which tool wants to do what (or a hook's own question)."""
+    """Which tool wants to do what (or a hook's own question). A reviewed call says what
+    would change in one line; its lines are data (:func:`review_state`), not HTML."""
     if request.tool_name is None:
         return f'<div style="white-space: pre-wrap">{html.escape(request.prompt)}</div>'
     who = f"{html.escape(request.child)} › " if request.child else ""
+    if request.review is not None:
+        title = html.escape(str(request.review.get("title") or ""))
+        tool = html.escape(request.tool_name)
+        note = request.review.get("note")
+        changed = f'<div class="amplifier-review-note">{html.escape(note)}</div>' if note else ""
+        return f"{changed}<div>{who}<b>{tool}</b> {span('wants to', MUTED)} {title}</div>"
     return (
         f"<div>{who}<b>{html.escape(request.tool_name)}</b> "
         f"{span('wants to run:', MUTED)}</div>"
@@ -53,14 +60,31 @@ def countdown_text(request: ApprovalRequest) -> str:
     return span(f"{request.default.capitalize()} in {seconds} s if no answer", MUTED)
 
 
+def review_state(request: ApprovalRequest) -> dict[str, Any] | None:
+    """A reviewed call's lines for the card: ``{"lines": [[mark, text], ...]}``, where mark
+    is ``+``, ``-``, `` `` or ``…``; ``assets/panel.js`` draws each as text, never as HTML."""
+    if request.review is None:
+        return None
+    lines = [[str(mark), str(text)] for mark, text in request.review.get("lines") or []]
+    return {"lines": lines}
+
+
 def card_state(card_id: int, request: ApprovalRequest) -> dict[str, Any]:
-    """The card as the widget's state holds it (``assets/panel.js`` draws it)."""
+    """The card as the widget's state holds it (``assets/panel.js`` draws it). Its review,
+    if any, is in :func:`reviews_state`: the card is sent again each second (its
+    countdown), the review only when it changes (a 300-line edit is about 23 KB)."""
     return {
         "id": card_id,
         "question_html": question_html(request),
         "options": list(request.options),
         "countdown_html": countdown_text(request),
     }
+
+
+def reviews_state(cards: dict[int, ApprovalRequest]) -> dict[str, Any]:
+    """The open cards' reviews by card id (the widget's ``reviews``)."""
+    found = {str(card_id): review_state(request) for card_id, request in cards.items()}
+    return {card_id: review for card_id, review in found.items() if review is not None}
 
 
 class Countdown:
@@ -127,7 +151,11 @@ class StandaloneCard:
 
         self.request = request
         self.widget = PanelWidget(
-            self._received, mode="card", running=False, approvals=[card_state(1, request)]
+            self._received,
+            mode="card",
+            running=False,
+            approvals=[card_state(1, request)],
+            reviews=reviews_state({1: request}),
         )
         self.widget.plain_text = plain_question(request)
         self._handle = display(self.widget, display_id=True)

@@ -33,6 +33,7 @@ class ApprovalRequest:
         tool_name: str | None = None,
         tool_input: Any = None,
         child: str | None = None,
+        review: dict[str, Any] | None = None,
     ) -> None:
         self.loop = asyncio.get_running_loop()
         self.prompt = prompt
@@ -42,6 +43,9 @@ class ApprovalRequest:
         self.tool_name = tool_name
         self.tool_input = tool_input
         self.child = child
+        # What the call would change, from its tool (hooks_notebook_approval/_review.py):
+        # the card draws its title and lines; its options give each label's decision.
+        self.review = review
         self.deadline = self.loop.time() + self.timeout if self.timeout is not None else math.inf
         self.future: asyncio.Future[str] = self.loop.create_future()
         # How it ended: an option, "timeout", "stopped" or "headless"; None while pending.
@@ -90,6 +94,9 @@ class ApprovalRequest:
         """Whether the answer lets the call go on (an allow word, or a hook's non-deny option)."""
         if self.outcome in (None, "timeout", "stopped", "headless"):
             return False
+        for option in (self.review or {}).get("options") or []:
+            if option.get("label") == self.outcome:
+                return str(option.get("decision")).lower() != "deny"
         word = self.outcome.strip().lower()
         return word in ("allow", "allow once", "allow always") or (
             self.outcome in self.options and word not in ("deny", "no")

@@ -444,11 +444,13 @@ class PanelView:
             self.widget.timeline_html = self._timeline_html()
 
     def _push_approvals(self) -> None:
-        from amplifier_jupyter.ui.approval_card import card_state
+        from amplifier_jupyter.ui.approval_card import card_state, reviews_state
 
         if self.widget is not None and self.widget.comm:
+            cards = {card_id: request for card_id, (request, _) in self._cards.items()}
+            self.widget.reviews = reviews_state(cards)  # sent only when they change
             self.widget.approvals = [
-                card_state(card_id, request) for card_id, (request, _) in self._cards.items()
+                card_state(card_id, request) for card_id, request in cards.items()
             ]
 
     def _status_line(self) -> StatusLine:

@@ -48,6 +48,8 @@ class PanelWidget(anywidget.AnyWidget):
     # Thumbnails of the images sent, by their place in the timeline (panel_html.thumbnails).
     images = traitlets.Dict().tag(sync=True)
     approvals = traitlets.List(traitlets.Dict()).tag(sync=True)
+    # What each open reviewed call would change, by card id (approval_card.reviews_state).
+    reviews = traitlets.Dict().tag(sync=True)
 
     def __init__(self, on_message: MessageHandler, **kwargs: Any) -> None:
         super().__init__(**kwargs)

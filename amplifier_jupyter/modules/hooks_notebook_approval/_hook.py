@@ -41,10 +41,13 @@ from typing import Any
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
 
 from ._policy import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
+from ._review import ALLOW_WORDS, STALE_ASKS, as_text, checked, decision, labels, stale
 
 HOOK_NAME = "notebook-approval"
 # Where a coordinator keeps its ApprovalHook (a plan's mount of the module finds the host's).
 HOOK_CAPABILITY = "approval.notebook_hook"
+# What the user chose on a reviewed call's card, for its tool (``_review.py``).
+CHOICE_CAPABILITY = "approval.choice"
 # Before hooks-approval (-10) and the default (0): a policy deny stops the chain first.
 PRIORITY = -20
 # Before and after every other tool:pre handler: a call that reaches the second was
@@ -252,6 +255,8 @@ class ApprovalHook:
         self.gate = Gate()
         # Calls the user allowed in this turn, for hooks-approval's question about them.
         self.user_allowed: Counter[str] = Counter()
+        # The card's answer for each allowed call whose tool reviewed it, until the tool asks.
+        self.choices: dict[str, dict[str, Any]] = {}
         # Why the policy cannot be applied through this session's orchestrator (once seen).
         self.unenforced: str | None = None
         # Whether the orchestrator's execute() marks its turns (else every call is gated).
@@ -271,6 +276,7 @@ class ApprovalHook:
             on(hooks.register(event, self.on_session_event, priority=PRIORITY, name=HOOK_NAME))
         self.coordinator.register_capability(HOOK_CAPABILITY, self)
         self.coordinator.register_capability("approval.policy", self.policy)
+        self.coordinator.register_capability(CHOICE_CAPABILITY, self.take_choice)
         return self
 
     def cleanup(self) -> None:
@@ -293,6 +299,7 @@ class ApprovalHook:
         if event in TURN_EVENTS:
             self.gate.new_turn()
             self.user_allowed.clear()
+            self.choices.clear()
         self._register_provider()
         self._mark_turns()
         await self._gate_tools()
@@ -357,41 +364,85 @@ class ApprovalHook:
                 {"tool_name": tool_name, "decision": "deny", "reason": POLICY_DENIES},
             )
             return _deny(POLICY_DENIES)
+        try:
+            review = await self._review(tool_name, tool_input)
+        except Stopped:
+            return _deny(STOPPED_REASON)
+        if review is not None and review.get("changes") is False:
+            # Nothing would change: nobody is asked, and the tool, given this review
+            # back, writes nothing (even if the notebook could be written by now).
+            self.choices[call_key(tool_name, tool_input)] = {"label": None, "review": review}
+            return _continue()
+        options = labels(review) if review is not None else APPROVAL_OPTIONS
         await emit(
             "approval:required",
             {
                 "tool_name": tool_name,
                 "tool_input": tool_input,
                 "timeout": self.policy.timeout,
-                "options": APPROVAL_OPTIONS,
+                "options": options,
             },
         )
         try:
-            decision, note = await self.ask(
-                tool_name,
-                tool_input,
-                describe_call(tool_name, tool_input),
-                self.policy.timeout,
-                "deny",
-                APPROVAL_OPTIONS,
-            )
+            choice, note, review = await self._ask_reviewed(tool_name, tool_input, review)
         except Stopped:
             # The card says it was stopped; the orchestrator's cancel events end the turn.
             return _deny(STOPPED_REASON)
-        word = decision.strip().lower()
+        word = decision(review, choice)
         if word in ("allow", "allow once", "allow always"):
             if word == "allow always":
                 self.policy.remember(tool_name)
-            self.user_allowed[call_key(tool_name, tool_input)] += 1
+            key = call_key(tool_name, tool_input)
+            self.user_allowed[key] += 1
+            if review is not None:
+                self.choices[key] = {"label": choice, "decision": word, "review": review}
             await emit(
-                "approval:granted", {"tool_name": tool_name, "decision": decision, "reason": note}
+                "approval:granted", {"tool_name": tool_name, "decision": choice, "reason": note}
             )
             return _continue()
-        reason = note or "the user denied it"
+        rejected = review.get("rejected") if review is not None and note is None else None
+        reason = note or (rejected if isinstance(rejected, str) else "the user denied it")
         await emit(
-            "approval:denied", {"tool_name": tool_name, "decision": decision, "reason": reason}
+            "approval:denied", {"tool_name": tool_name, "decision": choice, "reason": reason}
         )
         return _deny(reason)
+
+    async def _ask_reviewed(
+        self, tool_name: str, tool_input: Any, review: dict[str, Any] | None
+    ) -> tuple[str, str | None, dict[str, Any] | None]:
+        """Ask; an allow on a reviewed call whose review has changed meanwhile (the user
+        edited the cell while the card was open) is not taken: the new review is asked
+        instead, so what is allowed is what was shown. Returns the choice, its note and
+        the review it was made on."""
+        for _ in range(STALE_ASKS):
+            prompt = as_text(review) if review is not None else describe_call(tool_name, tool_input)
+            options = labels(review) if review is not None else APPROVAL_OPTIONS
+            choice, note = await self.ask(
+                tool_name, tool_input, prompt, self.policy.timeout, "deny", options, review=review
+            )
+            if review is None or decision(review, choice) not in ALLOW_WORDS:
+                break
+            fresh = await self._review(tool_name, tool_input)
+            if fresh is None or fresh.get("changes") is False or stale(review, fresh) is None:
+                break  # the tool's own check (a compare-and-swap) has the last word
+            review = stale(review, fresh)
+        return choice, note, review
+
+    async def _review(self, tool_name: str, tool_input: Any) -> dict[str, Any] | None:
+        """The tool's review of this call (``_review.py``), or None (it has none, or it failed)."""
+        review = getattr(self.tool(tool_name), "review", None)
+        if review is None or not isinstance(tool_input, dict):
+            return None
+        try:
+            return checked(await until_cancelled(review(tool_input), self.coordinator, Stopped))
+        except Stopped:
+            raise
+        except Exception:  # a review that fails asks as any tool does, with its input
+            return None
+
+    def take_choice(self, tool_name: str, tool_input: Any) -> dict[str, Any] | None:
+        """What the user chose on this call's card: ``{label, decision, review}`` (once)."""
+        return self.choices.pop(call_key(tool_name, tool_input), None)
 
     async def on_cleared(self, event: str, data: dict[str, Any]) -> Any:
         """Last of the chain: no handler denied this call, so its tool may run it."""
@@ -407,6 +458,8 @@ class ApprovalHook:
         timeout: float | None,
         default: str,
         options: list[str],
+        *,
+        review: dict[str, Any] | None = None,
     ) -> tuple[str, str | None]:
         """Ask the approval system, giving up at once (``Stopped``) when the user stops."""
         if is_cancelled(self.coordinator):
@@ -421,6 +474,7 @@ class ApprovalHook:
                 tool_name=tool_name,
                 tool_input=tool_input,
                 child=self.label,
+                review=review,
             ),
             self.coordinator,
             Stopped,

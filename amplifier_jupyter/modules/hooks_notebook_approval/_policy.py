@@ -147,20 +147,25 @@ async def ask(
     tool_name: str | None = None,
     tool_input: Any = None,
     child: str | None = None,
+    review: dict[str, Any] | None = None,
 ) -> tuple[str, str | None]:
     """Ask through the approval system; returns ``(decision, note)``.
 
     The timeout is enforced here (the kernel does not; None waits) and applies
     the default; ``note`` says so. With ``tool_name``, an approval system that
     has ``request_tool_approval`` (the notebook's) is told which tool asks, so
-    its card can show the tool and its input; any other gets Amplifier's
+    its card can show the tool and its input (and ``review``, what the call would change:
+    ``_review.py``); any other gets Amplifier's
     ``request_approval(prompt, options, timeout, default)``.
     """
     if approval_system is None:
         return default, "no approval system is attached: set a policy with %amplifier approve"
     by_tool = getattr(approval_system, "request_tool_approval", None)
     if tool_name is not None and by_tool is not None:
-        question = by_tool(tool_name, tool_input, prompt, options, timeout, default, child=child)
+        extra = {"review": review} if review is not None else {}
+        question = by_tool(
+            tool_name, tool_input, prompt, options, timeout, default, child=child, **extra
+        )
     else:
         # Amplifier's protocol has no "wait for ever": a day stands for it.
         question = approval_system.request_approval(

@@ -126,7 +126,7 @@ def _list_live(live: LiveNotebook) -> str:
             count = cell.execution_count if cell.execution_count is not None else " "
             kind = f"code In [{count}]"
         mark = "  (this prompt)" if cell.id == live.running_cell_id else ""
-        lines.append(f"[{index}] {kind}: {_first_line(cell.source)}{mark}")
+        lines.append(f"[{index}] {kind}: {_first_line(cell.source)}{mark}  · id {cell.id}")
     if len(live.cells) > LISTED_CELLS:
         lines.append(f"(the last {len(live.cells) - LISTED_CELLS} cells are not listed)")
     return cut("\n".join(lines), LIST_LIMIT)

@@ -7,6 +7,9 @@
 // (the whole text is asked for again). Clicks go back as custom messages:
 // {type: "stop"}, {type: "choose", id, option}; {type: "ready"} asks for the text so far;
 // {type: "rendered"} says a view draws the panel (else its questions get their default).
+// A question about a change to the notebook has it as data in the trait "reviews" (by card
+// id, sent only when it changes, not with each countdown tick): {lines: [[mark, text]]},
+// mark "+" added, "-" removed, " " kept, "…" folded; drawn as text only.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -39,6 +42,19 @@ function drawThumbnails(timeline, images) {
       place.append(node);
     }
   }
+}
+
+const DIFF_CLASS = { "+": "mod-added", "-": "mod-removed", " ": "mod-kept", "…": "mod-folded" };
+
+// What a reviewed call would change: one line per [mark, text], as text (never HTML).
+function drawReview(review) {
+  const box = el("div", "amplifier-diff");
+  for (const [mark, text] of review.lines || []) {
+    const line = el("div", "amplifier-diff-line " + (DIFF_CLASS[mark] || "mod-kept"));
+    line.append(el("span", "amplifier-diff-mark", mark === " " ? "" : mark), el("span", "amplifier-diff-text", text));
+    box.append(line);
+  }
+  return box;
 }
 
 function render({ model, el: root }) {
@@ -108,6 +124,7 @@ function render({ model, el: root }) {
   const drawApprovals = () => {
     approvals.replaceChildren();
     const cards = model.get("approvals") || [];
+    const reviews = model.get("reviews") || {};
     approvals.hidden = cards.length === 0;
     for (const card of cards) {
       const box = el("div", "amplifier-approve");
@@ -127,7 +144,10 @@ function render({ model, el: root }) {
       const countdown = el("span", "amplifier-approve-countdown");
       countdown.innerHTML = card.countdown_html;
       row.append(countdown);
-      box.append(question, row);
+      box.append(question);
+      const review = reviews[String(card.id)];
+      if (review) box.append(drawReview(review));
+      box.append(row);
       approvals.append(box);
     }
   };
@@ -142,6 +162,7 @@ function render({ model, el: root }) {
     ["change:timeline_html", drawTimeline],
     ["change:images", () => drawThumbnails(timeline, model.get("images"))],
     ["change:approvals", drawApprovals],
+    ["change:reviews", drawApprovals],
   ];
   for (const [name, fn] of listeners) model.on(name, fn);
   drawStatus();
