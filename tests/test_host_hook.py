@@ -34,7 +34,9 @@ async def test_parts_run_in_order_and_a_failing_one_does_not_stop_the_next() -> 
     host.add("observer", lambda event, data: calls.append(f"observer {event}"))
     before = len(LOG_COLLECTOR.records)
     for event in ("a", "b"):
-        result = await host.dispatch(event, {})
+        result = host.dispatch(event, {})
+        if not hasattr(result, "action"):
+            result = await result
         assert result.action == "continue"
     assert calls == [
         "broken a",

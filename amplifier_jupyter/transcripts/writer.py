@@ -182,11 +182,17 @@ class TranscriptWriter:
         ``snapshot()``, and only they are redacted and written. Any other context is
         read whole and compared (``MessagesFile.sync``).
         """
+        pending = self.sync_now(context)
+        if pending is not None:
+            await pending
+
+    def sync_now(self, context: Any) -> Awaitable[None] | None:
+        """:meth:`sync`, done at once for context-notebook (read without awaiting); for any
+        other context, an awaitable that reads and writes it."""
         if not SETTINGS.enabled or self.ended:
-            return
+            return None
         if not isinstance(context, NotebookContext):
-            self.messages(await context.get_messages())
-            return
+            return self._sync_other(context)
         self._make_folder()
         synced, revision = self._synced, context.revision
         if synced is not None and synced[0] is context and synced[1] == revision:
@@ -195,6 +201,10 @@ class TranscriptWriter:
             self._messages.sync(context.snapshot())
         self._synced = (context, revision)
         self._count_turns()
+        return None
+
+    async def _sync_other(self, context: Any) -> None:
+        self.messages(await context.get_messages())
 
     def _count_turns(self) -> None:
         turns = self._messages.turns
@@ -237,8 +247,9 @@ def attach_transcript(
     ``session:fork``); returns what records one event, for the host's one hook
     (``session/host_hook.py``), which calls it with every event.
 
-    It returns an awaitable after the events that may have grown the conversation
-    (its new messages are written then), None after the others. Its failures are
+    After the events that may have grown the conversation it writes the new
+    messages too: at once from context-notebook, or in the awaitable it returns
+    for any other context; otherwise it returns None. Its failures are
     swallowed: a full disk must not stop the agent.
     """
     writer = TranscriptWriter(session.session_id, parent_id=session.parent_id, name=name, plan=plan)
@@ -247,19 +258,38 @@ def attach_transcript(
         del _WRITERS[ended]  # what they held (fingerprints of a conversation) can go
     _WRITERS[session.session_id] = writer
 
-    async def after(event: str) -> None:
-        with contextlib.suppress(Exception):
-            if event in MESSAGE_EVENTS:
-                await sync_messages(session, writer)
-            if event == "session:end":
-                writer.end()
-
     def record(event: str, data: dict[str, Any]) -> Awaitable[None] | None:
         with contextlib.suppress(Exception):
             writer.event(event, data)
-        return after(event) if event in MESSAGE_EVENTS else None
+        if event not in MESSAGE_EVENTS:
+            return None
+        pending: Awaitable[None] | None = None
+        with contextlib.suppress(Exception):
+            pending = _sync_now(session, writer)
+        if pending is not None:
+            return _then_end(pending, writer, event)
+        if event == "session:end":
+            writer.end()
+        return None
 
     return record
+
+
+async def _then_end(pending: Awaitable[None], writer: TranscriptWriter, event: str) -> None:
+    """Await a sync that had to read its context; end the writer after ``session:end``."""
+    with contextlib.suppress(Exception):
+        await pending
+    if event == "session:end":
+        writer.end()
+
+
+def _sync_now(session: Any, writer: TranscriptWriter) -> Awaitable[None] | None:
+    """Write the conversation's new messages now where they can be read at once; else an
+    awaitable that writes them (see :meth:`TranscriptWriter.sync_now`)."""
+    if not SETTINGS.enabled:
+        return None
+    context = session.coordinator.get("context")
+    return writer.sync_now(context) if context is not None else None
 
 
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:
