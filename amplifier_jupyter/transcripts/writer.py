@@ -6,6 +6,8 @@ ends: ``transcripts.deltas``); everything is redacted before it is written, and
 only what is written is redacted. ``messages.jsonl`` gains only the new messages
 at each sync, and is cut back and written again from the first message that
 changed when the conversation was rewritten (``transcripts.messages_file``).
+``metadata.json`` is written when the session starts and when it ends; a live
+session's turns are counted in its messages (``SavedSession.turns``).
 """
 
 from __future__ import annotations
@@ -207,10 +209,9 @@ class TranscriptWriter:
         self.messages(await context.get_messages())
 
     def _count_turns(self) -> None:
-        turns = self._messages.turns
-        if turns != self.metadata.get("turns"):
-            self.metadata["turns"] = turns
-            self._save_metadata()
+        # Saved with the metadata at the end (a rename per turn cost about 0.5 ms a cell);
+        # until then the listing counts a live session's turns in messages.jsonl.
+        self.metadata["turns"] = self._messages.turns
 
     def end(self, state: str = "ended") -> None:
         """The session ended: mark it and close the files."""
