@@ -1,9 +1,11 @@
 """What a ``%%amplifier`` cell costs over a plain ``await session.execute()``, side by side.
 
 One kernel, the offline scripted provider (so the model's time is zero and
-what remains is ours: the magic, the panel's widgets, the transcript). Each
-case runs ``--runs`` cells, alternating, timed from the client (execute
-request to idle). Run: ``python benchmarks/bench_cell.py``.
+what remains is ours: the magic, the panel, the transcript). Each case runs
+``--runs`` cells, alternating, timed from the client (execute request to idle),
+beside the kernel process's CPU time per cell (all its threads, from
+``/proc``: summed over the runs, as one clock tick is longer than a cell).
+Run: ``python benchmarks/bench_cell.py``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
+from bench_long import cpu_seconds  # noqa: E402
 from kernel_harness import Kernel, offline_env  # noqa: E402
 
 SETUP = """\
@@ -40,21 +43,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     runs = parser.parse_args().runs
     samples: dict[str, list[float]] = {name: [] for name in CASES}
+    cpu: dict[str, float] = dict.fromkeys(CASES, 0.0)
     with Kernel(env=offline_env()) as kernel:
         assert kernel.execute(SETUP).ok
         for code in CASES.values():  # warm both paths (first session start, imports)
             kernel.execute(code)
         for _ in range(runs):
             for name, code in CASES.items():
-                started = time.perf_counter()
+                cpu_before, started = cpu_seconds(kernel), time.perf_counter()
                 result = kernel.execute(code)
                 samples[name].append(time.perf_counter() - started)
+                cpu[name] += cpu_seconds(kernel) - cpu_before
                 assert result.ok, result.error
-    base = statistics.median(samples["await session.execute() (plain)"])
-    print(f"{'case':40} {'median ms':>10} {'× plain':>8}")
+    plain = "await session.execute() (plain)"
+    base, base_cpu = statistics.median(samples[plain]), cpu[plain]
+    print(f"{'case':40} {'median ms':>10} {'× plain':>8} {'CPU ms':>8} {'× plain':>8}")
     for name, values in samples.items():
         median = statistics.median(values)
-        print(f"{name:40} {median * 1000:10.1f} {median / base:8.2f}")
+        ratio = cpu[name] / base_cpu if base_cpu else float("nan")
+        print(
+            f"{name:40} {median * 1000:10.1f} {median / base:8.2f}"
+            f" {cpu[name] / runs * 1000:8.1f} {ratio:8.2f}"
+        )
 
 
 if __name__ == "__main__":
