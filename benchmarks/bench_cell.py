@@ -3,8 +3,11 @@
 One kernel, the offline scripted provider (so the model's time is zero and
 what remains is ours: the magic, the panel, the transcript). Each case runs
 ``--runs`` cells, alternating, timed from the client (execute request to idle),
-beside the kernel process's CPU time per cell (all its threads, from
-``/proc``: summed over the runs, as one clock tick is longer than a cell).
+beside the kernel process's CPU time per cell (all its threads, from the
+scheduler's own count in ``/proc/PID/task/*/schedstat``, in nanoseconds: the
+clock ticks of ``/proc/PID/stat`` are as long as a cell). The
+import warm-up is off (it imports between cells, and its CPU would count for
+the cell before it); the first cells pay the imports and are not counted.
 Run: ``python benchmarks/bench_cell.py``.
 """
 
@@ -18,7 +21,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
-from bench_long import cpu_seconds  # noqa: E402
 from kernel_harness import Kernel, offline_env  # noqa: E402
 
 SETUP = """\
@@ -32,6 +34,18 @@ plain = AmplifierSession(config=plan)
 await plain.initialize()
 """
 
+def cpu_seconds(kernel: Kernel) -> float:
+    """The kernel process's CPU time so far: every thread's, as the scheduler counts it."""
+    pid = kernel.manager.provisioner.process.pid
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
+
+
 CASES = {
     "await session.execute() (plain)": "print(await plain.execute('What is 2 + 2?'))",
     "%%amplifier cell (panel, transcript)": "%%amplifier\nWhat is 2 + 2?",
@@ -44,7 +58,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     samples: dict[str, list[float]] = {name: [] for name in CASES}
     cpu: dict[str, float] = dict.fromkeys(CASES, 0.0)
-    with Kernel(env=offline_env()) as kernel:
+    with Kernel(env=offline_env(AMPLIFIER_JUPYTER_WARMUP="0")) as kernel:
         assert kernel.execute(SETUP).ok
         for code in CASES.values():  # warm both paths (first session start, imports)
             kernel.execute(code)

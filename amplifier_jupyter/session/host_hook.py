@@ -14,16 +14,24 @@ context-notebook's). The Stop gate (``session/stopping.py``) runs before it and,
 for an abandoned run, denies the event before the host sees it, as it did before
 both hooks.
 
-The handler is a plain function: amplifier-core runs a coroutine function's
-handler as a task of its own on the loop, reached from its runtime's thread,
-which cost about 210 µs an event in a kernel against about 70 µs for a plain
-function (docs/design.md, fact 10). It returns the ``HookResult`` at once, or,
-when a part hands back an awaitable, a coroutine that awaits it and runs the
-parts after it (amplifier-core awaits what a handler returns), so the order holds.
+The handler is a plain function, which amplifier-core calls on a thread of its
+runtime, not the loop's: a coroutine function's handler it runs as a task of the
+loop, reached from that thread and awaited back, which cost about 210 µs an
+event in a kernel against about 70 µs (docs/design.md, fact 10). The parts belong
+on the loop (the panel, widgets, the transcript's reading of the context), so the
+handler hands the event to the loop (``call_soon_threadsafe``) and answers at
+once. amplifier-core completes ``emit`` through the same loop queue after the
+handler returns, so the parts have seen the event before the ``await emit()``
+that sent it goes on, as with a coroutine handler. A part that hands back an
+awaitable is awaited before the parts after it, and before the next events'
+(they wait their turn behind it). Where the loop does not run (a script's
+session after its loop, the exit) or the handler is called on the loop's own
+thread, the parts run at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -55,13 +63,40 @@ class HostHook:
     def __init__(self, faults: QuietFaults) -> None:
         self._faults = faults
         self._parts: list[tuple[str, Part]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # The last event whose parts still await something: the next ones wait behind it.
+        self._behind: asyncio.Future[Any] | None = None
 
     def add(self, name: str, part: Part) -> None:
         """Call ``part(event, data)`` for every event, after the parts added before it."""
         self._parts.append((name, part))
 
     def dispatch(self, event: str, data: dict[str, Any]) -> Any:
-        """The hook: every part, in order, with ``event`` (see the module docstring)."""
+        """The hook, on amplifier-core's thread: the event goes to the loop's thread."""
+        loop = self._loop
+        if loop is None or not loop.is_running() or _running_loop() is loop:
+            return self.run_parts(event, data)
+        loop.call_soon_threadsafe(self._deliver, event, data)
+        return _continue()
+
+    def _deliver(self, event: str, data: dict[str, Any]) -> None:
+        """On the loop: the parts now, or behind the event still being handled."""
+        behind = self._behind
+        if behind is not None and not behind.done():
+            self._behind = asyncio.ensure_future(self._after(behind, event, data))
+            return
+        pending = self.run_parts(event, data)
+        self._behind = asyncio.ensure_future(pending) if asyncio.iscoroutine(pending) else None
+
+    async def _after(self, behind: asyncio.Future[Any], event: str, data: dict[str, Any]) -> Any:
+        await asyncio.wait({behind})  # however it ended
+        pending = self.run_parts(event, data)
+        if asyncio.iscoroutine(pending):
+            await pending
+
+    def run_parts(self, event: str, data: dict[str, Any]) -> Any:
+        """Every part, in order, with ``event``: the ``HookResult``, or a coroutine that
+        awaits a part's awaitable and runs the parts after it (and then gives it)."""
         for index, (name, part) in enumerate(self._parts):
             try:
                 pending = part(event, data)
@@ -90,8 +125,17 @@ class HostHook:
         return _continue()
 
     def register(self, coordinator: Any) -> None:
-        """Register on every event of ``coordinator``'s session."""
+        """Register on every event of ``coordinator``'s session (on the loop the session
+        runs on: its events are handed to it)."""
         from amplifier_core.events import ALL_EVENTS
 
+        self._loop = _running_loop()
         for event in ALL_EVENTS:
             coordinator.hooks.register(event, self.dispatch, priority=HOST_PRIORITY, name=HOST_HOOK)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
