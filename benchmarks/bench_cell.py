@@ -34,6 +34,7 @@ plain = AmplifierSession(config=plan)
 await plain.initialize()
 """
 
+
 def cpu_seconds(kernel: Kernel) -> float:
     """The kernel process's CPU time so far: every thread's, as the scheduler counts it."""
     pid = kernel.manager.provisioner.process.pid
