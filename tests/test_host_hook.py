@@ -34,10 +34,9 @@ async def test_parts_run_in_order_and_a_failing_one_does_not_stop_the_next() -> 
     host.add("observer", lambda event, data: calls.append(f"observer {event}"))
     before = len(LOG_COLLECTOR.records)
     for event in ("a", "b"):
-        result = host.run_parts(event, {})
-        if not hasattr(result, "action"):
-            result = await result
-        assert result.action == "continue"
+        pending = host.run_parts(event, {})  # the awaiting part hands back its rest
+        assert pending is not None
+        assert await pending is None  # None: amplifier-core's continue
     assert calls == [
         "broken a",
         "awaited a",

@@ -20,13 +20,14 @@ loop, reached from that thread and awaited back, which cost about 210 µs an
 event in a kernel against about 70 µs (docs/design.md, fact 10). The parts belong
 on the loop (the panel, widgets, the transcript's reading of the context), so the
 handler hands the event to the loop (``call_soon_threadsafe``) and answers at
-once. amplifier-core completes ``emit`` through the same loop queue after the
-handler returns, so the parts have seen the event before the ``await emit()``
-that sent it goes on, as with a coroutine handler. A part that hands back an
-awaitable is awaited before the parts after it, and before the next events'
-(they wait their turn behind it). Where the loop does not run (a script's
-session after its loop, the exit) or the handler is called on the loop's own
-thread, the parts run at once.
+once with None, amplifier-core's ``continue`` (a ``HookResult`` to build and
+convert cost about 30 µs more an event). amplifier-core completes ``emit``
+through the same loop queue after the handler returns, so the parts have seen
+the event before the ``await emit()`` that sent it goes on, as with a coroutine
+handler. A part that hands back an awaitable is awaited before the parts after
+it, and before the next events' (they wait their turn behind it). Where the
+loop does not run (a script's session after its loop, the exit) or the handler
+is called on the loop's own thread, the parts run at once.
 """
 
 from __future__ import annotations
@@ -44,19 +45,6 @@ HOST_PRIORITY = 999
 Part = Callable[[str, dict[str, Any]], Awaitable[None] | None]
 
 
-_RESULT: Any = None  # amplifier-core's HookResult, imported when first needed
-
-
-def _continue() -> Any:
-    """A fresh ``HookResult()`` (``continue``): nobody downstream shares one."""
-    global _RESULT
-    if _RESULT is None:
-        from amplifier_core import HookResult
-
-        _RESULT = HookResult
-    return _RESULT()
-
-
 class HostHook:
     """Calls each part with every event, in the order added (see the module docstring)."""
 
@@ -71,13 +59,13 @@ class HostHook:
         """Call ``part(event, data)`` for every event, after the parts added before it."""
         self._parts.append((name, part))
 
-    def dispatch(self, event: str, data: dict[str, Any]) -> Any:
+    def dispatch(self, event: str, data: dict[str, Any]) -> Awaitable[None] | None:
         """The hook, on amplifier-core's thread: the event goes to the loop's thread."""
         loop = self._loop
         if loop is None or not loop.is_running() or _running_loop() is loop:
             return self.run_parts(event, data)
         loop.call_soon_threadsafe(self._deliver, event, data)
-        return _continue()
+        return None  # continue
 
     def _deliver(self, event: str, data: dict[str, Any]) -> None:
         """On the loop: the parts now, or behind the event still being handled."""
@@ -88,15 +76,15 @@ class HostHook:
         pending = self.run_parts(event, data)
         self._behind = asyncio.ensure_future(pending) if asyncio.iscoroutine(pending) else None
 
-    async def _after(self, behind: asyncio.Future[Any], event: str, data: dict[str, Any]) -> Any:
+    async def _after(self, behind: asyncio.Future[Any], event: str, data: dict[str, Any]) -> None:
         await asyncio.wait({behind})  # however it ended
         pending = self.run_parts(event, data)
         if asyncio.iscoroutine(pending):
             await pending
 
-    def run_parts(self, event: str, data: dict[str, Any]) -> Any:
-        """Every part, in order, with ``event``: the ``HookResult``, or a coroutine that
-        awaits a part's awaitable and runs the parts after it (and then gives it)."""
+    def run_parts(self, event: str, data: dict[str, Any]) -> Awaitable[None] | None:
+        """Every part, in order, with ``event``: None, or a coroutine that awaits a part's
+        awaitable and runs the parts after it."""
         for index, (name, part) in enumerate(self._parts):
             try:
                 pending = part(event, data)
@@ -105,11 +93,11 @@ class HostHook:
                 continue
             if pending is not None:
                 return self._finish(event, data, name, pending, index + 1)
-        return _continue()
+        return None
 
     async def _finish(
         self, event: str, data: dict[str, Any], name: str, pending: Awaitable[None], start: int
-    ) -> Any:
+    ) -> None:
         """Await a part's ``pending`` work, then run the parts after it."""
         try:
             await pending
@@ -122,7 +110,6 @@ class HostHook:
                     await more
             except Exception as error:
                 self._faults.note(f"{later_name} failed on {event}: {error}")
-        return _continue()
 
     def register(self, coordinator: Any) -> None:
         """Register on every event of ``coordinator``'s session (on the loop the session
