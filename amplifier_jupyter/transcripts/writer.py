@@ -306,6 +306,15 @@ def _sync_now(session: Any, writer: TranscriptWriter) -> Awaitable[None] | None:
     return writer.sync_now(context) if context is not None else None
 
 
+def write_pending(session: Any) -> None:
+    """Write the event lines ``session``'s transcript keeps, now (``transcripts/pending.py``);
+    a failure to write (a full disk) is swallowed, as for every event."""
+    writer = _WRITERS.get(session.session_id)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.write_pending()
+
+
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:
     """Write the conversation's new messages, and the event lines kept, now (nothing is
     read when transcripts are off)."""
