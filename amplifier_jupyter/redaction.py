@@ -102,7 +102,9 @@ def redact(value: Any) -> Any:
 
     One walk: amplifier-core's exact names (``SENSITIVE_KEYS``, whatever the value)
     and ours (``_secret_key``, for strings) hide a value; every other string is
-    redacted as text (``redact_text``).
+    redacted as text (``redact_text``). Plain JSON data is walked as it is; anything
+    else (a model, a tuple, keys that are not strings) is first made JSON
+    (``jsonable``), as a JSON round trip of the whole value did before.
     """
     from amplifier_core.utils import SENSITIVE_KEYS
 
@@ -110,22 +112,28 @@ def redact(value: Any) -> Any:
 
     def strings(item: Any) -> Any:
         if isinstance(item, str):
-            return redact_text(item, env_values)
+            return redact_text(str(item), env_values)
         if isinstance(item, dict):
+            if not all(type(k) is str for k in item):
+                return strings(jsonable(item))  # its keys as JSON writes them
             if _is_image_block(item):
                 # An image's base64 data holds no secret to find and is large: kept as it is.
                 return item
             copy = {}
-            for k, v in item.items():
-                key = str(k)
+            for key, v in item.items():
                 hidden = key.lower() in SENSITIVE_KEYS or (isinstance(v, str) and _secret_key(key))
                 copy[key] = REDACTED if hidden else strings(v)
             return copy
         if isinstance(item, list):
             return [strings(v) for v in item]
-        return item
+        if item is None or type(item) in _JSON_NUMBERS:
+            return item
+        return strings(jsonable(item))  # a model, a tuple, a Decimal: as JSON has it
 
-    return strings(jsonable(value))
+    return strings(value)
+
+
+_JSON_NUMBERS = (bool, int, float)
 
 
 def _is_image_block(item: dict[str, Any]) -> bool:

@@ -68,15 +68,19 @@ class _Settings:
             self.choice = True
         elif value in ("0", "off", "false", "no"):
             self.choice = False
+        self._get_ipython: Any = None
 
     @property
     def enabled(self) -> bool:
-        """Whether to write now."""
+        """Whether to write now (asked at every event: IPython's ``get_ipython`` is looked
+        up once, not imported each time)."""
         if self.choice is not None:
             return self.choice
-        from IPython import get_ipython
+        if self._get_ipython is None:
+            from IPython import get_ipython
 
-        return get_ipython() is not None
+            self._get_ipython = get_ipython
+        return self._get_ipython() is not None
 
 
 SETTINGS = _Settings()
