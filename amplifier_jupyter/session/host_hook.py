@@ -36,6 +36,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from amplifier_jupyter.modules._on_loop import hand_to_loop, running_loop
 from amplifier_jupyter.session.logs import QuietFaults
 
 HOST_HOOK = "notebook-host"
@@ -61,11 +62,9 @@ class HostHook:
 
     def dispatch(self, event: str, data: dict[str, Any]) -> Awaitable[None] | None:
         """The hook, on amplifier-core's thread: the event goes to the loop's thread."""
-        loop = self._loop
-        if loop is None or not loop.is_running() or _running_loop() is loop:
-            return self.run_parts(event, data)
-        loop.call_soon_threadsafe(self._deliver, event, data)
-        return None  # continue
+        if hand_to_loop(self._loop, self._deliver, event, data):
+            return None  # continue
+        return self.run_parts(event, data)
 
     def _deliver(self, event: str, data: dict[str, Any]) -> None:
         """On the loop: the parts now, or behind the event still being handled."""
@@ -116,13 +115,6 @@ class HostHook:
         runs on: its events are handed to it)."""
         from amplifier_core.events import ALL_EVENTS
 
-        self._loop = _running_loop()
+        self._loop = running_loop()
         for event in ALL_EVENTS:
             coordinator.hooks.register(event, self.dispatch, priority=HOST_PRIORITY, name=HOST_HOOK)
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
