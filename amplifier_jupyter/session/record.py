@@ -15,7 +15,7 @@ from amplifier_jupyter.session.attachments import Attachments
 from amplifier_jupyter.session.host_hook import HOST_HOOK
 from amplifier_jupyter.session.model_choice import wrap_providers
 from amplifier_jupyter.session.totals import Totals
-from amplifier_jupyter.transcripts.writer import sync_messages, write_pending
+from amplifier_jupyter.transcripts.writer import sync_messages
 
 # Hooks of ours that status does not list as the plan's hooks.
 INTERNAL_HOOKS = {HOST_HOOK, "notebook-approval"}
@@ -193,9 +193,6 @@ class SessionRecord:
         finally:
             self._running = False
             coordinator.register_capability("notebook.request_overrides", {})
-            # The run is over, however it ended (a stop may leave no execution:end): its
-            # events are on disk when the cell ends.
-            write_pending(self._session)
         self._turns += 1
         return answer
 

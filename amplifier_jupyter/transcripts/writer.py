@@ -1,10 +1,8 @@
 """Writing transcripts: each session's events and messages appended as they happen.
 
-Events are redacted and serialised as they happen, and their lines reach the
-file within 0.25 s, at once before a tool runs and when a run or the session
-ends (``transcripts.pending``), so a kernel that dies keeps everything up to its
-last events (streamed deltas are held back until their block ends:
-``transcripts.deltas``); everything is redacted before it is written, and
+Lines are written and flushed as they happen, so a kernel that dies keeps
+everything up to its last event (streamed deltas are held back until their block
+ends: ``transcripts.deltas``); everything is redacted before it is written, and
 only what is written is redacted. ``messages.jsonl`` gains only the new messages
 at each sync, and is cut back and written again from the first message that
 changed when the conversation was rewritten (``transcripts.messages_file``).
@@ -27,7 +25,6 @@ from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.deltas import Deltas, is_delta
 from amplifier_jupyter.transcripts.messages_file import MessagesFile
-from amplifier_jupyter.transcripts.pending import PendingLines
 from amplifier_jupyter.transcripts.store import (
     ensure_amplifier_dir,
     load_metadata,
@@ -47,10 +44,6 @@ MESSAGE_EVENTS = frozenset(
         "session:end",
     }
 )
-
-# After these events the lines kept reach events.jsonl at once (transcripts/pending.py):
-# a tool's code may hold the loop or kill the kernel; a run or the session is over.
-WRITE_NOW = frozenset({"tool:pre", "execution:end", "session:end"})
 
 
 class _Settings:
@@ -121,7 +114,6 @@ class TranscriptWriter:
         self._synced: tuple[Any, int] | None = None
         self._deltas = Deltas()
         self._events: Any = None
-        self._pending = PendingLines(self._events_file)
         self._folder_made = False
         self.ended = False
 
@@ -167,16 +159,15 @@ class TranscriptWriter:
             return
         records = self._deltas.flush(event, data)
         records.append({"ts": ts, "event": event, "data": omit_image_data(data)})
-        self._write_events(records, now=event in WRITE_NOW)
+        self._write_events(records)
 
-    def _write_events(self, records: list[dict[str, Any]], *, now: bool = False) -> None:
-        """Redact and serialise ``records`` now; their lines reach the file soon, or ``now``."""
+    def _write_events(self, records: list[dict[str, Any]]) -> None:
+        # A write and a flush a line cost about a microsecond here (the page cache):
+        # keeping lines back to write them together saved nothing worth a lost line.
         lines = [json.dumps({**r, "data": redact(r["data"])}) + "\n" for r in records]
-        self._pending.add("".join(lines), now=now)
-
-    def write_pending(self) -> None:
-        """Write the event lines kept for the file now (``transcripts/pending.py``)."""
-        self._pending.write()
+        handle = self._events_file()
+        handle.write("".join(lines))
+        handle.flush()
 
     def messages(self, messages: list[dict[str, Any]]) -> None:
         """Bring messages.jsonl up to the conversation: append what is new.
@@ -224,7 +215,7 @@ class TranscriptWriter:
         self.messages(await context.get_messages())
 
     def _count_turns(self) -> None:
-        # Saved with the metadata at the end (a rename per turn cost about 0.5 ms a cell);
+        # Saved with the metadata at the end (a write and a rename per turn: about 0.25 ms);
         # until then the listing counts a live session's turns in messages.jsonl.
         self.metadata["turns"] = self._messages.turns
 
@@ -240,8 +231,6 @@ class TranscriptWriter:
             self.metadata["state"] = state
             with contextlib.suppress(OSError):
                 self._save_metadata()
-        with contextlib.suppress(OSError):
-            self._pending.write()  # kept while transcripts were on
         self.ended = True
         self._synced = None  # the context, and the conversation in it, may go
         self._messages.close()
@@ -310,25 +299,12 @@ def _sync_now(session: Any, writer: TranscriptWriter) -> Awaitable[None] | None:
     return writer.sync_now(context) if context is not None else None
 
 
-def write_pending(session: Any) -> None:
-    """Write the event lines ``session``'s transcript keeps, now (``transcripts/pending.py``);
-    a failure to write (a full disk) is swallowed, as for every event."""
-    writer = _WRITERS.get(session.session_id)
-    if writer is not None:
-        with contextlib.suppress(OSError):
-            writer.write_pending()
-
-
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:
-    """Write the conversation's new messages, and the event lines kept, now (nothing is
-    read when transcripts are off)."""
+    """Write the conversation's new messages now (nothing is read when transcripts are off)."""
     if not SETTINGS.enabled:
         return
     writer = writer or _WRITERS.get(session.session_id)
-    if writer is None:
-        return
     context = session.coordinator.get("context")
-    if context is not None:
-        await writer.sync(context)
-    with contextlib.suppress(OSError):
-        writer.write_pending()
+    if writer is None or context is None:
+        return
+    await writer.sync(context)
