@@ -97,7 +97,7 @@ def _hide_keyed_value(match: re.Match[str]) -> str:
     return match[0][:start] + REDACTED + match[0][end:]
 
 
-def redact(value: Any) -> Any:
+def redact(value: Any, *, omit_images: bool = False) -> Any:
     """A JSON-able copy of ``value`` with every secret redacted (keys and strings).
 
     One walk: amplifier-core's exact names (``SENSITIVE_KEYS``, whatever the value)
@@ -105,9 +105,13 @@ def redact(value: Any) -> Any:
     redacted as text (``redact_text``). Plain JSON data is walked as it is; anything
     else (a model, a tuple, keys that are not strings) is first made JSON
     (``jsonable``), as a JSON round trip of the whole value did before.
+    ``omit_images``: image blocks leave their base64 data out, in the same walk
+    (``images.blocks.without_data``: what an event line keeps of an image).
     """
     from amplifier_core.utils import SENSITIVE_KEYS
 
+    if omit_images:
+        from amplifier_jupyter.images.blocks import is_image_block, without_data
     env_values = _secret_env_values()
 
     def strings(item: Any) -> Any:
@@ -116,6 +120,8 @@ def redact(value: Any) -> Any:
         if isinstance(item, dict):
             if not all(type(k) is str for k in item):
                 return strings(jsonable(item))  # its keys as JSON writes them
+            if omit_images and is_image_block(item):
+                item = without_data(item)
             if _is_image_block(item):
                 # An image's base64 data holds no secret to find and is large: kept as it is.
                 return item

@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from amplifier_jupyter.images import omit_image_data
 from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.deltas import Deltas, is_delta
@@ -158,13 +157,16 @@ class TranscriptWriter:
             self._deltas.add(event, data, ts)
             return
         records = self._deltas.flush(event, data)
-        records.append({"ts": ts, "event": event, "data": omit_image_data(data)})
+        records.append({"ts": ts, "event": event, "data": data})
         self._write_events(records)
 
     def _write_events(self, records: list[dict[str, Any]]) -> None:
-        # A write and a flush a line cost about a microsecond here (the page cache):
-        # keeping lines back to write them together saved nothing worth a lost line.
-        lines = [json.dumps({**r, "data": redact(r["data"])}) + "\n" for r in records]
+        # Images leave their data out (it is in messages.jsonl), in redaction's walk. A write
+        # and a flush a line cost about a microsecond here (the page cache): keeping lines
+        # back to write them together saved nothing worth a lost line.
+        lines = [
+            json.dumps({**r, "data": redact(r["data"], omit_images=True)}) + "\n" for r in records
+        ]
         handle = self._events_file()
         handle.write("".join(lines))
         handle.flush()
