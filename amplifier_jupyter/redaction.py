@@ -10,6 +10,7 @@ show goes through the same redaction (``ui.view.shown``, ``errors.one_line``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -83,7 +84,10 @@ def redact_text(text: str, env_values: Sequence[str] | None = None) -> str:
     for value in _secret_env_values() if env_values is None else env_values:
         if value in text:
             text = text.replace(value, REDACTED)
-    return _KEYED_VALUE.sub(_hide_keyed_value, _SECRET_PATTERNS.sub(REDACTED, text))
+    text = _SECRET_PATTERNS.sub(REDACTED, text)
+    if ":" not in text and "=" not in text:  # no key with a value to hide
+        return text
+    return _KEYED_VALUE.sub(_hide_keyed_value, text)
 
 
 def _hide_keyed_value(match: re.Match[str]) -> str:
@@ -93,33 +97,52 @@ def _hide_keyed_value(match: re.Match[str]) -> str:
     return match[0][:start] + REDACTED + match[0][end:]
 
 
-def redact(value: Any) -> Any:
-    """A JSON-able copy of ``value`` with every secret redacted (keys and strings)."""
-    from amplifier_core.utils import redact_secrets
+def redact(value: Any, *, omit_images: bool = False) -> Any:
+    """A JSON-able copy of ``value`` with every secret redacted (keys and strings).
 
+    One walk: amplifier-core's exact names (``SENSITIVE_KEYS``, whatever the value)
+    and ours (``_secret_key``, for strings) hide a value; every other string is
+    redacted as text (``redact_text``). Plain JSON data is walked as it is; anything
+    else (a model, a tuple, keys that are not strings) is first made JSON
+    (``jsonable``), as a JSON round trip of the whole value did before.
+    ``omit_images``: image blocks leave their base64 data out, in the same walk
+    (``images.blocks.without_data``: what an event line keeps of an image).
+    """
+    from amplifier_core.utils import SENSITIVE_KEYS
+
+    if omit_images:
+        from amplifier_jupyter.images.blocks import is_image_block, without_data
     env_values = _secret_env_values()
 
     def strings(item: Any) -> Any:
         if isinstance(item, str):
-            return redact_text(item, env_values)
-        if _is_image_block(item):
-            # An image's base64 data holds no secret to find and is large: kept as it is.
-            return item
+            return redact_text(str(item), env_values)
         if isinstance(item, dict):
-            return {
-                str(k): REDACTED if isinstance(v, str) and _secret_key(str(k)) else strings(v)
-                for k, v in item.items()
-            }
+            if not all(type(k) is str for k in item):
+                return strings(jsonable(item))  # its keys as JSON writes them
+            if omit_images and is_image_block(item):
+                item = without_data(item)
+            if _is_image_block(item):
+                # An image's base64 data holds no secret to find and is large: kept as it is.
+                return item
+            copy = {}
+            for key, v in item.items():
+                hidden = key.lower() in SENSITIVE_KEYS or (isinstance(v, str) and _secret_key(key))
+                copy[key] = REDACTED if hidden else strings(v)
+            return copy
         if isinstance(item, list):
             return [strings(v) for v in item]
-        return item
+        if item is None or type(item) in _JSON_NUMBERS:
+            return item
+        return strings(jsonable(item))  # a model, a tuple, a Decimal: as JSON has it
 
-    return strings(redact_secrets(jsonable(value)))
+    return strings(value)
 
 
-def _is_image_block(item: Any) -> bool:
-    if not isinstance(item, dict):
-        return False
+_JSON_NUMBERS = (bool, int, float)
+
+
+def _is_image_block(item: dict[str, Any]) -> bool:
     source = item.get("source")
     return (
         item.get("type") == "image"
@@ -130,8 +153,10 @@ def _is_image_block(item: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _secret_key(name: str) -> bool:
-    """Whether a key names a secret: ``auth_token``, ``x-api-key``, ``clientSecret``."""
+    """Whether a key names a secret: ``auth_token``, ``x-api-key``, ``clientSecret``
+    (remembered: the same few names come in every event)."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
     return _SECRET_KEY.search(snake) is not None
 

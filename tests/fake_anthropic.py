@@ -495,6 +495,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive and chunked SSE, like the real API
+    # Each header line and chunk is a write of its own: with Nagle's algorithm on, a reused
+    # connection held the next small write until the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
     server: _Server
     timeout = 30  # an idle keep-alive connection ends after this
 

@@ -145,3 +145,35 @@ async def test_the_hosts_installation_wins_over_a_plans_mount(tmp_path: Path) ->
         assert messages.shown == [(HOST_POLICY_LINE, "warning", "approval")]
         await session.execute("go")
         assert len(answers.prompts) == 1 and not (tmp_path / "ran").exists()
+
+
+async def test_a_turns_start_resets_the_gate_on_the_loop_before_the_turn_goes_on() -> None:
+    """prompt:submit and execution:start take a plain handler (amplifier-core calls it on
+    its own thread); what they reset is reset on the loop's thread, before emit returns."""
+    import threading
+
+    from amplifier_jupyter.session.plans import scripted_plan
+
+    session_plan = scripted_plan(["Four."])
+    session_plan["tools"] = []
+    session = AmplifierSession(config=session_plan)
+    hook = install_approvals(session.coordinator, ApprovalPolicy())
+    await session.initialize()
+    resets: list[int] = []
+    real = hook.gate.new_turn
+
+    def new_turn() -> None:
+        resets.append(threading.get_ident())
+        real()
+
+    hook.gate.new_turn = new_turn  # type: ignore[method-assign]
+    try:
+        for event in ("prompt:submit", "execution:start"):
+            hook.gate.seen["python"] += 1
+            hook.user_allowed["python"] += 1
+            await session.coordinator.hooks.emit(event, {"prompt": "hi"})
+            assert not hook.gate.seen and not hook.user_allowed, event
+        assert await session.execute("What is 2 + 2?") == "Four."
+    finally:
+        await session.cleanup()
+    assert resets and set(resets) == {threading.get_ident()}

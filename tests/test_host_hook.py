@@ -34,8 +34,9 @@ async def test_parts_run_in_order_and_a_failing_one_does_not_stop_the_next() -> 
     host.add("observer", lambda event, data: calls.append(f"observer {event}"))
     before = len(LOG_COLLECTOR.records)
     for event in ("a", "b"):
-        result = await host.dispatch(event, {})
-        assert result.action == "continue"
+        pending = host.run_parts(event, {})  # the awaiting part hands back its rest
+        assert pending is not None
+        assert await pending is None  # None: amplifier-core's continue
     assert calls == [
         "broken a",
         "awaited a",
@@ -80,3 +81,53 @@ async def test_a_session_has_one_hook_of_ours_on_every_event(
         assert [json.loads(m)["role"] for m in messages] == ["user", "assistant"]
     finally:
         await ks.shutdown()
+
+
+async def test_the_parts_run_on_the_loops_thread_in_order_before_emit_returns() -> None:
+    """amplifier-core calls the handler on a thread of its own; the parts still run on
+    the loop's thread, in order, an awaiting part's later events behind it, and each
+    event has been seen by the time the ``await emit()`` that sent it goes on."""
+    import asyncio
+    import threading
+
+    from amplifier_core import AmplifierSession
+
+    plan = scripted_plan(["Four."])
+    plan["tools"] = []
+    session = AmplifierSession(config=plan)
+    host = HostHook(QuietFaults())
+    seen: list[tuple[str, str]] = []
+    threads: set[int] = set()
+
+    async def slowly(event: str) -> None:
+        await asyncio.sleep(0)
+        seen.append(("awaited", event))
+
+    def first(event: str, data: dict[str, Any]) -> Any:
+        threads.add(threading.get_ident())
+        seen.append(("first", event))
+        return slowly(event) if event == "provider:request" else None
+
+    host.add("first", first)
+    host.add("second", lambda event, data: seen.append(("second", event)))
+    host.register(session.coordinator)
+    await session.initialize()
+    try:
+        assert await session.execute("What is 2 + 2?") == "Four."
+        for i in range(20):
+            await session.coordinator.hooks.emit("tool:pre", {"i": i})
+            assert seen[-1] == ("second", "tool:pre")
+    finally:
+        await session.cleanup()
+    assert threads == {threading.get_ident()}
+    events = [event for kind, event in seen if kind == "first"]
+    assert "provider:request" in events and "execution:end" in events
+    request = events.index("provider:request")
+    at = seen.index(("first", "provider:request"))
+    assert seen[at : at + 3] == [
+        ("first", "provider:request"),
+        ("awaited", "provider:request"),
+        ("second", "provider:request"),
+    ]
+    assert [event for kind, event in seen if kind == "second"] == events
+    assert request < events.index("execution:end")

@@ -149,3 +149,20 @@ def test_the_fake_api_rejects_what_the_real_one_does(
 def test_the_fake_api_takes_well_formed_images(fake_anthropic: FakeAnthropic) -> None:
     status, _ = _post(fake_anthropic, [block(png(4, 4)), block(jpeg(8, 8), "image/jpeg")])
     assert status == 200
+
+
+def test_an_event_line_leaves_out_every_images_data_inside_tuples_too() -> None:
+    """The transcript leaves an event's image data out in redaction's walk, wherever the
+    block is (a tuple the event carries is made JSON first)."""
+    from amplifier_jupyter.images.blocks import OMITTED
+    from amplifier_jupyter.redaction import REDACTED, redact
+
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png"}}
+    image["source"]["data"] = "QUJD" * 1000
+    event = {"result": {"content": [image]}, "inputs": ("x", image), "api_key": "sk-abc"}
+    line = redact(event, omit_images=True)
+    assert line["result"]["content"][0]["source"]["data"] == OMITTED
+    assert line["inputs"][1]["source"]["data"] == OMITTED
+    assert line["api_key"] == REDACTED
+    assert image["source"]["data"] == "QUJD" * 1000  # the event itself is left as it was
+    assert redact(event)["result"]["content"][0]["source"]["data"] == "QUJD" * 1000

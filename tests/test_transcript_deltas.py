@@ -47,7 +47,9 @@ def test_a_finished_block_is_one_line_of_counts_its_end_has_the_text(
 ) -> None:
     redacted: list[Any] = []
     real = writer_module.redact
-    monkeypatch.setattr(writer_module, "redact", lambda v: redacted.append(v) or real(v))
+    monkeypatch.setattr(
+        writer_module, "redact", lambda v, **how: redacted.append(v) or real(v, **how)
+    )
     text = " ".join(f"word{i}" for i in range(5000))
     stream(writer, text)
     block = {"type": "text", "text": text}

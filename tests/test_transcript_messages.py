@@ -188,3 +188,21 @@ def test_secrets_in_new_messages_are_redacted(tmp_path: Path, writing: None, mon
     monkeypatch.setenv("LATE_SERVICE_TOKEN", "late-token-value-1234")
     writer.messages([*conversation(1), {"role": "user", "content": "use late-token-value-1234"}])
     assert lines(writer)[-1]["content"] == f"use {REDACTED}"
+
+
+def test_a_live_sessions_turns_are_counted_in_its_messages_and_saved_at_its_end(
+    tmp_path: Path, writing: None
+) -> None:
+    from amplifier_jupyter.transcripts.store import load_metadata, saved_sessions
+
+    writer = TranscriptWriter("counted", root=tmp_path)
+    writer.start()
+    writer.messages(conversation(3))
+    # No metadata write per turn: the file still says what the start wrote.
+    assert load_metadata("counted", tmp_path)["turns"] == 0
+    [live] = saved_sessions(tmp_path)
+    assert live.metadata["state"] == "live" and live.turns == 3
+    writer.end()
+    assert load_metadata("counted", tmp_path)["turns"] == 3
+    [ended] = saved_sessions(tmp_path)
+    assert ended.metadata["state"] == "ended" and ended.turns == 3

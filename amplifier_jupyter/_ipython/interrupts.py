@@ -51,10 +51,11 @@ from amplifier_jupyter.notebook_context.guard import ContextInterrupted
 
 StopFunction = Callable[[], Awaitable[Any]]
 
-# The loop-level handler installed by interrupt_stops, if any: (loop, callback). Process-wide
-# because SIGINT's handler is: there is one at a time, and user_code_interruptible, called by
-# a tool that knows nothing of the run, must find the one in place to lift and restore it.
-_installed: tuple[asyncio.AbstractEventLoop, Callable[[], None]] | None = None
+# The handler installed by interrupt_stops, if any: (the signal handler, the callback it
+# hands to the loop). Process-wide because SIGINT's handler is: there is one at a time, and
+# user_code_interruptible, called by a tool that knows nothing of the run, must find the one
+# in place to call it.
+_installed: tuple[Callable[[int, Any], None], Callable[[], None]] | None = None
 
 
 def _in_main_thread() -> bool:
@@ -78,18 +79,19 @@ def interrupt_stops(stop: StopFunction) -> Iterator[None]:
     def on_interrupt() -> None:
         asyncio.ensure_future(stop())
 
-    previous = signal.getsignal(signal.SIGINT)
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-    except (NotImplementedError, RuntimeError, ValueError):
-        yield
-        return
-    _installed = (loop, on_interrupt)
+    def on_signal(signum: int, frame: Any) -> None:
+        # Python runs it on the main thread at once, also while the loop waits for its
+        # sockets (the wait is interrupted, then retried): the loop takes it from there.
+        loop.call_soon_threadsafe(on_interrupt)
+
+    # signal.signal, not loop.add_signal_handler: that one cost about 120 µs a cell (it
+    # lists the valid signals and sets the wake-up fd, and removing it again unsets it).
+    previous = signal.signal(signal.SIGINT, on_signal)
+    _installed = (on_signal, on_interrupt)
     try:
         yield
     finally:
         _installed = None
-        loop.remove_signal_handler(signal.SIGINT)
         signal.signal(
             signal.SIGINT, previous if previous is not None else signal.default_int_handler
         )
@@ -110,8 +112,6 @@ def user_code_interruptible(on_interrupt: Callable[[], Any] | None = None) -> It
         yield
         return
     installed = _installed
-    if installed is not None:
-        installed[0].remove_signal_handler(signal.SIGINT)
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with blocking_code():  # a Stop click on another thread interrupts it too
@@ -122,9 +122,8 @@ def user_code_interruptible(on_interrupt: Callable[[], Any] | None = None) -> It
             callback()
         raise
     finally:
+        # What was there: the run's handler (interrupt_stops) during a run.
         signal.signal(signal.SIGINT, previous)
-        if installed is not None and _installed is installed:
-            installed[0].add_signal_handler(signal.SIGINT, installed[1])
 
 
 @contextlib.contextmanager
@@ -144,9 +143,6 @@ def context_interruptible() -> Iterator[None]:
         interrupted.append(True)
         raise ContextInterrupted()
 
-    installed = _installed
-    if installed is not None:
-        installed[0].remove_signal_handler(signal.SIGINT)
     previous = signal.signal(signal.SIGINT, on_interrupt)
     try:
         with blocking_code():
@@ -155,7 +151,5 @@ def context_interruptible() -> Iterator[None]:
         signal.signal(
             signal.SIGINT, previous if previous is not None else signal.default_int_handler
         )
-        if installed is not None and _installed is installed:
-            installed[0].add_signal_handler(signal.SIGINT, installed[1])
     if interrupted:
         raise ContextInterrupted()

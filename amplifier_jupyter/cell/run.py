@@ -288,7 +288,20 @@ def _flush_notices(
 
 
 def show_answer(answer: str) -> None:
-    """The final answer as a Markdown output (readable where widgets are not)."""
-    from IPython.display import Markdown, display
+    """The final answer as a Markdown output (readable where widgets are not).
 
-    display(Markdown(escape_currency(answer) or "*(no answer)*"))
+    A raw bundle, not IPython's ``Markdown``: that one takes text that starts with
+    ``http`` for a URL to download, and text that names a file for the file to read
+    (a stat of the answer, on every cell).
+    """
+    from IPython.display import display
+
+    display(answer_bundle(answer), raw=True)
+
+
+def answer_bundle(answer: str) -> dict[str, str]:
+    """The answer as Markdown (``$`` kept as text: ``ui/dollars.py``) and as plain text."""
+    return {
+        "text/markdown": escape_currency(answer) or "*(no answer)*",
+        "text/plain": answer or "(no answer)",
+    }

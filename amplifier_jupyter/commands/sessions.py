@@ -160,7 +160,7 @@ def saved_tree(ks: KernelSession | None = None) -> str:
                 (
                     f"{prefix}{branch}{name}",
                     s.session_id,
-                    f"{s.metadata.get('turns', 0)} turns",
+                    f"{s.turns} turns",
                     f"{created} · {state}",
                 )
             )

@@ -31,12 +31,17 @@ def with_images(text: str, images: list[dict[str, Any]]) -> str | list[dict[str,
     return [{"type": "text", "text": text}, *images]
 
 
+def without_data(block: dict[str, Any]) -> dict[str, Any]:
+    """An image block (:func:`is_image_block`) with its base64 data replaced by a short note."""
+    source = {k: v for k, v in block["source"].items() if k != "data"}
+    return {**block, "source": {**source, "data": OMITTED}}
+
+
 def omit_image_data(value: Any) -> Any:
     """A copy of ``value`` with every image block's base64 data replaced by a short note
     (events carry a tool's result; the image itself is stored once, with the messages)."""
     if is_image_block(value):
-        source = {k: v for k, v in value["source"].items() if k != "data"}
-        return {**value, "source": {**source, "data": OMITTED}}
+        return without_data(value)
     if isinstance(value, dict):
         return {k: omit_image_data(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -67,6 +67,15 @@ class SavedSession:
         """The parent's id, for children."""
         return self.metadata.get("parent_id")
 
+    @property
+    def turns(self) -> int:
+        """Its prompts. The metadata says so once the session ended; a live one's (or one
+        left live by a kernel that died) is written at its start and end only, so its
+        turns are counted in ``messages.jsonl``."""
+        if self.metadata.get("state") == "live":
+            return count_turns(list(_read_jsonl(self.folder / "messages.jsonl")))
+        return int(self.metadata.get("turns") or 0)
+
 
 def load_metadata(session_id: str, root: Path | None = None) -> dict[str, Any] | None:
     """A saved session's metadata, or None."""

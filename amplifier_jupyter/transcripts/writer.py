@@ -6,6 +6,8 @@ ends: ``transcripts.deltas``); everything is redacted before it is written, and
 only what is written is redacted. ``messages.jsonl`` gains only the new messages
 at each sync, and is cut back and written again from the first message that
 changed when the conversation was rewritten (``transcripts.messages_file``).
+``metadata.json`` is written when the session starts and when it ends; a live
+session's turns are counted in its messages (``SavedSession.turns``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from amplifier_jupyter.images import omit_image_data
 from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.transcripts.deltas import Deltas, is_delta
@@ -59,15 +60,19 @@ class _Settings:
             self.choice = True
         elif value in ("0", "off", "false", "no"):
             self.choice = False
+        self._get_ipython: Any = None
 
     @property
     def enabled(self) -> bool:
-        """Whether to write now."""
+        """Whether to write now (asked at every event: IPython's ``get_ipython`` is looked
+        up once, not imported each time)."""
         if self.choice is not None:
             return self.choice
-        from IPython import get_ipython
+        if self._get_ipython is None:
+            from IPython import get_ipython
 
-        return get_ipython() is not None
+            self._get_ipython = get_ipython
+        return self._get_ipython() is not None
 
 
 SETTINGS = _Settings()
@@ -152,11 +157,16 @@ class TranscriptWriter:
             self._deltas.add(event, data, ts)
             return
         records = self._deltas.flush(event, data)
-        records.append({"ts": ts, "event": event, "data": omit_image_data(data)})
+        records.append({"ts": ts, "event": event, "data": data})
         self._write_events(records)
 
     def _write_events(self, records: list[dict[str, Any]]) -> None:
-        lines = [json.dumps({**r, "data": redact(r["data"])}) + "\n" for r in records]
+        # Images leave their data out (it is in messages.jsonl), in redaction's walk. A write
+        # and a flush a line cost about a microsecond here (the page cache): keeping lines
+        # back to write them together saved nothing worth a lost line.
+        lines = [
+            json.dumps({**r, "data": redact(r["data"], omit_images=True)}) + "\n" for r in records
+        ]
         handle = self._events_file()
         handle.write("".join(lines))
         handle.flush()
@@ -182,11 +192,17 @@ class TranscriptWriter:
         ``snapshot()``, and only they are redacted and written. Any other context is
         read whole and compared (``MessagesFile.sync``).
         """
+        pending = self.sync_now(context)
+        if pending is not None:
+            await pending
+
+    def sync_now(self, context: Any) -> Awaitable[None] | None:
+        """:meth:`sync`, done at once for context-notebook (read without awaiting); for any
+        other context, an awaitable that reads and writes it."""
         if not SETTINGS.enabled or self.ended:
-            return
+            return None
         if not isinstance(context, NotebookContext):
-            self.messages(await context.get_messages())
-            return
+            return self._sync_other(context)
         self._make_folder()
         synced, revision = self._synced, context.revision
         if synced is not None and synced[0] is context and synced[1] == revision:
@@ -195,12 +211,15 @@ class TranscriptWriter:
             self._messages.sync(context.snapshot())
         self._synced = (context, revision)
         self._count_turns()
+        return None
+
+    async def _sync_other(self, context: Any) -> None:
+        self.messages(await context.get_messages())
 
     def _count_turns(self) -> None:
-        turns = self._messages.turns
-        if turns != self.metadata.get("turns"):
-            self.metadata["turns"] = turns
-            self._save_metadata()
+        # Saved with the metadata at the end (a write and a rename per turn: about 0.25 ms);
+        # until then the listing counts a live session's turns in messages.jsonl.
+        self.metadata["turns"] = self._messages.turns
 
     def end(self, state: str = "ended") -> None:
         """The session ended: mark it and close the files."""
@@ -237,8 +256,9 @@ def attach_transcript(
     ``session:fork``); returns what records one event, for the host's one hook
     (``session/host_hook.py``), which calls it with every event.
 
-    It returns an awaitable after the events that may have grown the conversation
-    (its new messages are written then), None after the others. Its failures are
+    After the events that may have grown the conversation it writes the new
+    messages too: at once from context-notebook, or in the awaitable it returns
+    for any other context; otherwise it returns None. Its failures are
     swallowed: a full disk must not stop the agent.
     """
     writer = TranscriptWriter(session.session_id, parent_id=session.parent_id, name=name, plan=plan)
@@ -247,19 +267,38 @@ def attach_transcript(
         del _WRITERS[ended]  # what they held (fingerprints of a conversation) can go
     _WRITERS[session.session_id] = writer
 
-    async def after(event: str) -> None:
-        with contextlib.suppress(Exception):
-            if event in MESSAGE_EVENTS:
-                await sync_messages(session, writer)
-            if event == "session:end":
-                writer.end()
-
     def record(event: str, data: dict[str, Any]) -> Awaitable[None] | None:
         with contextlib.suppress(Exception):
             writer.event(event, data)
-        return after(event) if event in MESSAGE_EVENTS else None
+        if event not in MESSAGE_EVENTS:
+            return None
+        pending: Awaitable[None] | None = None
+        with contextlib.suppress(Exception):
+            pending = _sync_now(session, writer)
+        if pending is not None:
+            return _then_end(pending, writer, event)
+        if event == "session:end":
+            writer.end()
+        return None
 
     return record
+
+
+async def _then_end(pending: Awaitable[None], writer: TranscriptWriter, event: str) -> None:
+    """Await a sync that had to read its context; end the writer after ``session:end``."""
+    with contextlib.suppress(Exception):
+        await pending
+    if event == "session:end":
+        writer.end()
+
+
+def _sync_now(session: Any, writer: TranscriptWriter) -> Awaitable[None] | None:
+    """Write the conversation's new messages now where they can be read at once; else an
+    awaitable that writes them (see :meth:`TranscriptWriter.sync_now`)."""
+    if not SETTINGS.enabled:
+        return None
+    context = session.coordinator.get("context")
+    return writer.sync_now(context) if context is not None else None
 
 
 async def sync_messages(session: Any, writer: TranscriptWriter | None = None) -> None:

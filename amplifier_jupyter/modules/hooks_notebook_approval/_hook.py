@@ -39,6 +39,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._on_loop import hand_to_loop, running_loop
 
 from ._policy import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
 from ._review import ALLOW_WORDS, STALE_ASKS, as_text, checked, decision, labels, stale
@@ -262,6 +263,7 @@ class ApprovalHook:
         # Whether the orchestrator's execute() marks its turns (else every call is gated).
         self.marks_turns = False
         self._unregister: list[Callable[[], Any]] = []
+        self._loop: Any = None  # where install() ran: the session's loop
 
     # -- wiring ------------------------------------------------------------------------
 
@@ -272,8 +274,11 @@ class ApprovalHook:
         on(hooks.register("tool:pre", self.on_seen, priority=SEEN_PRIORITY, name=HOOK_NAME))
         on(hooks.register("tool:pre", self.on_tool_pre, priority=PRIORITY, name=HOOK_NAME))
         on(hooks.register("tool:pre", self.on_cleared, priority=CLEARED_PRIORITY, name=HOOK_NAME))
-        for event in (*ATTACH_EVENTS, *TURN_EVENTS):
+        for event in ATTACH_EVENTS:
             on(hooks.register(event, self.on_session_event, priority=PRIORITY, name=HOOK_NAME))
+        self._loop = running_loop()
+        for event in TURN_EVENTS:
+            on(hooks.register(event, self.on_turn_event, priority=PRIORITY, name=HOOK_NAME))
         self.coordinator.register_capability(HOOK_CAPABILITY, self)
         self.coordinator.register_capability("approval.policy", self.policy)
         self.coordinator.register_capability(CHOICE_CAPABILITY, self.take_choice)
@@ -296,14 +301,30 @@ class ApprovalHook:
 
     async def on_session_event(self, event: str, data: dict[str, Any]) -> Any:
         """Modules are mounted: register the provider, wrap the tools; a turn: start afresh."""
+        self._attach(event)
+        await self._gate_tools()
+        return _continue()
+
+    def on_turn_event(self, event: str, data: dict[str, Any]) -> Any:
+        """A turn begins: :meth:`on_session_event`'s work, as a plain handler (on
+        amplifier-core's thread). When every tool is wrapped already, nothing needs
+        awaiting: the rest is handed to the loop (``modules/_on_loop.py``, a third of a
+        coroutine handler's cost) and the answer is None, ``continue``."""
+        if self._all_gated() and hand_to_loop(self._loop, self._attach, event):
+            return None
+        return self.on_session_event(event, data)  # awaited on the loop by amplifier-core
+
+    def _attach(self, event: str) -> None:
         if event in TURN_EVENTS:
             self.gate.new_turn()
             self.user_allowed.clear()
             self.choices.clear()
         self._register_provider()
         self._mark_turns()
-        await self._gate_tools()
-        return _continue()
+
+    def _all_gated(self) -> bool:
+        tools = self.coordinator.get("tools") or {}
+        return all(isinstance(tool, GatedTool) for tool in tools.values())
 
     def _register_provider(self) -> None:
         if self.provider is None:
