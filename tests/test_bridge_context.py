@@ -93,10 +93,10 @@ def test_without_a_tab_the_kernel_history_is_used_as_before(kernel: Kernel, coun
     widgets = Widgets()
     result = run(kernel, "%%amplifier --cells -1:\nWhat do I have?", widgets=widgets)
     assert result.ok, result.error
-    assert f"sent: cell {counted}<" in widgets.timeline()
+    assert f"sent: cell {counted} (kernel history)<" in widgets.timeline()
     sent = messages(kernel)
     assert f"In [{counted}]:\n```python\na = 1\n```" in sent[0][1]
     assert "live" not in sent[0][1]
     tool = next(content for role, content in sent if role == "tool")
-    assert not tool.startswith("(from the live"), tool
+    assert tool.startswith("(from the kernel's history: cells as they ran;"), tool
     assert f"[{counted}] a = 1" in tool

@@ -5,7 +5,8 @@ Each flag adds one section (``--cells``, ``--error``, ``--vars``,
 sees, and anything that could not be sent becomes a one-line notice. With the
 live notebook (read through the bridge by the caller), ``--cells`` and
 ``--notebook`` use it and the "sent:" line says "live"; without it they use the
-kernel's history and the saved file, as they always have.
+kernel's history (the "sent:" line says "kernel history") and the saved file (it
+says when the file was saved).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def _cells(
         f"## Cells [{describe_counts(sent)}] (source, printed output, result, error{where})\n\n"
         + "\n\n".join(blocks)
     )
-    live_mark = "" if live is None else " (live)"
+    live_mark = " (kernel history)" if live is None else " (live)"
     ctx.sent.append(f"cell{'s' if len(sent) > 1 else ''} {describe_counts(sent)}{live_mark}")
 
 

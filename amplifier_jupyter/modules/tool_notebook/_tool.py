@@ -24,8 +24,9 @@ NO_NOTEBOOK = needs_a_notebook("notebook")
 LIST_LIMIT = 8_000
 LISTED_CELLS = 100
 DEFAULT_READ = "-5:"
-# The first line of a result read from the live notebook (without it: the kernel's history).
+# The first line of a result: which notebook it read.
 FROM_LIVE = "(from the live notebook through the bridge: unsaved edits and Markdown included)"
+FROM_HISTORY = "(from the kernel's history: cells as they ran; no notebook bridge is connected)"
 
 
 def _first_line(source: str, limit: int = 80) -> str:
@@ -85,7 +86,7 @@ class NotebookTool:
         else:
             context = gather(shell, cells=spec, live=live)
             text = "\n\n".join(context.sections + context.notices) or "(no such cells have run)"
-        head = [FROM_LIVE] if live is not None else [unread] if unread else []
+        head = [FROM_LIVE] if live is not None else [unread] if unread else [FROM_HISTORY]
         return ToolResult(success=True, output="\n".join([*head, text]))
 
     def _list(self, shell: Any) -> str:
