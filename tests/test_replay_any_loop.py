@@ -63,3 +63,33 @@ async def test_a_recorded_turn_replays_under_any_loop(
         assert replay.counts.replayed == 2
     finally:
         await ks.reset()
+
+
+async def test_a_secret_in_a_prompt_is_not_written_and_the_call_still_replays(
+    replay: ReplayState, fake_anthropic: FakeAnthropic
+) -> None:
+    secret = "sk-ant-api03-" + "x" * 40
+    prompt = f"Is {secret} a valid key format?"
+    fake_anthropic.enqueue(text_reply("It looks like one."))
+    entry = {
+        "module": "provider-claude",
+        "config": {"api_key": "test-key", "base_url": fake_anthropic.url},
+    }
+    for mode in ("on", "strict"):
+        replay.set(mode)
+        ks = KernelSession()
+        try:
+            await ks.set_plan(
+                {
+                    "session": {"orchestrator": "loop-notebook", "context": "context-notebook"},
+                    "providers": [entry],
+                    "tools": [],
+                    "hooks": [],
+                }
+            )
+            assert await ks.execute(prompt) == "It looks like one."
+        finally:
+            await ks.reset()
+    assert len(fake_anthropic.requests) == 1 and replay.counts.replayed == 1
+    written = replay.record_file().path.read_text()
+    assert secret not in written and "[REDACTED]" in written

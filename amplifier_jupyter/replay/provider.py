@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.replay.key import as_json, key_of, request_form
 from amplifier_jupyter.replay.nearest import difference
 from amplifier_jupyter.replay.state import ReplayState, replay_state
@@ -113,8 +114,10 @@ class Replaying:
         records.put(
             Record(
                 key=key,
-                form=form,
-                response=as_json(response),
+                # As a transcript: no secret written (the key, a digest, is of the form as
+                # sent, so the same call matches next time).
+                form=redact(form),
+                response=redact(as_json(response)),
                 recorded=datetime.date.today().isoformat(),
                 cost_usd=None if cost is None else str(cost),
                 cell=state.cell,

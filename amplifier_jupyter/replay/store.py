@@ -7,7 +7,8 @@ kept out of git as a whole). Each line is one call's JSON with sorted keys: ``ke
 provider's ``ChatResponse``), ``recorded`` (the day), ``cost_usd`` (what the call cost
 then, or null), ``cell`` (the execution count it was recorded in). New calls are
 appended in the order they were made; ``--fresh`` replaces a call's line where it is.
-Nothing in a line depends on the time but ``recorded``, which is not in the key.
+Nothing in a line depends on the time but ``recorded``, which is not in the key. Secrets
+are redacted from ``form`` and ``response`` as from a transcript.
 """
 
 from __future__ import annotations
