@@ -15,7 +15,7 @@ from amplifier_jupyter.notebook_context.cellspec import CellSpec, CellSpecError,
 from amplifier_jupyter.notebook_context.references import is_reference
 
 CELL_USAGE = (
-    "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error [N]] "
+    "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error [N]] [--code] "
     "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--fresh] "
     "[--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
