@@ -38,7 +38,17 @@ Run a prompt
     --fresh                               call the model even if replay has this cell on record,
                                           and record the new answer in its place
     --child NAME [--config PLAN]          run in the child session NAME (again: continue it);
-                                          PLAN as for %amplifier config"""
+                                          PLAN as for %amplifier config
+In JupyterLab with the lab extension (the notebook bridge)
+  --cells, --notebook, the notebook tool  read the live notebook, unsaved edits included
+  notebook_insert, notebook_edit, notebook_run
+                                          the agent's writes, each shown on a card (the new
+                                          cell, or a diff) before it is made
+  Insert below, Copy                      under an answer's code blocks: a new cell below the
+                                          prompt cell (not run), or the clipboard
+  Ask Amplifier, Fix                      under an error output: a %%amplifier --error N cell
+                                          below it, run (Fix: the agent's edit, as a diff)
+  without the extension                   no buttons; --code and --error N work as typed"""
 
 
 DEFAULT_OUT = "_amplifier"
