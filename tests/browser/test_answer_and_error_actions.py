@@ -85,6 +85,8 @@ def test_insert_copy_ask_and_fix(notebook: NotebookPage) -> None:
     # puts it into a new code cell below the prompt cell, not run.
     notebook.run_in_place(2)
     expect(notebook.output(2).locator(".jp-RenderedMarkdown")).to_contain_text("Like this")
+    # JupyterLab's Markdown renderer names the block's language on its code element.
+    expect(notebook.output(2).locator("pre code.language-python")).to_have_count(1)
     actions(notebook, 2, "Copy").click()
     expect(actions(notebook, 2, "Copied")).to_be_visible()
     assert notebook.page.evaluate("navigator.clipboard.readText()") == TOTAL
@@ -98,6 +100,9 @@ def test_insert_copy_ask_and_fix(notebook: NotebookPage) -> None:
     live = notebook.output(4).locator(".amplifier-live")
     expect(live.locator(".amplifier-code-text")).to_have_text(MEAN, timeout=RUN_TIMEOUT_MS)
     expect(live.locator(".amplifier-stop")).to_be_hidden(timeout=RUN_TIMEOUT_MS)
+    # The widget's DOM is the cell's own (no shadow root, no iframe): its event reaches
+    # the notebook's node.
+    assert live.evaluate("node => node.getRootNode() === document")
     live.get_by_role("button", name="Insert below").click()
     expect(live.get_by_role("button", name="Inserted")).to_be_visible()
     assert notebook.sources()[4:] == [LIVE, MEAN]
