@@ -164,7 +164,8 @@ function decorateErrors(panel: NotebookPanel, cell: CodeCell): void {
       askBelow(panel, cell, fixSource(count))
     );
     bar.append(ask, fix);
-    node.append(bar);
+    // Inside the output, under the traceback (the child beside it is the prompt).
+    (node.querySelector('.jp-OutputArea-output') ?? node).append(bar);
   }
 }
 

@@ -5,17 +5,22 @@ panel's (a background run's) Insert below does the same through the lab extensio
 output's Ask Amplifier inserts and runs a prompt cell that sends that cell's own error
 (``--error N``); its Fix asks the agent for an edit of the failing cell, shown as a diff
 and accepted.
+
+``AMPLIFIER_UPDATE_SCREENSHOTS=1`` also writes ``docs/answer-and-error-actions.png`` (the
+README's picture); otherwise it goes to ``test-artifacts/`` only.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from lab_page import RUN_TIMEOUT_MS, NotebookPage
-from lab_server import LabServer
+from lab_page import ARTIFACTS, RUN_TIMEOUT_MS, NotebookPage
+from lab_server import ROOT, LabServer
 from playwright.sync_api import Locator, expect
 
 FAILING = "values = [1, 2]\nvalues[5]"
@@ -62,6 +67,24 @@ def notebook(browser: Any, lab: LabServer) -> Iterator[NotebookPage]:
         context.close()
 
 
+def shoot(notebook: NotebookPage, name: str, first: int, last: int) -> None:
+    """A screenshot of cells ``first`` to ``last`` into ``test-artifacts/`` (and, with
+    ``AMPLIFIER_UPDATE_SCREENSHOTS=1``, ``docs/``: the README's picture)."""
+    top, bottom = notebook.cell(first).bounding_box(), notebook.cell(last).bounding_box()
+    assert top is not None and bottom is not None
+    clip = {
+        "x": top["x"],
+        "y": top["y"],
+        "width": max(top["width"], bottom["width"]),
+        "height": bottom["y"] + bottom["height"] - top["y"],
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    notebook.page.screenshot(path=str(path), clip=clip)
+    if os.environ.get("AMPLIFIER_UPDATE_SCREENSHOTS"):
+        shutil.copyfile(path, ROOT / "docs" / f"{name}.png")
+
+
 def actions(notebook: NotebookPage, index: int, name: str) -> Locator:
     return notebook.output(index).get_by_role("button", name=name, exact=True)
 
@@ -87,6 +110,7 @@ def test_insert_copy_ask_and_fix(notebook: NotebookPage) -> None:
     expect(notebook.output(2).locator(".jp-RenderedMarkdown")).to_contain_text("Like this")
     # JupyterLab's Markdown renderer names the block's language on its code element.
     expect(notebook.output(2).locator("pre code.language-python")).to_have_count(1)
+    shoot(notebook, "answer-and-error-actions", 1, 2)
     actions(notebook, 2, "Copy").click()
     expect(actions(notebook, 2, "Copied")).to_be_visible()
     assert notebook.page.evaluate("navigator.clipboard.readText()") == TOTAL
