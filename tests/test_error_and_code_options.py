@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridge_frontend import FakeFrontend, code, run, tabs  # noqa: F401 (tabs: a fixture)
+from bridge_frontend import FakeFrontend, code, run
 from fake_anthropic import FakeAnthropic
 from kernel_harness import Kernel
 from test_notebook_context_kernel import count_of, fresh_session, sent_text
@@ -69,7 +69,7 @@ def test_code_asks_for_code_and_without_a_bridge_shows_it_in_one_line(
     assert result.markdown  # the answer is shown, as for any cell
 
 
-def test_code_goes_into_a_new_cell_below_the_prompt_not_run(kernel: Kernel, tabs: list) -> None:  # noqa: F811
+def test_code_goes_into_a_new_cell_below_the_prompt_not_run(kernel: Kernel, tabs: list) -> None:
     scripted(kernel, ANSWER)
     prompt = code("prompt", "%%amplifier --code\nSum the values.")
     tab = FakeFrontend(kernel, cells=[code("above", "values = [1, 2]", 1), prompt]).open()
