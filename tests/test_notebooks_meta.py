@@ -30,6 +30,7 @@ TUTORIALS = [
     "05-write-your-own-module",
     "06-the-python-api",
     "07-reproducible-runs",
+    "08-the-agent-writes-cells",
 ]
 
 
@@ -46,7 +47,7 @@ def source(cell: dict[str, Any]) -> str:
     return text if isinstance(text, str) else "".join(text)
 
 
-def test_the_seven_tutorials_are_there() -> None:
+def test_the_eight_tutorials_are_there() -> None:
     assert set(TUTORIALS) <= {path.stem for path in NOTEBOOKS.glob("*.ipynb")}
 
 

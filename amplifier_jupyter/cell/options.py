@@ -15,7 +15,7 @@ from amplifier_jupyter.notebook_context.cellspec import CellSpec, CellSpecError,
 from amplifier_jupyter.notebook_context.references import is_reference
 
 CELL_USAGE = (
-    "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error] "
+    "usage: %%amplifier [--model ID] [--out NAME] [--cells 3-5|3,7|-2:] [--error [N]] [--code] "
     "[--vars a,b] [--notebook] [--no-interpolate] [--background] [--fresh] "
     "[--child NAME [--config PLAN]] "
     "(the prompt goes on the next lines)"
@@ -28,6 +28,9 @@ Run a prompt
                                           to _amplifier (or NAME); --model: this cell only
     --cells 3-5 | 3,7 | -2:               also send earlier cells (source, output, error)
     --error                               also send the last exception and its traceback
+    --error N                             also send cell [N]'s source and the error it showed
+    --code                                ask for code: it goes into a new cell below this one
+                                          (not run; without the lab extension it is shown)
     --vars a,b                            also send summaries of these variables
     --notebook                            also send the saved notebook
     --no-interpolate                      send the text exactly as written
@@ -35,7 +38,17 @@ Run a prompt
     --fresh                               call the model even if replay has this cell on record,
                                           and record the new answer in its place
     --child NAME [--config PLAN]          run in the child session NAME (again: continue it);
-                                          PLAN as for %amplifier config"""
+                                          PLAN as for %amplifier config
+In JupyterLab with the lab extension (the notebook bridge)
+  --cells, --notebook, the notebook tool  read the live notebook, unsaved edits included
+  notebook_insert, notebook_edit, notebook_run
+                                          the agent's writes, each shown on a card (the new
+                                          cell, or a diff) before it is made
+  Insert below, Copy                      under an answer's code blocks: a new cell below the
+                                          prompt cell (not run), or the clipboard
+  Ask Amplifier, Fix                      under an error output: a %%amplifier --error N cell
+                                          below it, run (Fix: the agent's edit, as a diff)
+  without the extension                   no buttons; --code and --error N work as typed"""
 
 
 DEFAULT_OUT = "_amplifier"
@@ -94,6 +107,10 @@ class CellOptions:
     # Sent with the prompt: earlier cells, the last error, variables, the saved file.
     cells: CellSpec | None = None
     error: bool = False
+    # --error N: the error cell [N] showed (with its source), not only the last exception.
+    error_cell: int | None = None
+    # --code: the answer is code for a new cell below the prompt cell.
+    code: bool = False
     variables: list[str] = field(default_factory=list)
     notebook: bool = False
     interpolate: bool = True
@@ -114,7 +131,8 @@ def _cell_parser() -> _Parser:
     parser.add_argument("--model")
     parser.add_argument("--out", default=DEFAULT_OUT)
     parser.add_argument("--cells")
-    parser.add_argument("--error", action="store_true")
+    parser.add_argument("--error", nargs="?", const="", default=None)
+    parser.add_argument("--code", action="store_true")
     parser.add_argument("--vars", default="")
     parser.add_argument("--notebook", action="store_true")
     parser.add_argument("--no-interpolate", dest="interpolate", action="store_false")
@@ -134,6 +152,22 @@ def _join_dash_values(args: list[str]) -> list[str]:
         else:
             joined.append(arg)
     return joined
+
+
+_COUNT = re.compile(r"\[?(\d+)\]?")
+
+
+def _error_cell(value: str | None) -> int | None:
+    """``--error N``'s execution count (None for a plain ``--error``)."""
+    if not value:
+        return None
+    found = _COUNT.fullmatch(value.strip())
+    if found is None or int(found.group(1)) < 1:
+        raise UsageError(
+            f"--error takes the execution count of the failing cell (e.g. --error 3), "
+            f"not {value!r}. {CELL_USAGE}"
+        )
+    return int(found.group(1))
 
 
 def _variable_names(text: str) -> list[str]:
@@ -197,7 +231,9 @@ def parse_cell_options(line: str) -> CellOptions:
         out=out,
         out_refused=out_refused,
         cells=cells,
-        error=namespace.error,
+        error=namespace.error is not None,
+        error_cell=_error_cell(namespace.error),
+        code=namespace.code,
         variables=_variable_names(namespace.vars),
         notebook=namespace.notebook,
         interpolate=namespace.interpolate,

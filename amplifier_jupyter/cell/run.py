@@ -9,6 +9,7 @@ from typing import Any
 
 from amplifier_jupyter._ipython.interrupts import context_interruptible, interrupt_stops
 from amplifier_jupyter._ipython.shell import current_shell, user_namespace
+from amplifier_jupyter.cell.code_answer import code_of, insert_code, with_code_request
 from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
 from amplifier_jupyter.errors import AmplifierUserError, one_line
 from amplifier_jupyter.notebook_context.guard import ContextInterrupted
@@ -86,6 +87,8 @@ async def run_cell(args: str, body: str) -> None:
         view.on_event("orchestrator:complete", {"status": "cancelled"})
         view.finish("")
         return
+    if options.code:
+        prompt = with_code_request(prompt)
     work = _execute(ks, view, options, prompt, cell_id, shown, images)
     if options.background:
         # The cell returns now; the panel goes on through widget state (docs/design.md, fact 13).
@@ -136,6 +139,10 @@ async def _execute(
         return one_line(error)
     finally:
         _detach(ks, view)
+    value = answer
+    if options.code and not view.stopped:
+        value = code_of(answer)
+        view.notice(await insert_code(value))
     _flush_notices(ks, view, *shown)
     view.finish(answer)
     if view.stopped:
@@ -145,7 +152,7 @@ async def _execute(
         show_answer(answer)
     shell = current_shell()
     if shell is not None:
-        shell.user_ns[options.out] = answer
+        shell.user_ns[options.out] = value  # --code: the code alone
     return "finished"
 
 
@@ -208,7 +215,7 @@ async def _notebook_context(
 
     shell = current_shell()
     live, unread = (None, None)
-    if options.cells is not None or options.notebook:
+    if options.cells is not None or options.notebook or options.error_cell is not None:
         live, unread = await read_live()  # the live notebook, where the lab extension is
     if unread:
         view.notice(unread)
@@ -220,6 +227,7 @@ async def _notebook_context(
                 interpolate=options.interpolate,
                 cells=options.cells,
                 error=options.error,
+                error_cell=options.error_cell,
                 variables=options.variables,
                 notebook=options.notebook,
                 live=live,

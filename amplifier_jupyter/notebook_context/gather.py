@@ -1,6 +1,6 @@
 """The notebook context a ``%%amplifier`` cell asked for, as prompt sections.
 
-Each flag adds one section (``--cells``, ``--error``, ``--vars``,
+Each flag adds one section (``--cells``, ``--error [N]``, ``--vars``,
 ``--notebook``); each section adds a few words to the "sent:" line the user
 sees, and anything that could not be sent becomes a one-line notice. With the
 live notebook (read through the bridge by the caller), ``--cells`` and
@@ -109,6 +109,32 @@ def _error(ctx: GatheredContext) -> None:
     ctx.sent.append(f"last error {type(error).__name__}")
 
 
+def _cell_error(
+    shell: Any,
+    count: int,
+    saved: SavedNotebook | None,
+    ctx: GatheredContext,
+    live: LiveNotebook | None = None,
+) -> None:
+    """``--error N``: cell [N]'s source and the error it showed (from the live notebook,
+    the kernel's history or the saved file), whether or not it was the last to raise."""
+    if count not in executed_counts(shell):
+        now = current_count(shell)
+        hint = " (this cell)" if count == now else f" (this cell is [{now}])"
+        ctx.notices.append(f"--error {count}: no earlier cell [{count}] ran in this kernel{hint}")
+        return
+    record = cell_record(shell, count, saved, None, live)
+    if not record.error:
+        ctx.notices.append(
+            f"--error {count}: cell [{count}] shows no error (plain --error sends the last one)"
+        )
+        return
+    record.output = record.result = None  # the error is the point; --cells sends the rest
+    ctx.sections.append(f"## The error of cell [{count}]\n\n{record.render()}")
+    what = f" {record.error_name}" if record.error_name else ""
+    ctx.sent.append(f"error of cell {count}{what}")
+
+
 def _variables(namespace: dict[str, Any], names: list[str], ctx: GatheredContext) -> None:
     blocks = []
     for name in names:
@@ -149,6 +175,7 @@ def gather(
     *,
     cells: CellSpec | None = None,
     error: bool = False,
+    error_cell: int | None = None,
     variables: list[str] | None = None,
     notebook: bool = False,
     images: ImageSet | None = None,
@@ -159,10 +186,13 @@ def gather(
     notebook as the frontend shows it, when the bridge read it)."""
     context = GatheredContext() if images is None else GatheredContext(images=images)
     quiet = not notebook or live is not None
-    saved = _saved(context, quiet=quiet) if (notebook or cells) else None
+    wants_saved = notebook or cells or error_cell is not None
+    saved = _saved(context, quiet=quiet) if wants_saved else None
     if cells is not None:
         _cells(shell, cells, saved, context, live)
-    if error:
+    if error_cell is not None:
+        _cell_error(shell, error_cell, saved, context, live)
+    elif error:
         _error(context)
     if variables:
         _variables(getattr(shell, "user_ns", {}), variables, context)

@@ -4,7 +4,8 @@
  * on prompt cells; the extension loaded into the kernel before a cell that
  * uses the magics, and one clear line where it cannot be; panels marked when
  * their kernel goes away; a finished run's summary drawn as a collapsed
- * timeline (summary.ts); the kernel–frontend bridge (bridge.ts); and (in
+ * timeline (summary.ts); the kernel–frontend bridge (bridge.ts); Insert below and Copy on an
+ * answer's code blocks, Ask Amplifier and Fix on error outputs (actions.ts); and (in
  * style/) the look of the panel the kernel renders.
  *
  * The shortcut and the button's place in the toolbar are settings
@@ -24,6 +25,7 @@ import {
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 
+import { addActions } from './actions';
 import { loadBeforeMagicCells } from './autoLoad';
 import { connectBridges } from './bridge';
 import { markEndedPanels } from './endedPanels';
@@ -104,6 +106,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     connectBridges(tracker); // after loadBeforeMagicCells: see bridge.ts
     explainMissingMagic();
     markEndedPanels(tracker);
+    addActions(tracker);
   }
 };
 

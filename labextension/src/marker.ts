@@ -6,6 +6,7 @@
 
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
+import { oncePerFrame } from './frame';
 import { isPromptSource } from './sources';
 
 /** The CSS class on a prompt cell's widget. */
@@ -19,10 +20,8 @@ export function markPromptCells(tracker: INotebookTracker): void {
 
 function watch(panel: NotebookPanel): void {
   const notebook = panel.content;
-  let frame = 0;
-
-  const update = (): void => {
-    frame = 0;
+  // One pass per animation frame: by then the notebook has created new cells' widgets.
+  const task = oncePerFrame(() => {
     if (notebook.isDisposed) {
       return;
     }
@@ -32,14 +31,8 @@ function watch(panel: NotebookPanel): void {
         isPromptSource(cell.model.sharedModel.getSource());
       cell.toggleClass(PROMPT_CELL_CLASS, marked);
     }
-  };
-  // Sources change on every keystroke: one pass per animation frame is enough,
-  // and by then the notebook has created the widgets of any new cells.
-  const schedule = (): void => {
-    if (frame === 0) {
-      frame = requestAnimationFrame(update);
-    }
-  };
+  });
+  const schedule = task.schedule;
   const connect = (): void => {
     const model = notebook.model;
     if (model) {
@@ -51,9 +44,5 @@ function watch(panel: NotebookPanel): void {
 
   notebook.modelChanged.connect(connect);
   connect();
-  panel.disposed.connect(() => {
-    if (frame !== 0) {
-      cancelAnimationFrame(frame);
-    }
-  });
+  panel.disposed.connect(() => task.cancel());
 }

@@ -10,6 +10,10 @@
 // A question about a change to the notebook has it as data in the trait "reviews" (by card
 // id, sent only when it changes, not with each countdown tick): {lines: [[mark, text]]},
 // mark "+" added, "-" removed, " " kept, "…" folded; drawn as text only.
+// The answer's closed ``` blocks get Copy, and Python ones Insert below: that sends the DOM
+// event "amplifier-insert-code" ({detail: {code}}, bubbling) for the lab extension
+// (labextension/src/actions.ts) to insert a cell below this one; where nobody takes it (no
+// extension) the button says so.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -57,6 +61,52 @@ function drawReview(review) {
   return box;
 }
 
+const FENCE = /^```[ \t]*([\w+-]*)[^\n]*\n([\s\S]*?)^```[ \t]*$/gm;
+const PYTHON = new Set(["", "python", "py", "python3", "ipython", "ipython3"]);
+
+function flash(node, label) {
+  node.textContent = label;
+  setTimeout(() => (node.textContent = node.title), 1500);
+}
+
+// One closed code block with its buttons (text only, never HTML).
+function codeBlock(language, code) {
+  const box = el("div", "amplifier-code");
+  box.append(el("pre", "amplifier-code-text", code));
+  const bar = el("div", "amplifier-code-actions");
+  if (PYTHON.has(language.toLowerCase())) {
+    const insert = button("Insert below", "amplifier-insert-below");
+    insert.addEventListener("click", () => {
+      const event = new CustomEvent("amplifier-insert-code", { detail: { code }, bubbles: true, cancelable: true });
+      insert.dispatchEvent(event);
+      flash(insert, event.defaultPrevented ? "Inserted" : "Not inserted: no lab extension here, use Copy");
+    });
+    bar.append(insert);
+  }
+  const copy = button("Copy", "amplifier-copy");
+  copy.addEventListener("click", () => {
+    navigator.clipboard.writeText(code).then(
+      () => flash(copy, "Copied"),
+      () => flash(copy, "Copy failed: select the code"),
+    );
+  });
+  bar.append(copy);
+  box.append(bar);
+  return box;
+}
+
+// The answer as text with its closed code blocks drawn as blocks.
+function drawAnswer(node, text) {
+  node.replaceChildren();
+  let at = 0;
+  for (const match of text.matchAll(FENCE)) {
+    if (match.index > at) node.append(text.slice(at, match.index));
+    node.append(codeBlock(match[1], match[2].replace(/\n$/, "")));
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) node.append(text.slice(at));
+}
+
 function render({ model, el: root }) {
   const panel = el("div", "amplifier-panel amplifier-live");
   const header = el("div", "amplifier-header");
@@ -79,7 +129,7 @@ function render({ model, el: root }) {
   let text = "";
   let asked = false;
   const showAnswer = () => {
-    answer.textContent = text;
+    drawAnswer(answer, text);
     answer.hidden = text.length === 0 || model.get("mode") === "card";
   };
   const resync = () => {
