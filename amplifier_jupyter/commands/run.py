@@ -22,6 +22,8 @@ Approvals and background runs
                                           the change: Accept, Accept and run, Reject)
   %amplifier approve --timeout SECONDS    how long a question waits before it is denied
   %amplifier approve                      show the policy
+                                          (a kernel starts with AMPLIFIER_JUPYTER_APPROVAL from
+                                          its environment: auto,python=ask,timeout=60)
   %amplifier wait                         await the background run (%%amplifier --background)
                                           and say how it ended"""
 
