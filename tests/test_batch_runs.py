@@ -18,6 +18,11 @@ from kernel_harness import offline_env
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAME = "07-reproducible-runs.ipynb"
 RECORD = NAME + ".amplifier-replay.jsonl"
+HEADLESS_LINE = (
+    "amplifier: python: nobody can answer here (AMPLIFIER_JUPYTER_HEADLESS=1): deny applied; "
+    "set a policy with %amplifier approve allow python (or deny python)\n"
+)
+NOBODY_ANSWER = "Nobody could approve the python tool here, so I did not compute the median."
 # Far above a replayed run's few seconds: a guard against hanging, not a measure.
 GUARD = 120
 
@@ -83,13 +88,19 @@ def test_papermill_replays_the_tutorial_with_parameters_and_leaves_no_widget_sta
     printed, answers = outputs(cell_with(nb, "%%amplifier\nWhat is the mean"))
     assert answers == ["The mean of `data` is 3.875."]
     assert printed == "3.875\n"  # the python tool ran again, under the policy
-    # Decided by the policy, nobody asked: no headless line, no question left open.
-    assert all("nobody can answer" not in outputs(c)[0] for c in nb.cells if c.cell_type == "code")
+    # One line for each question the policy asked and nobody could answer, in its cell.
+    asked, answers = outputs(cell_with(nb, "%%amplifier\nWhat is the median"))
+    assert asked == HEADLESS_LINE
+    assert answers == [
+        "Nobody could approve the python tool here, so I did not compute the median."
+    ]
+    every = "".join(outputs(c)[0] for c in nb.cells if c.cell_type == "code")
+    assert every.count("nobody can answer") == 1
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
     status, _ = outputs(nb.cells[-2])
-    assert "3 replayed" in status and "0 live" in status, status
+    assert "5 replayed" in status and "0 live" in status, status
     assert (folder / RECORD).read_text() == before
 
 
@@ -120,7 +131,7 @@ def test_under_on_the_new_call_goes_to_the_model_and_is_recorded(folder: Path) -
         asked = len(fake.requests)
     assert outputs(cell_with(nb, "%%amplifier\nWhat is {a} + {b}?"))[1] == ["Echo: What is 2 + 5?"]
     # The new question and the turn after it (its conversation is new too): each call that
-    # went to the model is on record now, after the three that were.
-    added = records(folder)[3:]
+    # went to the model is on record now, after the five that were.
+    added = records(folder)[5:]
     assert asked >= 1 and len(added) == asked
     assert "What is 2 + 5?" in json.dumps(added[0])
