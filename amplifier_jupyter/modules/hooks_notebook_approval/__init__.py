@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 _NOTEBOOK_POLICY: ApprovalPolicy | None = None
-# Why AMPLIFIER_JUPYTER_APPROVAL was not applied, until someone shows it.
+# Why AMPLIFIER_JUPYTER_APPROVAL was not applied (shown at load and by %amplifier approve).
 _SETTING_LINE: str | None = None
 
 
@@ -84,11 +84,9 @@ def notebook_policy() -> ApprovalPolicy:
 
 
 def setting_problem() -> str | None:
-    """Once: the line saying why ``AMPLIFIER_JUPYTER_APPROVAL`` was not applied, or None."""
-    global _SETTING_LINE
+    """The line saying why ``AMPLIFIER_JUPYTER_APPROVAL`` was not applied, or None."""
     notebook_policy()
-    line, _SETTING_LINE = _SETTING_LINE, None
-    return line
+    return _SETTING_LINE
 
 
 HOST_POLICY_LINE = (
