@@ -9,6 +9,7 @@ not import amplifier_core.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,18 @@ def load_ipython_extension(shell: Any) -> None:
     kernel_status.install(shell)
     # The first %%amplifier cell's imports, done between cells (AMPLIFIER_JUPYTER_WARMUP=0: off).
     warmup.start(shell, thread_steps(), loop_steps())
+    if os.environ.get("AMPLIFIER_JUPYTER_APPROVAL", "").strip():
+        _check_approval_setting()
+
+
+def _check_approval_setting() -> None:
+    """An administrator's default policy that does not parse: one line, at load."""
+    from amplifier_jupyter.modules.hooks_notebook_approval import setting_problem
+    from amplifier_jupyter.ui.view import complain
+
+    line = setting_problem()
+    if line is not None:
+        complain(line)
 
 
 async def _end_sessions() -> None:

@@ -22,6 +22,8 @@ Approvals and background runs
                                           the change: Accept, Accept and run, Reject)
   %amplifier approve --timeout SECONDS    how long a question waits before it is denied
   %amplifier approve                      show the policy
+                                          (a kernel starts with AMPLIFIER_JUPYTER_APPROVAL from
+                                          its environment: auto,python=ask,timeout=60)
   %amplifier wait                         await the background run (%%amplifier --background)
                                           and say how it ended"""
 
@@ -74,6 +76,13 @@ async def approve(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> No
     if timeout is not None:
         policy.timeout = timeout
     say(f"approval: {policy.describe()}")
+    if mode is None and timeout is None:
+        # An extension loaded at the kernel's start printed it where nobody reads.
+        from amplifier_jupyter.modules.hooks_notebook_approval import setting_problem
+
+        problem = setting_problem()
+        if problem is not None:
+            complain(problem)
 
 
 async def wait(ks: KernelSession, rest: str, namespace: dict[str, Any]) -> None:

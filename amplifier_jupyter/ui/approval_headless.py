@@ -96,6 +96,13 @@ class ViewPresence:
         self._arrived: asyncio.Event | None = None
 
     @property
+    def headless(self) -> bool:
+        """Whether nobody will see this panel live (after :meth:`start`): the environment
+        says so, or the cell's client takes no input (nbclient, papermill, nbval)."""
+        setting = headless_setting()
+        return setting if setting is not None else self._no_input and not self.seen
+
+    @property
     def seen(self) -> bool:
         """Whether a view has reported itself."""
         return self._seen.is_set()

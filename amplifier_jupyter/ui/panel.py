@@ -22,6 +22,11 @@ message is sent. A longer run opens the widget then, or at once when a question
 needs an answer or a tool starts (a tool's code may hold the loop), and a
 background run at its start (its cell is done at once).
 
+A run nobody can watch (its client takes no input: nbclient, papermill, nbval; or
+``AMPLIFIER_JUPYTER_HEADLESS=1``) opens no widget either: where the widget would
+show, the summary so far is displayed and replaced at the end, so the saved
+notebook holds no widget state (papermill saves it: docs/design.md, fact 40).
+
 At the end the panel leaves no widget behind: its output is replaced by the
 run's summary (``ui/summary.py``: the status line and the timeline as static
 HTML any sanitizer keeps, and as data the lab extension draws as a collapsed
@@ -151,7 +156,14 @@ class PanelView:
         if self._opening is not None:
             self._opening.cancel()
             self._opening = None
-        if self.widget is not None or not self.running:
+        if self.widget is not None or self._handle is not None or not self.running:
+            return
+        self.presence.start()
+        if not self.background and self.presence.headless:
+            # Nobody can see a live widget; it would only leave its state in the saved
+            # notebook (papermill keeps it). Its place holds the summary so far instead.
+            bundle = summary_bundle(self._status_line(), self.state.lower(), self.timeline)
+            self._handle = display(bundle, raw=True, display_id=True)
             return
         self.widget = PanelWidget(
             self._received,
@@ -162,7 +174,6 @@ class PanelView:
         # Its clicks may then arrive while user code blocks the main thread.
         route_to_frontend_subshell(self.widget)
         self._push_approvals()
-        self.presence.start()
         self._handle = display(self.widget, display_id=True)
         self._sent = 0
         self._restart = False

@@ -43,9 +43,11 @@ from ._policy import (
     describe_call,
     is_read_only,
 )
+from ._setting import APPROVAL_ENV, parse_setting, policy_from_environment
 
 __amplifier_module_type__ = "hook"
 __all__ = [
+    "APPROVAL_ENV",
     "APPROVAL_OPTIONS",
     "DEFAULT_TIMEOUT",
     "HOOK_NAME",
@@ -61,18 +63,30 @@ __all__ = [
     "is_read_only",
     "mount",
     "notebook_policy",
+    "parse_setting",
+    "policy_from_environment",
+    "setting_problem",
 ]
 
 _NOTEBOOK_POLICY: ApprovalPolicy | None = None
+# Why AMPLIFIER_JUPYTER_APPROVAL was not applied (shown at load and by %amplifier approve).
+_SETTING_LINE: str | None = None
 
 
 def notebook_policy() -> ApprovalPolicy:
     """The process's one notebook policy (what ``%amplifier approve`` sets): the kernel's
-    sessions and the plain sessions given it with ``ApprovalSystem.watch`` share it."""
-    global _NOTEBOOK_POLICY
+    sessions and the plain sessions given it with ``ApprovalSystem.watch`` share it. It
+    starts as ``AMPLIFIER_JUPYTER_APPROVAL`` says (``_setting.py``), else ``auto``."""
+    global _NOTEBOOK_POLICY, _SETTING_LINE
     if _NOTEBOOK_POLICY is None:
-        _NOTEBOOK_POLICY = ApprovalPolicy()
+        _NOTEBOOK_POLICY, _SETTING_LINE = policy_from_environment()
     return _NOTEBOOK_POLICY
+
+
+def setting_problem() -> str | None:
+    """The line saying why ``AMPLIFIER_JUPYTER_APPROVAL`` was not applied, or None."""
+    notebook_policy()
+    return _SETTING_LINE
 
 
 HOST_POLICY_LINE = (
