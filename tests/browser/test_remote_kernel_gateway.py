@@ -3,42 +3,31 @@
 JupyterLab runs with ``--gateway-url``: its pages and files stay local, its kernel is
 started, spoken to (the websocket, comms included) and interrupted through the
 gateway's API, in the gateway's working directory, as a kernel on a cluster would be.
-One notebook, one flow: a prompt cell loads the extension by itself and reads an unsaved
-edit through the bridge; its approval is answered with a click while it runs; a streamed
-answer shows in the panel and the panel's Stop ends it; the kernel interrupt (■) stops
-code the agent runs; the kernel edits the notebook through the bridge; the transcripts
-are in the gateway's working directory, none beside the notebook the Lab server serves.
+One notebook, one flow (prompt_flows.py): a prompt cell loads the extension by itself and
+reads an unsaved edit through the bridge; its approval is answered with a click while it
+runs; a streamed answer shows in the panel and the panel's Stop ends it; the kernel
+interrupt (■) stops code the agent runs; the kernel edits the notebook through the bridge;
+the transcripts are in the gateway's working directory, none beside the notebook the Lab
+server serves. docs/design.md fact 39 has what the gateway changes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import prompt_flows as flow
 import pytest
-from fake_anthropic import FakeAnthropic, Reply, text_reply, tool_reply
+from fake_anthropic import FakeAnthropic
 from gateway_server import KernelGateway
 from kernel_harness import fake_api_env
-from lab_page import RUN_TIMEOUT_MS, NotebookPage
-from playwright.sync_api import expect
+from lab_page import NotebookPage
 
-CODE = "print(6 * 7)"
-BLOCKING = "import time\nprint('blocking', flush=True)\ntime.sleep(60)\nprint('the rest', 'ran')"
-STORY = "Once upon a time a kernel far away streamed its answer through a gateway."
-# Five pieces of the story, further apart than the provider's 50 ms coalescing, then quiet.
-STREAMING = Reply.from_spec({"text": STORY, "chunk_delay": 0.08, "stall_after": 8})
 EDIT = (
     "import amplifier_jupyter.bridge as b\n"
     "await b.current().insert_cell('# from the remote kernel', 'markdown', index=0)\n"
     "await b.current().replace_source('cell-0', 'x = 3', expected='x = 2')"
 )
-CELLS = [
-    "x = 1",
-    "%%amplifier --cells -1:\nWhat does 6 * 7 print in Python? Run it to check.",
-    "%%amplifier\nTell me a story.",
-    "%amplifier approve allow python",
-    "%%amplifier\nSleep a minute in Python.",
-    EDIT,
-]
+CELLS = [*flow.CELLS, EDIT]
 
 
 @pytest.fixture(scope="module")
@@ -55,50 +44,18 @@ def lab_options(kernel_gateway: KernelGateway) -> dict[str, Any]:
 def test_a_kernel_behind_a_gateway_streams_asks_stops_and_edits(
     notebook: NotebookPage, fake: FakeAnthropic, kernel_gateway: KernelGateway
 ) -> None:
-    fake.reset()
-    fake.enqueue(
-        tool_reply("python", {"code": CODE}),
-        text_reply("It prints **42**."),
-        STREAMING,
-        tool_reply("python", {"code": BLOCKING}),
-    )
+    flow.enqueue_replies(fake)
     notebook.lab.write_notebook("remote.ipynb", CELLS)
     notebook.open("remote.ipynb")
     kernel = notebook.page.evaluate(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
     )
-    notebook.run_in_place(0)
-    notebook.click_editor(0)  # an edit neither run nor saved: only the bridge sees it
-    notebook.page.keyboard.press("Control+A")
-    notebook.page.keyboard.type("x = 2")
-
-    notebook.start(1)
-    output = notebook.output(1)
-    card = output.locator(".amplifier-panel .amplifier-approve")
-    expect(card).to_contain_text(CODE, timeout=RUN_TIMEOUT_MS)
-    expect(notebook.panel).to_have_attribute("data-amplifier-bridge", "open")
-    card.get_by_role("button", name="Allow once").click()
-    expect(output.locator(".jp-RenderedMarkdown strong")).to_have_text("42", timeout=30_000)
-    prompt = fake.requests[0].body["messages"][0]["content"][0]["text"]
-    assert "edited since it ran (not run yet):\n```python\nx = 2\n```" in prompt, prompt
-
-    notebook.start(2)
-    panel = notebook.output(2).locator(".amplifier-panel")
-    expect(panel.locator(".amplifier-answer")).to_have_text(STORY[:30], timeout=30_000)
-    panel.locator(".amplifier-stop").click()
-    expect(panel.locator(".amplifier-status")).to_contain_text("Stopped after", timeout=20_000)
-    notebook.wait_executed(2)
-
-    notebook.run_in_place(3)
-    notebook.start(4)
-    output = notebook.output(4)
-    expect(output).to_contain_text("blocking", timeout=30_000)
-    notebook.interrupt_kernel()  # through the gateway's REST API: a signal to its kernel
-    expect(output.locator(".amplifier-status")).to_contain_text("Stopped", timeout=20_000)
-    notebook.wait_executed(4)
-    expect(output).to_contain_text("KeyboardInterrupt")
-    expect(output).not_to_contain_text("the rest ran")
-    assert len(fake.requests) == 4, [r.body["messages"][-1] for r in fake.requests]
+    assert kernel in kernel_gateway.kernel_ids()  # the gateway runs it
+    flow.prompt_reads_an_unsaved_edit_and_asks(notebook, fake)
+    flow.streamed_answer_stopped(notebook)
+    output = flow.blocking_code_started(notebook)
+    notebook.interrupt_kernel()  # the gateway's REST API: a SIGINT to its kernel
+    flow.blocking_code_stopped(notebook, output, fake)
 
     notebook.run_in_place(5)
     notebook.wait_for_sources(["# from the remote kernel", "x = 3", *CELLS[1:]])
@@ -106,6 +63,5 @@ def test_a_kernel_behind_a_gateway_streams_asks_stops_and_edits(
     # The kernel works in the gateway's folder: its transcripts are there, not beside
     # the notebook on the Lab server's side.
     sessions = kernel_gateway.work / ".amplifier" / "sessions"
-    assert len([p for p in sessions.iterdir() if (p / "events.jsonl").is_file()]) >= 1
+    assert [p for p in sessions.iterdir() if (p / "events.jsonl").is_file()], sessions
     assert not (notebook.lab.root / ".amplifier").exists()
-    assert kernel in kernel_gateway.kernel_ids()
