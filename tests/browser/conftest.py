@@ -4,6 +4,10 @@ Fixtures, smallest first:
 
 - ``lab_env``: extra environment for the server and its kernels (a module
   overrides it, e.g. to point ``ANTHROPIC_BASE_URL`` at a fake Messages API);
+- ``lab_options``: the server's app and more options (a module overrides it:
+  ``{"app": "notebook"}`` for Notebook 7, ``{"args": gateway.lab_args()}``);
+- ``kernel_gateway``: Jupyter Kernel Gateway on 127.0.0.1, one per test session
+  (started by the first module that asks for it);
 - ``lab``: a :class:`LabServer` for the test module (random port and token,
   scratch root folder); it fails in one line when the lab extension is not
   installed (the tests never build it: the wheel carries it);
@@ -26,6 +30,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from gateway_server import KernelGateway  # noqa: E402
 from lab_page import ARTIFACTS, NotebookPage  # noqa: E402
 from lab_server import LabServer, extension_problem  # noqa: E402
 
@@ -55,14 +60,34 @@ def lab_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, lab_env: dict[str, str]) -> Iterator[LabServer]:
+def lab_options() -> dict[str, Any]:
+    """More keyword arguments of :class:`LabServer` (override it in a module)."""
+    return {}
+
+
+@pytest.fixture(scope="session")
+def kernel_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KernelGateway]:
+    """Jupyter Kernel Gateway for the whole test session (its kernels: ``lab_options``)."""
+    gateway = KernelGateway(tmp_path_factory.mktemp("gateway")).start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(
+    tmp_path_factory: pytest.TempPathFactory,
+    lab_env: dict[str, str],
+    lab_options: dict[str, Any],
+) -> Iterator[LabServer]:
     """A JupyterLab server for one test module, with no API key of the user's in reach."""
     problem = extension_problem()
     if problem is not None:
         pytest.fail(problem, pytrace=False)
     home = tmp_path_factory.mktemp("lab")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    with LabServer(home, env={**env, **lab_env}) as server:
+    with LabServer(home, env={**env, **lab_env}, **lab_options) as server:
         yield server
 
 

@@ -135,6 +135,10 @@ class NotebookPage:
             EXECUTED, timeout=RUN_TIMEOUT_MS
         )
 
+    def interrupt_kernel(self) -> None:
+        """Interrupt the kernel with the toolbar's button (■)."""
+        self.toolbar.locator('[data-command="notebook:interrupt-kernel"]').click()
+
     def restart_kernel(self, *, run_all: bool = False) -> None:
         """Restart the kernel with the toolbar's button (or Restart and Run All's) and confirm."""
         command = "notebook:restart-run-all" if run_all else "notebook:restart-kernel"

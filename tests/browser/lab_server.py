@@ -1,6 +1,7 @@
-"""A JupyterLab server for browser tests, and the notebook files it serves.
+"""A JupyterLab (or Notebook 7) server for browser tests, and the notebook files it serves.
 
-The server runs this interpreter's ``jupyter lab`` on 127.0.0.1 with a random
+The server runs this interpreter's ``jupyter lab`` (or ``jupyter notebook``:
+the same lab extension, another shell) on 127.0.0.1 with a random
 port and token, in a scratch root folder, with its own config, settings and
 workspace folders (nothing of the user's leaks in, nothing of ours leaks
 out). It serves the lab extension installed in this environment (by the
@@ -11,7 +12,6 @@ import the installed package: the tests see what a user installs.
 from __future__ import annotations
 
 import functools
-import http.client
 import json
 import os
 import re
@@ -19,13 +19,11 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from jupyter_core.paths import jupyter_path
+from server_process import log_tail, stop_process, wait_answering
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION_NAME = "amplifier-jupyter"
@@ -42,6 +40,9 @@ INSTALL_HINT = (
     "`pip install -e . && jupyter labextension develop --overwrite .`"
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+App = Literal["lab", "notebook"]
+# The traitlets class of each app's own options (settings, workspaces, the app in the page).
+APP_CLASS: dict[App, str] = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}
 
 
 def free_port() -> int:
@@ -123,15 +124,25 @@ class LabServer:
 
     ``env`` is the whole environment of the server and its kernels (default:
     this process's); the Jupyter config and runtime folders are set on top.
+    ``app`` is ``"notebook"`` for Notebook 7 (``jupyter notebook``); ``args`` are
+    more command-line options (e.g. ``--gateway-url=...``: kernels behind a gateway).
     """
 
-    def __init__(self, home: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        env: dict[str, str] | None = None,
+        app: App = "lab",
+        args: tuple[str, ...] = (),
+    ) -> None:
         self.home = home
+        self.app: App = app
+        self.args = args
         self.root = home / "root"
         self.port = free_port()
         self.token = secrets.token_hex(16)
         self.env = dict(os.environ if env is None else env)
-        self.log_path = home / "jupyter-lab.log"
+        self.log_path = home / f"jupyter-{app}.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -140,10 +151,13 @@ class LabServer:
         return f"http://127.0.0.1:{self.port}"
 
     def url_for(self, path: str) -> str:
-        """The Lab URL that opens ``path`` (relative to the root folder) alone.
+        """The URL that opens ``path`` (relative to the root folder) alone.
 
-        ``reset`` starts from an empty workspace: no tab of an earlier test reopens.
+        In Lab, ``reset`` starts from an empty workspace: no tab of an earlier test
+        reopens. Notebook 7 shows one notebook per page at ``/notebooks/``.
         """
+        if self.app == "notebook":
+            return f"{self.url}/notebooks/{path}?token={self.token}"
         return f"{self.url}/lab/tree/{path}?reset&token={self.token}"
 
     def write_notebook(
@@ -177,11 +191,12 @@ class LabServer:
             "JUPYTER_CONFIG_DIR": str(self.home / "config"),
             "JUPYTER_RUNTIME_DIR": str(self.home / "runtime"),
         }
+        app = APP_CLASS[self.app]
         command = [
             sys.executable,
             "-m",
             "jupyter",
-            "lab",
+            self.app,
             "--no-browser",
             "--ip=127.0.0.1",
             f"--port={self.port}",
@@ -189,13 +204,17 @@ class LabServer:
             f"--IdentityProvider.token={self.token}",
             "--allow-root",
             f"--ServerApp.root_dir={self.root}",
-            f"--LabApp.user_settings_dir={self.home / 'settings'}",
-            f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
-            "--LabApp.news_url=",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--{app}.user_settings_dir={self.home / 'settings'}",
+            f"--{app}.workspaces_dir={self.home / 'workspaces'}",
             # window.jupyterapp: tests read cell sources from the notebook model.
-            "--LabApp.expose_app_in_browser=True",
+            f"--{app}.expose_app_in_browser=True",
         ]
+        if self.app == "lab":
+            command += [
+                "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            ]
+        command += self.args
         with self.log_path.open("wb") as log:  # the server writes to its own copy of the file
             self._process = subprocess.Popen(
                 command, cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -209,35 +228,16 @@ class LabServer:
 
     def _wait_ready(self, timeout: float) -> None:
         assert self._process is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited at start:\n{self.log()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/status?token={self.token}", timeout=2):
-                    return
-            # A server still starting may answer with a half-written status line.
-            except (urllib.error.URLError, OSError, http.client.HTTPException):
-                time.sleep(0.1)  # polling for readiness, not an assertion
-        raise RuntimeError(f"jupyter lab did not answer within {timeout:.0f} s:\n{self.log()}")
+        status = f"{self.url}/api/status?token={self.token}"
+        wait_answering(self._process, status, f"jupyter {self.app}", self.log_path, timeout)
 
     def stop(self) -> None:
         """Stop the server (and with it the kernels it started)."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait(timeout=10)
+        stop_process(self._process)
 
     def log(self) -> str:
         """The end of the server's log (for failure messages)."""
-        try:
-            return self.log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path)
 
     def __enter__(self) -> LabServer:
         return self.start()
