@@ -8,7 +8,7 @@ reads an unsaved edit through the bridge; its approval is answered with a click 
 runs; a streamed answer shows in the panel and the panel's Stop ends it; the kernel
 interrupt (■) stops code the agent runs; the kernel edits the notebook through the bridge;
 the transcripts are in the gateway's working directory, none beside the notebook the Lab
-server serves. docs/design.md fact 39 has what the gateway changes.
+server serves. docs/design.md fact 41 has what the gateway changes.
 """
 
 from __future__ import annotations
