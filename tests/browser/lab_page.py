@@ -19,8 +19,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 ARTIFACTS = ROOT / "test-artifacts"
 EXECUTED = re.compile(r"\[\d+\]")
 # The kernel and the Lab server are local, but a first run imports amplifier_core
-# and starts a session: give it room without waiting forever.
-RUN_TIMEOUT_MS = 30_000
+# and starts a session, and a kernel behind a gateway starts through one more server,
+# on a CI machine that may be busy: give it room without waiting forever.
+RUN_TIMEOUT_MS = 60_000
 
 
 class NotebookPage:
