@@ -24,7 +24,10 @@ from playwright.sync_api import expect
 
 SETUP = "%load_ext amplifier_jupyter\n%amplifier approve allow python"
 SLEEP = "import time\nprint('blocking', flush=True)\ntime.sleep(60)"
-CRASH = "import os\nos._exit(1)"
+# The kernel dies a second after saying so: a kernel that dies at once can take the
+# panel's first messages with it (they leave on the kernel's IOPub thread), and then
+# there is no panel to mark.
+CRASH = "import os, time\nprint('crashing', flush=True)\ntime.sleep(1)\nos._exit(1)"
 # A kernel of this interpreter in which `import amplifier_jupyter` fails as it does in an
 # environment that lacks the package ("No module named 'amplifier_jupyter'").
 HIDDEN = "python3-without-amplifier"
@@ -116,6 +119,7 @@ def test_a_kernel_restart_during_a_run_ends_its_panel_and_the_next_prompt_cell_w
         expect(panel.locator("button:visible")).not_to_have_count(0)  # Stop, while it runs
         notebook.restart_kernel()
     else:
+        expect(notebook.output(2)).to_contain_text("crashing", timeout=RUN_TIMEOUT_MS)
         # The server restarts the dead kernel; JupyterLab says so in a dialog.
         expect(dialog).to_contain_text("appears to have died", timeout=RUN_TIMEOUT_MS)
         dialog.locator(".jp-mod-accept").click()
