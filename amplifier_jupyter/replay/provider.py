@@ -20,13 +20,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.modules._request_overrides import chosen_model
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.replay.key import as_json, key_of, request_form
 from amplifier_jupyter.replay.nearest import difference
 from amplifier_jupyter.replay.state import ReplayState, replay_state
 from amplifier_jupyter.replay.store import Record
-
-OVERRIDES = "notebook.request_overrides"
 
 
 class ReplayMissingError(AmplifierUserError):
@@ -79,10 +78,8 @@ class Replaying:
         return f"Replaying({self._provider!r})"
 
     def _model(self, request: Any) -> str | None:
-        overrides = self._coordinator.get_capability(OVERRIDES) or {}
-        model = overrides.get("model") if isinstance(overrides, dict) else None
         return (
-            model
+            chosen_model(self._coordinator)
             or getattr(request, "model", None)
             or getattr(self._provider, "model", None)
             or getattr(self._provider, "default_model", None)
@@ -215,16 +212,14 @@ def _module_for(
 
 
 def _is_replaying(provider: Any) -> bool:
-    seen = 0
-    while provider is not None and seen < 8:
+    """Whether ``provider`` is our wrapper, or under other wrappers (``wrapped``: the
+    host's model choice) is."""
+    for _ in range(8):
         if isinstance(provider, Replaying):
             return True
-        provider = (
-            getattr(provider, "_provider", None)
-            if type(provider).__name__ == "ModelChoice"
-            else None
-        )
-        seen += 1
+        provider = getattr(provider, "wrapped", None)
+        if provider is None:
+            return False
     return False
 
 

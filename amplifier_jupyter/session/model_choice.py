@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-OVERRIDES = "notebook.request_overrides"
+from amplifier_jupyter.modules._request_overrides import chosen_model
+
 # Providers that read max_cost_usd themselves (the built-in one, and the id it stands in for).
 CAPPED = frozenset({"provider-claude", "provider-anthropic"})
 
@@ -34,9 +35,13 @@ class ModelChoice:
     def __repr__(self) -> str:
         return f"ModelChoice({self._provider!r})"
 
+    @property
+    def wrapped(self) -> Any:
+        """The provider under this wrapper."""
+        return self._provider
+
     async def complete(self, request: Any, **kwargs: Any) -> Any:
-        overrides = self._coordinator.get_capability(OVERRIDES) or {}
-        model = overrides.get("model") if isinstance(overrides, dict) else None
+        model = chosen_model(self._coordinator)
         if model and getattr(request, "model", None) != model and hasattr(request, "model_copy"):
             request = request.model_copy(update={"model": model})
         return await self._provider.complete(request, **kwargs)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.modules._request_overrides import OVERRIDES
 from amplifier_jupyter.replay.provider import wrap_for_replay
 from amplifier_jupyter.session import stopping
 from amplifier_jupyter.session.attachments import Attachments
@@ -169,9 +170,7 @@ class SessionRecord:
                 else (f"child {self._name!r} has no provider")
             )
             raise AmplifierUserError(f"{who}: {detail}")
-        coordinator.register_capability(
-            "notebook.request_overrides", {"model": model} if model else {}
-        )
+        coordinator.register_capability(OVERRIDES, {"model": model} if model else {})
         # Recorded calls replay, whatever the provider and the loop (replay/provider.py).
         await wrap_for_replay(coordinator, self._plan)
         if model:  # any provider gets it, whatever the loop (model_choice.py)
@@ -195,7 +194,7 @@ class SessionRecord:
             raise
         finally:
             self._running = False
-            coordinator.register_capability("notebook.request_overrides", {})
+            coordinator.register_capability(OVERRIDES, {})
         self._turns += 1
         return answer
 

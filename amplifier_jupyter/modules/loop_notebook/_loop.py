@@ -29,6 +29,7 @@ from amplifier_core.events import (
 from amplifier_core.llm_errors import LLMError
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._request_overrides import OVERRIDES
 from amplifier_jupyter.modules.context_notebook import NotebookContext
 from amplifier_jupyter.modules.loop_notebook._hooks import HookCalls
 from amplifier_jupyter.modules.loop_notebook._limits import limits_for
@@ -156,7 +157,7 @@ class NotebookLoop:
         provider_name, provider = self._select_provider(turn.providers)
         overrides = {}
         if turn.coordinator is not None:
-            overrides = dict(turn.coordinator.get_capability("notebook.request_overrides") or {})
+            overrides = dict(turn.coordinator.get_capability(OVERRIDES) or {})
 
         while turn.model_calls < self.max_iterations:
             if is_cancelled(turn.coordinator):
