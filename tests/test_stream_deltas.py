@@ -5,6 +5,7 @@ provider-claude over HTTP to the fake Messages API and provider-scripted."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -93,6 +94,71 @@ async def test_interval_zero_sends_every_piece() -> None:
     for piece in ("one ", "two ", "three"):
         await buffer.add(0, "text", piece)
     assert sent.deltas() == ["one ", "two ", "three"]
+
+
+async def until(condition: Any, seconds: float = 10.0) -> None:
+    """Wait (on the loop) until ``condition()``; fail after ``seconds``."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "never happened"
+        await asyncio.sleep(0.01)
+
+
+async def test_pieces_held_when_the_model_pauses_go_out_on_a_timer() -> None:
+    sent = Sent()
+    buffer = DeltaBuffer(sent, "p", 0.05)
+    await buffer.add(0, "text", "Let me ")
+    await buffer.add(0, "text", "think")  # held: the same moment as the first
+    assert sent.deltas() == ["Let me "]
+    await until(lambda: len(sent.deltas()) == 2)  # no next piece: the timer sends it
+    assert sent.deltas() == ["Let me ", "think"]
+    await buffer.flush()  # nothing held any more: nothing sent twice
+    assert sent.deltas() == ["Let me ", "think"]
+
+
+class SlowSent(Sent):
+    """An ``emit`` that takes a while for "b", so another emit can try to begin meanwhile."""
+
+    async def __call__(self, event: str, data: dict[str, Any]) -> None:
+        self.events.append(("begin " + event, data))
+        if data["delta"] == "b":
+            await asyncio.sleep(0.05)
+        self.events.append((event, data))
+
+
+async def test_a_flush_waits_for_the_timers_emit_so_the_order_holds() -> None:
+    sent = SlowSent()
+    buffer = DeltaBuffer(sent, "p", 0.02)
+    await buffer.add(0, "text", "a")
+    await buffer.add(0, "text", "b")  # held; the timer's emit begins in 20 ms
+    await until(lambda: len(sent.events) == 3)  # "a" done, the timer's "b" begun
+    await buffer.add(0, "text", "c")
+    await buffer.flush()  # waits for "b", then sends "c"
+    names = [(name, d["delta"]) for name, d in sent.events]
+    assert names == [
+        ("begin content_block:delta", "a"),
+        ("content_block:delta", "a"),
+        ("begin content_block:delta", "b"),
+        ("content_block:delta", "b"),
+        ("begin content_block:delta", "c"),
+        ("content_block:delta", "c"),
+    ]
+
+
+async def test_an_error_in_the_timers_emit_is_raised_to_the_provider() -> None:
+    calls: list[str] = []
+
+    async def emit(event: str, data: dict[str, Any]) -> None:
+        calls.append(data["delta"])
+        if len(calls) == 2:
+            raise RuntimeError("a hook failed")
+
+    buffer = DeltaBuffer(emit, "p", 0.02)
+    await buffer.add(0, "text", "a")
+    await buffer.add(0, "text", "b")
+    await until(lambda: len(calls) == 2)
+    with pytest.raises(RuntimeError, match="a hook failed"):
+        await buffer.add(0, "text", "c")
 
 
 # -- provider-claude against the fake API --------------------------------------------

@@ -16,16 +16,22 @@ longer deltas, in the event shape of the contract (``provider``, ``block_index``
   block's ``content_block:end``, before a piece of another block, and before they
   stop or fail (a Stop, a cut stream), so nothing that came is lost or sent twice
   and the events stay in the order the pieces came.
+- Pieces held when the model pauses go out on a timer once ``interval`` has
+  passed since the last emit, so a pause mid-block (a long tool input being
+  written, a slow model) does not leave the words before it unseen until the
+  next piece. The timer's emit runs in a task of its own; every emit goes
+  through one lock, so events keep the order the pieces came, and a flush
+  waits for a timer's emit under way (a block's end always comes after its
+  deltas). An error raised by a timer's emit is raised by the next
+  :meth:`DeltaBuffer.add` or :meth:`DeltaBuffer.flush`, as if the provider's
+  own emit had raised it.
 - A ``thinking`` block's delta is followed by the same text as ``thinking:delta``.
-- ``interval`` 0 emits every piece as its own event, as before.
-
-Pieces held while the stream is silent wait for its next piece or its end: after
-an emit, a piece can be held for as long as the model pauses (the providers do
-not run a timer beside the stream).
+- ``interval`` 0 emits every piece as its own event, as before (no timer).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -55,11 +61,16 @@ class DeltaBuffer:
         self._pieces: list[str] = []
         self._block: tuple[int, str] | None = None  # (block_index, block_type) held
         self._last = float("-inf")
+        self._lock = asyncio.Lock()  # one emit at a time: the stream's, or the timer's
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_task: asyncio.Task[None] | None = None
+        self._timer_error: BaseException | None = None
         self.events = 0  # content_block:delta events emitted
         self.pieces = 0  # pieces taken
 
     async def add(self, index: int, block_type: str, piece: str) -> None:
         """One piece of block ``index`` (of ``block_type``): emitted now or held."""
+        self._raise_timer_error()
         if not piece:
             return
         self.pieces += 1
@@ -71,13 +82,55 @@ class DeltaBuffer:
         now = self._clock()
         if now - self._last >= self.interval:
             await self._send(now)
+        else:
+            self._arm(self._last + self.interval - now)
 
     async def flush(self) -> None:
         """Emit what is held (a block ends, another begins, the stream stops or fails);
         the next block's first piece goes out at once."""
+        self._disarm()
         await self._send(float("-inf"))
+        self._raise_timer_error()
+
+    # -- the timer: held pieces go out when the model pauses ---------------------------
+
+    def _arm(self, delay: float) -> None:
+        if self._timer is None and self._timer_task is None:
+            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        if not self._pieces:
+            return
+        wait = self._last + self.interval - self._clock()
+        if wait > 0:  # the buffer's clock says not yet (a clock of a test's own)
+            self._arm(wait)
+            return
+        self._timer_task = asyncio.get_running_loop().create_task(self._send_held())
+
+    async def _send_held(self) -> None:
+        try:
+            await self._send(self._clock())
+        except Exception as error:  # (cancelled: the loop is closing, nobody is left to tell)
+            self._timer_error = error
+        finally:
+            self._timer_task = None
+
+    def _raise_timer_error(self) -> None:
+        error, self._timer_error = self._timer_error, None
+        if error is not None:
+            raise error
 
     async def _send(self, now: float) -> None:
+        async with self._lock:
+            await self._send_locked(now)
+
+    async def _send_locked(self, now: float) -> None:
         if not self._pieces or self._block is None:
             return
         index, block_type = self._block
