@@ -58,6 +58,55 @@ def test_error_n_sends_that_cells_source_and_error_not_the_last_one(
     assert "amplifier: sent: last error ZeroDivisionError" in result.stdout
 
 
+def error_output(ename: str, evalue: str) -> dict[str, Any]:
+    """An error output as a notebook stores it (IPython's traceback lines, colours and all)."""
+    lines = ["\x1b[0;31m-----------\x1b[0m", f"\x1b[0;31m{ename}\x1b[0m: {evalue}"]
+    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": lines}
+
+
+def test_error_n_after_a_restart_sends_the_error_the_notebook_still_shows(
+    fake_kernel: Kernel, fake: FakeAnthropic
+) -> None:
+    """After a restart the counts start again: Ask or Fix on an earlier kernel's error
+    (its ``--error N``) sends the error the notebook shows, not this kernel's cell [N]."""
+    fresh_session(fake_kernel, fake)
+    mine = count_of(fake_kernel.execute("ok = 2"))  # this kernel's [mine]: no error
+    cells = [
+        code("old", "prices['total']", mine, [error_output("KeyError", "'total'")]),
+        code("new", "ok = 2", mine),
+        code("gone", "plot(x)", 9000, [error_output("NameError", "name 'plot' is not defined")]),
+        code("prompt", ""),
+    ]
+    tab = FakeFrontend(fake_kernel, cells=cells).open()
+    try:
+        result = run(fake_kernel, f"%%amplifier --error {mine}\nWhy?", tab, cell_id="prompt")
+        assert result.ok, result.error
+        assert f"error of cell {mine} KeyError from before the restart" in result.stdout
+        text = sent_text(fake)
+        assert (
+            f"## The error of cell [{mine}] (cell id old; "
+            "its output is from before the kernel restarted)"
+        ) in text
+        assert f"In [{mine}]:\n```python\nprices['total']\n```" in text
+        assert "KeyError: 'total'" in text and "\x1b" not in text
+
+        # A count this kernel never reached: the notebook's error too.
+        result = run(fake_kernel, "%%amplifier --error 9000\nAnd this?", tab, cell_id="prompt")
+        assert "error of cell 9000 NameError from before the restart" in result.stdout
+        assert "plot(x)" in sent_text(fake)
+
+        # This kernel's own failing cell wins over an older one showing the same count.
+        failing = count_of(fake_kernel.execute("[][1]"))
+        tab.cells.insert(0, code("older", "{}['x']", failing, [error_output("KeyError", "'x'")]))
+        tab.cells.insert(1, code("mine", "[][1]", failing, [error_output("IndexError", "")]))
+        result = run(fake_kernel, f"%%amplifier --error {failing}\nNow?", tab, cell_id="prompt")
+        assert f"error of cell {failing} IndexError" in result.stdout
+        assert "before the restart" not in result.stdout
+        assert "{}['x']" not in sent_text(fake)
+    finally:
+        tab.close()
+
+
 def test_code_asks_for_code_and_without_a_bridge_shows_it_in_one_line(
     fake_kernel: Kernel, fake: FakeAnthropic
 ) -> None:

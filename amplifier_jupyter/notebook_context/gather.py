@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from amplifier_jupyter.images import ImageSet, is_image_value
-from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT
+from amplifier_jupyter.notebook_context._text import SUMMARY_LIMIT, cut
 from amplifier_jupyter.notebook_context.cellspec import CellSpec, describe_counts
-from amplifier_jupyter.notebook_context.history import cell_record, current_count, executed_counts
+from amplifier_jupyter.notebook_context.history import (
+    CellRecord,
+    cell_record,
+    current_count,
+    executed_counts,
+)
 from amplifier_jupyter.notebook_context.live import LiveNotebook, render_live
 from amplifier_jupyter.notebook_context.references import UnresolvedReference, resolve
 from amplifier_jupyter.notebook_context.saved_notebook import (
@@ -28,7 +33,11 @@ from amplifier_jupyter.notebook_context.saved_notebook import (
     render_notebook,
 )
 from amplifier_jupyter.notebook_context.summaries import label, summarize
-from amplifier_jupyter.notebook_context.tracebacks import format_exception, last_exception
+from amplifier_jupyter.notebook_context.tracebacks import (
+    format_exception,
+    format_stored,
+    last_exception,
+)
 
 CELLS_LIMIT = 24_000
 
@@ -117,22 +126,62 @@ def _cell_error(
     live: LiveNotebook | None = None,
 ) -> None:
     """``--error N``: cell [N]'s source and the error it showed (from the live notebook,
-    the kernel's history or the saved file), whether or not it was the last to raise."""
-    if count not in executed_counts(shell):
-        now = current_count(shell)
-        hint = " (this cell)" if count == now else f" (this cell is [{now}])"
-        ctx.notices.append(f"--error {count}: no earlier cell [{count}] ran in this kernel{hint}")
-        return
-    record = cell_record(shell, count, saved, None, live)
-    if not record.error:
-        ctx.notices.append(
-            f"--error {count}: cell [{count}] shows no error (plain --error sends the last one)"
-        )
-        return
+    the kernel's history or the saved file), whether or not it was the last to raise.
+
+    After a restart the counts start again at 1, and the notebook still shows the
+    earlier kernel's outputs: an error the live notebook shows as [N] that is not this
+    kernel's cell [N] (none ran, or it has another source and no error) is sent as the
+    notebook shows it, with its cell id, which ``notebook_edit`` takes."""
+    ran = count in executed_counts(shell)
+    record = cell_record(shell, count, saved, None, live) if ran else None
+    heading = f"## The error of cell [{count}]"
+    before_restart = ""
+    if record is None or not record.error:
+        earlier = _shown_from_an_earlier_kernel(live, count, record)
+        if earlier is not None:
+            cell_id, record = earlier
+            heading += f" (cell id {cell_id}; its output is from before the kernel restarted)"
+            before_restart = " from before the restart"
+        elif record is None:
+            now = current_count(shell)
+            hint = " (this cell)" if count == now else f" (this cell is [{now}])"
+            ctx.notices.append(
+                f"--error {count}: no earlier cell [{count}] ran in this kernel{hint}"
+            )
+            return
+        else:
+            ctx.notices.append(
+                f"--error {count}: cell [{count}] shows no error (plain --error sends the last one)"
+            )
+            return
     record.output = record.result = None  # the error is the point; --cells sends the rest
-    ctx.sections.append(f"## The error of cell [{count}]\n\n{record.render()}")
+    ctx.sections.append(f"{heading}\n\n{record.render()}")
     what = f" {record.error_name}" if record.error_name else ""
-    ctx.sent.append(f"error of cell {count}{what}")
+    ctx.sent.append(f"error of cell {count}{what}{before_restart}")
+
+
+def _shown_from_an_earlier_kernel(
+    live: LiveNotebook | None, count: int, kernels: CellRecord | None
+) -> tuple[str, CellRecord] | None:
+    """The cell the live notebook shows as [count] with an error output that is not this
+    kernel's cell [count] (the newest such cell), as (its id, its record)."""
+    if live is None:
+        return None
+    for cell in reversed(live.cells):
+        if cell.cell_type != "code" or cell.execution_count != count:
+            continue
+        source = cut(cell.source, SUMMARY_LIMIT)
+        if kernels is not None and source.strip() == kernels.source.strip():
+            continue  # this kernel's own cell [count], which showed no error
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        if not errors:
+            continue
+        record = CellRecord(count=count, source=source)
+        record.error = format_stored(errors[0])
+        record.error_name = errors[0].get("ename")
+        record.notes = [cut(n.source, SUMMARY_LIMIT) for n in live.notes_above(cell.id)]
+        return cell.id, record
+    return None
 
 
 def _variables(namespace: dict[str, Any], names: list[str], ctx: GatheredContext) -> None:
