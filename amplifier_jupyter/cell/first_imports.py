@@ -242,8 +242,9 @@ def first_calls() -> Iterator[str]:
       its messages' translations), by parsing an empty line;
     * the redaction's first call (``redaction.py``): the environment's secret values
       read, and the key-name pattern compiled, for what each event's hook redacts;
-    * the loop's default executor: the SDK client's first request runs one function
-      in a thread (``asyncio.to_thread``), and the first one starts the executor.
+    * the loop's default executor, when the anthropic SDK is warmed: each SDK client's
+      first request runs one function in a thread (``asyncio.to_thread``), and the
+      first one in the process starts the executor and its thread.
 
     Nothing here makes a session or a coordinator, writes a file or opens a
     connection; each is what the first cell would have done itself.
@@ -256,6 +257,8 @@ def first_calls() -> Iterator[str]:
     from amplifier_jupyter.redaction import redact
 
     redact(_WARM_EVENT)
+    if ANTHROPIC_SDK not in sys.modules:  # the plan has no Anthropic provider
+        return
     yield "asyncio"
     import asyncio
     import os
