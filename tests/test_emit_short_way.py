@@ -177,9 +177,10 @@ async def test_with_only_the_hosts_handlers_the_panel_and_transcript_see_the_sam
         for _, data in seen:
             assert list(data) == sorted(data)
     assert UUID.match(dict(short_seen)["llm:request"]["request_id"])
-    assert dict(short_seen)["llm:response"]["request_id"] == dict(short_seen)["llm:request"][
-        "request_id"
-    ]
+    assert (
+        dict(short_seen)["llm:response"]["request_id"]
+        == dict(short_seen)["llm:request"]["request_id"]
+    )
 
     def lines(written: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
         return _normalized([(w["event"], w["data"]) for w in written])
@@ -230,9 +231,7 @@ async def test_with_a_plan_hook_amplifier_cores_emit_is_taken_and_the_hook_decid
     assert "prompt:submit" in seen  # the host still saw it, after the plan's hook
 
 
-async def test_stop_sets_the_token_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_stop_sets_the_token_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The run looks at the token between events, which no longer wait on amplifier-core's
     runtime: Stop sets it before its ``request_cancel`` goes there and back."""
     monkeypatch.chdir(tmp_path)
