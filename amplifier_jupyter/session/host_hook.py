@@ -28,6 +28,12 @@ handler. A part that hands back an awaitable is awaited before the parts after
 it, and before the next events' (they wait their turn behind it). Where the
 loop does not run (a script's session after its loop, the exit) or the handler
 is called on the loop's own thread, the parts run at once.
+
+The built-in modules' events usually skip amplifier-core altogether: the hook is
+registered as a *direct* handler too (``modules/_emit.py``), and when it is all
+that listens (with the approval hook's turn start), :meth:`HostHook.direct` is
+called on the loop with the data amplifier-core would have handed over, and the
+parts run as the hand-off would have run them.
 """
 
 from __future__ import annotations
