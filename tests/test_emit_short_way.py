@@ -53,6 +53,8 @@ async def test_a_direct_handler_gets_what_amplifier_core_gives_a_python_handler(
         {"usage": _Usage(), "nested": {"model": _Usage()}, "none": None, "f": 1e-7},
         {"session_id": "mine", "timestamp": "old", "text": "é ü ✓", "big": 2**70, "neg": -3},
         {10: "ten", 9: "nine", "b": 2},  # keys made strings, then sorted
+        {"edges": [-(2**63), -(2**63) - 1, 2**63, 2**64 - 1, 2**64], "id": "1234567890123456789"},
+        {"list": [[{"b": 1, "a": 2}], "x", 1.5, None, True]},
         {},
     ]
     for payload in payloads:
