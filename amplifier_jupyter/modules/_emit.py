@@ -16,9 +16,14 @@ instead of ``hooks.emit``:
   :func:`register_direct`: the host hook, ``session/host_hook.py``, and the approval
   hook's turn start): each is called here, on the loop, in amplifier-core's order,
   with the data amplifier-core would have given it (see :meth:`DirectHandlers.data`);
-* any other handler (a plan's hooks module, the Stop gate, a direct handler's name
-  registered twice): amplifier-core's own ``emit``, whose semantics (deny, modify,
-  ask_user, inject_context) stay upstream's.
+* any other handler (a plan's hooks module, the Stop gate, anything registered
+  under a direct handler's name by someone else): amplifier-core's own ``emit``,
+  whose semantics (deny, modify, ask_user, inject_context) stay upstream's; so is
+  data whose JSON amplifier-core would read otherwise (:meth:`DirectHandlers.data`).
+
+The handlers are told apart by name (``hooks.list_handlers(event)``, in priority
+order, must list exactly the direct handlers' names): a handler registered in
+place of one of ours under its name, after unregistering it, would be missed.
 
 A direct handler only observes: it answers ``continue`` (None) or an awaitable to
 await, is given the same dict as the others and must not change it. Every event
