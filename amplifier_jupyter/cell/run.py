@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from amplifier_jupyter._ipython.interrupts import context_interruptible, interrupt_stops
+from amplifier_jupyter._ipython.quick_display import display_raw
 from amplifier_jupyter._ipython.shell import current_shell, user_namespace
 from amplifier_jupyter.cell.code_answer import code_of, insert_code, with_code_request
 from amplifier_jupyter.cell.options import CellOptions, parse_cell_options
@@ -302,9 +303,7 @@ def show_answer(answer: str) -> None:
     ``http`` for a URL to download, and text that names a file for the file to read
     (a stat of the answer, on every cell).
     """
-    from IPython.display import display
-
-    display(answer_bundle(answer), raw=True)
+    display_raw(answer_bundle(answer))
 
 
 def answer_bundle(answer: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from amplifier_jupyter.errors import AmplifierUserError
+from amplifier_jupyter.modules._emit import emit
 from amplifier_jupyter.modules._request_overrides import chosen_model
 from amplifier_jupyter.redaction import redact
 from amplifier_jupyter.replay.key import as_json, key_of, request_form
@@ -127,9 +128,8 @@ class Replaying:
         return response
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        hooks = self._coordinator.hooks if self._coordinator is not None else None
-        if hooks is not None:
-            await hooks.emit(event, data)
+        if self._coordinator is not None and self._coordinator.hooks is not None:
+            await emit(self._coordinator, event, data)
 
     async def _replay(self, record: Record, state: ReplayState) -> Any:
         from amplifier_core.message_models import ChatResponse

@@ -28,6 +28,12 @@ handler. A part that hands back an awaitable is awaited before the parts after
 it, and before the next events' (they wait their turn behind it). Where the
 loop does not run (a script's session after its loop, the exit) or the handler
 is called on the loop's own thread, the parts run at once.
+
+The built-in modules' events usually skip amplifier-core altogether: the hook is
+registered as a *direct* handler too (``modules/_emit.py``), and when it is all
+that listens (with the approval hook's turn start), :meth:`HostHook.direct` is
+called on the loop with the data amplifier-core would have handed over, and the
+parts run as the hand-off would have run them.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from amplifier_jupyter.modules._emit import register_direct
 from amplifier_jupyter.modules._on_loop import hand_to_loop, running_loop
 from amplifier_jupyter.session.logs import QuietFaults
 
@@ -65,6 +72,15 @@ class HostHook:
         if hand_to_loop(self._loop, self._deliver, event, data):
             return None  # continue
         return self.run_parts(event, data)
+
+    def direct(self, event: str, data: dict[str, Any]) -> Awaitable[None] | None:
+        """The hook as the built-ins' short way calls it (``modules/_emit.py``), on the
+        emitting loop: on the session's loop the parts run now, as :meth:`dispatch`'s
+        hand-off would before ``emit`` returns; elsewhere as :meth:`dispatch`."""
+        if self._loop is not None and running_loop() is self._loop:
+            self._deliver(event, data)
+            return None
+        return self.dispatch(event, data)
 
     def _deliver(self, event: str, data: dict[str, Any]) -> None:
         """On the loop: the parts now, or behind the event still being handled."""
@@ -117,4 +133,11 @@ class HostHook:
 
         self._loop = running_loop()
         for event in ALL_EVENTS:
-            coordinator.hooks.register(event, self.dispatch, priority=HOST_PRIORITY, name=HOST_HOOK)
+            register_direct(
+                coordinator,
+                event,
+                self.dispatch,
+                self.direct,
+                priority=HOST_PRIORITY,
+                name=HOST_HOOK,
+            )

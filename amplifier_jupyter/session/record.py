@@ -139,9 +139,16 @@ class SessionRecord:
 
     async def request_cancel(self) -> None:
         """Ask the session's orchestrator to stop at its next safe point (docs/design.md,
-        fact 3)."""
+        fact 3).
+
+        The token is set here and now: amplifier-core's ``request_cancel`` sets it only
+        once its future runs on a thread of its runtime, while the run goes on between
+        events that no longer wait on that runtime (``modules/_emit.py``)."""
         if self._session is not None:
-            await self._session.coordinator.request_cancel()
+            coordinator = self._session.coordinator
+            with contextlib.suppress(Exception):
+                coordinator.cancellation.request_graceful()
+            await coordinator.request_cancel()
 
     # -- a turn --------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from amplifier_jupyter._ipython.blocking import (
     route_to_frontend_subshell,
     stop_reaches_blocking_code,
 )
+from amplifier_jupyter._ipython.quick_display import display_raw
 from amplifier_jupyter.events.streamed_text import StreamedText
 from amplifier_jupyter.ui.approval_headless import ViewPresence
 from amplifier_jupyter.ui.approval_request import ApprovalRequest
@@ -405,8 +406,6 @@ class PanelView:
         that cell (nbclient drops them, JupyterLab's cell has let go of its request),
         so its panel cannot be replaced; it stays, showing the end and the answer.
         """
-        from IPython.display import display
-
         self._timeline_updates.cancel()
         self._timeline_open = False
         if self.background:
@@ -420,9 +419,9 @@ class PanelView:
         if self._handle is not None:
             self._handle.update(bundle, raw=True)
         else:  # a short run: no widget was shown, its summary is its first output
-            display(bundle, raw=True)
+            display_raw(bundle)
         if answer:
-            display(_markdown(answer), raw=True)
+            display_raw(_markdown(answer))
         self._handle = None
         if self.widget is not None:
             self.widget.close()

@@ -18,4 +18,6 @@ __all__ = ["NotebookContext", "mount"]
 
 async def mount(coordinator: Any, config: dict[str, Any] | None = None) -> None:
     """Mount the in-memory context manager at the ``context`` mount point."""
-    await coordinator.mount("context", NotebookContext(config or {}, hooks=coordinator.hooks))
+    await coordinator.mount(
+        "context", NotebookContext(config or {}, hooks=coordinator.hooks, coordinator=coordinator)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from amplifier_jupyter.modules._emit import emit
 from amplifier_jupyter.modules.context_notebook._copy import copy_message, copy_messages
 
 # Characters per token: a deliberate over-estimate of the token count for
@@ -61,9 +62,10 @@ class NotebookContext:
     context it reads whole).
     """
 
-    def __init__(self, config: dict[str, Any], hooks: Any = None) -> None:
+    def __init__(self, config: dict[str, Any], hooks: Any = None, coordinator: Any = None) -> None:
         self.config = config
         self._hooks = hooks
+        self._coordinator = coordinator  # for the short way of its events (modules/_emit.py)
         self._messages: list[dict[str, Any]] = []
         self._tokens: list[int] = []  # estimate_tokens of each message, in step
         self.revision = 0
@@ -164,4 +166,4 @@ class NotebookContext:
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
         if self._hooks is not None:
-            await self._hooks.emit(event, data)
+            await emit(self._coordinator, event, data, self._hooks)

@@ -39,6 +39,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._emit import emitter, register_direct
 from amplifier_jupyter.modules._on_loop import hand_to_loop, running_loop
 
 from ._policy import APPROVAL_OPTIONS, ApprovalPolicy, ask, describe_call
@@ -278,7 +279,16 @@ class ApprovalHook:
             on(hooks.register(event, self.on_session_event, priority=PRIORITY, name=HOOK_NAME))
         self._loop = running_loop()
         for event in TURN_EVENTS:
-            on(hooks.register(event, self.on_turn_event, priority=PRIORITY, name=HOOK_NAME))
+            on(
+                register_direct(
+                    self.coordinator,
+                    event,
+                    self.on_turn_event,
+                    self.on_turn_direct,
+                    priority=PRIORITY,
+                    name=HOOK_NAME,
+                )
+            )
         self.coordinator.register_capability(HOOK_CAPABILITY, self)
         self.coordinator.register_capability("approval.policy", self.policy)
         self.coordinator.register_capability(CHOICE_CAPABILITY, self.take_choice)
@@ -313,6 +323,15 @@ class ApprovalHook:
         if self._all_gated() and hand_to_loop(self._loop, self._attach, event):
             return None
         return self.on_session_event(event, data)  # awaited on the loop by amplifier-core
+
+    def on_turn_direct(self, event: str, data: dict[str, Any]) -> Any:
+        """:meth:`on_turn_event` as the built-ins' short way calls it, on the loop
+        (``modules/_emit.py``): the gate starts afresh now, or, while a tool is still to
+        be wrapped, the coroutine to await."""
+        if self._all_gated():
+            self._attach(event)
+            return None
+        return self.on_session_event(event, data)
 
     def _attach(self, event: str) -> None:
         if event in TURN_EVENTS:
@@ -378,7 +397,7 @@ class ApprovalHook:
         mode = self.policy.decide(tool_name, self.tool(tool_name))
         if mode == "allow":
             return _continue()
-        emit = self.coordinator.hooks.emit
+        emit = emitter(self.coordinator)
         if mode == "deny":
             await emit(
                 "approval:denied",

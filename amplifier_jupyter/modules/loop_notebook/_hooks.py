@@ -7,6 +7,8 @@ from typing import Any
 from amplifier_core import HookResult
 from amplifier_core.events import APPROVAL_DENIED, APPROVAL_GRANTED
 
+from amplifier_jupyter.modules._emit import emit
+
 
 class HookCalls:
     """The session's hooks and coordinator, as one turn of the loop uses them."""
@@ -16,8 +18,9 @@ class HookCalls:
         self.coordinator = coordinator
 
     async def emit(self, event: str, data: dict[str, Any]) -> Any:
-        """Emit ``event``; the hooks' answer is not applied."""
-        return await self.hooks.emit(event, data)
+        """Emit ``event`` (the short way when only the host listens: ``modules/_emit.py``);
+        the hooks' answer is not applied."""
+        return await emit(self.coordinator, event, data, self.hooks)
 
     async def applied(self, event: str, data: dict[str, Any], hook_name: str) -> HookResult:
         """Emit ``event`` and apply the answer (see :meth:`emitted`); the applied result."""
@@ -34,7 +37,7 @@ class HookCalls:
         no approval events for a hook's question (docs/design.md, fact 8), so this
         says how it was decided with ``approval:granted`` / ``approval:denied``.
         """
-        raw = await self.hooks.emit(event, data)
+        raw = await self.emit(event, data)
         if raw is None:
             raw = HookResult()
         if self.coordinator is None:
@@ -44,7 +47,7 @@ class HookCalls:
             applied = HookResult()
         if raw.action == "ask_user":
             granted = applied.action != "deny"
-            await self.hooks.emit(
+            await self.emit(
                 APPROVAL_GRANTED if granted else APPROVAL_DENIED,
                 {
                     "tool_name": data.get("tool_name"),

@@ -120,8 +120,8 @@ class NotebookLoop:
         **kwargs: Any,
     ) -> str:
         """Run one turn and return the model's final text."""
-        await hooks.emit(EXECUTION_START, {"prompt": prompt, "orchestrator": NAME})
         calls = HookCalls(hooks, coordinator)
+        await calls.emit(EXECUTION_START, {"prompt": prompt, "orchestrator": NAME})
         turn = _Turn(prompt, context, providers, tools, calls, await _snapshot(context))
         status = INCOMPLETE
         final = ""
@@ -141,11 +141,11 @@ class NotebookLoop:
             await self._close_turn(turn, f"(the turn failed: {error})")
             raise
         finally:
-            await hooks.emit(
+            await calls.emit(
                 ORCHESTRATOR_COMPLETE,
                 {"orchestrator": NAME, "turn_count": turn.rounds, "status": status},
             )
-            await hooks.emit(EXECUTION_END, {"response": final, "status": status})
+            await calls.emit(EXECUTION_END, {"response": final, "status": status})
         return final
 
     async def _turn(self, turn: _Turn) -> str:

@@ -33,6 +33,7 @@ from amplifier_core.llm_errors import (
 from amplifier_core.models import Pricing
 
 from amplifier_jupyter.modules._cancellation import is_cancelled, until_cancelled
+from amplifier_jupyter.modules._emit import emit
 
 from ._config import Settings
 from ._errors import (
@@ -481,9 +482,8 @@ class ClaudeProvider:
         return await until_cancelled(awaitable, self._coordinator, stopped)
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        hooks = getattr(self._coordinator, "hooks", None)
-        if hooks is not None:
-            await hooks.emit(event, data)
+        if getattr(self._coordinator, "hooks", None) is not None:
+            await emit(self._coordinator, event, data)
 
     async def close(self) -> None:
         """Close the SDK client's connections."""

@@ -27,6 +27,7 @@ from amplifier_core.llm_errors import AbortError, InvalidRequestError
 from amplifier_jupyter.modules._cancellation import is_cancelled
 from amplifier_jupyter.modules._config_values import flag, seconds
 from amplifier_jupyter.modules._deltas import DEFAULT_INTERVAL, DeltaBuffer
+from amplifier_jupyter.modules._emit import emit
 from amplifier_jupyter.modules._per_message import PerMessage
 
 WHEN_EXHAUSTED = ("echo", "repeat", "error")
@@ -227,9 +228,8 @@ class ScriptedProvider:
         )
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        hooks = getattr(self._coordinator, "hooks", None)
-        if hooks is not None:
-            await hooks.emit(event, data)
+        if getattr(self._coordinator, "hooks", None) is not None:
+            await emit(self._coordinator, event, data)
 
     def parse_tool_calls(self, response: ChatResponse) -> list[ToolCall]:
         """The response's tool calls (already parsed)."""
@@ -241,8 +241,8 @@ class ScriptedProvider:
         if hooks is None or not self.streams_events:
             return
         base = {"provider": self.name, "block_index": index, "block_type": block_type}
-        await hooks.emit("content_block:start", dict(base))
-        deltas = DeltaBuffer(hooks.emit, self.name, self.delta_interval)
+        await self._emit("content_block:start", dict(base))
+        deltas = DeltaBuffer(self._emit, self.name, self.delta_interval)
         try:
             for chunk in re.findall(r"\S+\s*|\s+", text):
                 if self._cancelled():
@@ -256,9 +256,9 @@ class ScriptedProvider:
             raise
         await deltas.flush()
         block = {"type": block_type, ("thinking" if block_type == "thinking" else "text"): text}
-        await hooks.emit("content_block:end", {**base, "block": block})
+        await self._emit("content_block:end", {**base, "block": block})
         if block_type == "thinking":
-            await hooks.emit("thinking:final", {**base, "text": text})
+            await self._emit("thinking:final", {**base, "text": text})
 
     def _cancelled(self) -> bool:
         return is_cancelled(self._coordinator)
