@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -121,6 +122,7 @@ class Warmup:
         self._parking = False
         self._gate = ImportGate(self._may_import, self._idle_wait)
         self._scheduled = False
+        self._frozen = False  # gc.freeze() made by cell_started, for cell_ended to undo
         self.stopped = False
         self.thread_done = threading.Event()
         self.done = threading.Event()
@@ -148,11 +150,15 @@ class Warmup:
         with self._guard:
             self._cells += 1
             self._idle.clear()
+            if self._cells == 1 and not self.stopped and not self.done.is_set():
+                self._freeze()
 
     def cell_ended(self) -> None:
         with self._guard:
             # An empty cell triggers post_execute without pre_execute.
             self._cells = max(0, self._cells - 1)
+            if not self._cells:
+                self._unfreeze()
             if self._cells or self.stopped:
                 return
             self._idle.set()
@@ -174,6 +180,7 @@ class Warmup:
             self.stopped = True
             self._parking = self._parking or park
             self._idle.clear()
+            self._unfreeze()
 
     def stop_for_exit(self) -> None:
         """``atexit``: park the thread, and give it a moment to get there before finalization."""
@@ -204,8 +211,12 @@ class Warmup:
     # -- the thread ----------------------------------------------------------
 
     def _run(self) -> None:
-        self._gate.install(threading.get_ident())
+        gated = self._gate.install(threading.get_ident())
         try:
+            if not gated:
+                # Another thread's import could run inside a half-imported package.
+                self.failed["import gate"] = "no audit hook (an earlier hook refused it)"
+                return
             for step in self._in_thread:
                 for name in self._names(step, self._turn):
                     if not self._turn():
@@ -306,7 +317,24 @@ class Warmup:
     def _end(self) -> None:
         if self.finished_at is None:
             self.finished_at = time.monotonic()
-        self.done.set()
+        with self._guard:
+            self.done.set()
+            self._unfreeze()
+
+    # -- the collector during a cell -------------------------------------------
+
+    def _freeze(self) -> None:
+        """(Holding the guard.) Take every object there is out of the cyclic collector's
+        reach until the cell ends, unless someone else's ``gc.freeze()`` is in place."""
+        if not self._frozen and not gc.get_freeze_count():
+            gc.freeze()
+            self._frozen = True
+
+    def _unfreeze(self) -> None:
+        """(Holding the guard.) Give the collector back what :meth:`_freeze` took."""
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
 
 def _line(error: BaseException) -> str:
