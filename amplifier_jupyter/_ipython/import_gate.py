@@ -29,13 +29,19 @@ across the thread's frame-stack chunk boundary often enough that a cell's
 calls (docs/design.md, fact 42). An audit hook cannot be removed: it is added
 once per process, and once no gate is in use it returns at its first test.
 
-What the gate does not see (no ``"import"`` event): a module already in
-``sys.modules``. Python itself makes an import of one still being run by the
-background thread wait for its lock, and ``import a.b`` (no ``from``) also
-waits for ``a`` that way; ``from a.b import x`` with ``a.b`` done and ``a`` not
-gets ``x`` from the whole ``a.b`` without waiting for ``a``. Nor
-``importlib.import_module("a.b")`` (it does not pass through ``__import__``):
-with ``a`` half-imported by the background thread, ``a.b`` may run inside it.
+What raises no ``"import"`` event, so the gate does not see it:
+
+* A module already in ``sys.modules``. Python itself makes an import of one the
+  background thread is still running wait for its lock (and the background
+  thread goes on, see above); ``import a.b`` (no ``from``) also waits that way
+  for ``a``, which it returns, so it never hands out a half-imported ``a``.
+  ``from a.b import x``, with ``a.b`` done and ``a`` still running, gets ``x``
+  from the whole ``a.b`` at once, ``a`` unfinished in ``sys.modules``.
+* ``importlib.import_module("a.b")``, which does not pass through
+  ``__import__`` (nor did it through the wrapper): with ``a`` half-imported by
+  the background thread, ``a.b`` runs inside it, as it would with no gate. A
+  finder cannot wait instead: ``find_spec`` runs holding the global import
+  lock, which the background thread needs to go on.
 
 The background thread must import only packages that never import the other
 threads' modules (third-party ones, not this package): then it never waits for
