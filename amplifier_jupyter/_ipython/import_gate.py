@@ -23,11 +23,10 @@ which CPython raises on every thread when an ``import`` statement or
 ``__import__`` is about to look for a module that is not in ``sys.modules``,
 before it takes the module's lock. A ``builtins.__import__`` wrapper, as this
 gate used first, put a Python frame under every import statement while the
-gate was in use: in CPython 3.11 that pushed the import machinery's frames
-across the thread's frame-stack chunk boundary often enough that a cell's
-``import pandas`` during the warm-up made over 3,000 extra ``mmap``/``munmap``
-calls (docs/design.md, fact 42). An audit hook cannot be removed: it is added
-once per process, and once no gate is in use it returns at its first test.
+gate was in use, and a cell's ``import pandas`` during the warm-up made 2,697
+``mmap`` and ``munmap`` calls against 434 with the hook (docs/design.md, fact
+42). An audit hook cannot be removed: it is added once per process, and once
+no gate is in use it returns at its first test.
 
 What raises no ``"import"`` event, so the gate does not see it:
 

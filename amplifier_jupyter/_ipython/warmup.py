@@ -15,12 +15,12 @@ and ``post_execute``, which nest), in two parts:
   too, so importing them on the thread would risk the cycles ``import_gate.py``
   explains.
 
-A cell that starts before the warm-up is done runs with the cyclic garbage
-collector's objects frozen (``gc.freeze()``, undone when the cell ends, the
-warm-up ends or is stopped): the modules just imported are hundreds of
-thousands of young objects, which every collection during the cell's own
-imports would otherwise walk again (docs/design.md, fact 42). A freeze someone
-else made is left alone, and not undone.
+A cell that starts before the warm-up is done runs with the objects the cyclic
+garbage collector tracks frozen (``gc.freeze()``, undone when the cell ends,
+the warm-up ends or is stopped): the warm-up's imports leave tens of thousands
+of new objects, which brought on a full collection, walking them all, during
+the cell's own imports (docs/design.md, fact 42). A freeze someone else made
+is left alone, and not undone.
 
 Imports only: it never creates a session nor touches the kernel's (an
 ``AmplifierSession`` must be created and initialized on the kernel's loop,
