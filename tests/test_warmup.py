@@ -91,6 +91,53 @@ def test_the_first_cell_finds_its_imports_done(
     assert len(new) < 10, sorted(new)[:20]
 
 
+# What the first cell would fill for the process (first_imports.first_calls and the canned
+# answer of sdk_first_stream), and a counter of the loader's reads of the entry points.
+FIRST_CALLS = """
+import asyncio, importlib.metadata, json, sys
+import anthropic._models
+from amplifier_jupyter import redaction
+from amplifier_jupyter.cell import options
+from amplifier_jupyter.loading import entry_points
+if not hasattr(entry_points, "reads"):
+    entry_points.reads = 0
+    _read = importlib.metadata.entry_points
+    def _counted(**select):
+        entry_points.reads += 1
+        return _read(**select)
+    entry_points.importlib.metadata.entry_points = _counted
+print(json.dumps({
+    "cwd on sys.path": "" in sys.path,
+    "parser": options._cell_parser.cache_info().currsize,
+    "type adapters": anthropic._models._CachedTypeAdapter.cache_info().currsize,
+    "secret values": redaction._secret_env_values._cache is not None,
+    "executor": asyncio.get_running_loop()._default_executor is not None,
+    "entry point reads": entry_points.reads,
+}))
+"""
+
+
+def test_the_first_cell_finds_its_first_calls_made(
+    tmp_path: Path, fake_anthropic: FakeAnthropic
+) -> None:
+    """What the first cell would do once for the process is done (docs/design.md fact 34),
+    and the transcripts' folder it makes in the working directory, on sys.path as '' in
+    a kernel as Jupyter starts one, does not make the loader read the installed modules
+    again."""
+    env = offline_env(**fake_api_env(fake_anthropic.url))
+    env.pop("PYTHONSAFEPATH", None)  # the tests' own setting (conftest.py)
+    with Kernel(env=env, cwd=str(tmp_path)) as kernel:
+        assert kernel.execute("%load_ext amplifier_jupyter").ok
+        assert wait_for_the_warmup(kernel)["failed"] == {}
+        before = json.loads(kernel.execute(FIRST_CALLS).stdout)
+        assert before["cwd on sys.path"] and before["parser"] == 1
+        assert before["secret values"] and before["executor"]
+        assert kernel.execute("%%amplifier\nWhat is 2 + 2?").markdown == ["4"]
+        assert (tmp_path / ".amplifier").is_dir()
+        after = json.loads(kernel.execute(FIRST_CALLS).stdout)
+    assert after == before, (before, after)
+
+
 def test_the_plan_decides_whether_the_sdk_is_warmed(tmp_path: Path) -> None:
     """A scripted plan set in the same cell as %load_ext: no anthropic SDK."""
     with Kernel(env=offline_env(), cwd=str(tmp_path)) as kernel:

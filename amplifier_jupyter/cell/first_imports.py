@@ -5,8 +5,9 @@ ipywidgets and anywidget (the panel) and, when the next session's plan has an An
 provider, the anthropic SDK. Then this package's modules, on the kernel's loop:
 the cell's own code (its run, the session layer, the panel, where modules come
 from) and the built-in modules the plan mounts, each with its submodules
-(their ``mount()`` imports them); then it reads the installed modules' entry points and
-builds provider-claude's TLS context. The plan is read when the warm-up gets there,
+(their ``mount()`` imports them); then it reads the installed modules' entry points,
+builds provider-claude's TLS context and makes the first calls that fill the process's
+caches (:func:`first_calls`). The plan is read when the warm-up gets there,
 so a plan set in the cells after ``%load_ext`` counts. The modules of other
 packages that a plan names are left to the session. For the SDK, the thread also
 reads one canned answer offline (:func:`sdk_first_stream`): its models are built
@@ -86,7 +87,10 @@ def sdk_for_the_plan() -> Iterator[str]:
         yield from sdk_first_stream()
 
 
-# A streamed answer as the Messages API sends it: a text block and a tool call.
+# A streamed answer as the Messages API sends it: a ping, a text block and a tool call,
+# with the usage fields the API sends (the cache's token counts: their ``Optional[int]``
+# field is built on first use, docs/design.md fact 34).
+_WARM_USAGE = {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
 _WARM_EVENTS: tuple[dict[str, Any], ...] = (
     {
         "type": "message_start",
@@ -98,9 +102,10 @@ _WARM_EVENTS: tuple[dict[str, Any], ...] = (
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": 1, "output_tokens": 1},
+            "usage": {"input_tokens": 1, "output_tokens": 1, **_WARM_USAGE},
         },
     },
+    {"type": "ping"},
     {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
     {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "ok"}},
     {"type": "content_block_stop", "index": 0},
@@ -118,7 +123,7 @@ _WARM_EVENTS: tuple[dict[str, Any], ...] = (
     {
         "type": "message_delta",
         "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-        "usage": {"output_tokens": 2},
+        "usage": {"input_tokens": 1, "output_tokens": 2, **_WARM_USAGE},
     },
     {"type": "message_stop"},
 )
@@ -217,6 +222,51 @@ def tls_for_the_plan() -> Iterator[str]:
     yield from ()
 
 
+OPTIONS_MODULE = "amplifier_jupyter.cell.options"
+REDACTION_MODULE = "amplifier_jupyter.redaction"
+# An event as a session's hook sees one, for the redaction's first call.
+_WARM_EVENT = {
+    "provider": "warm-up",
+    "model": "warm-up",
+    "usage": {"input_tokens": 1, "cache_read_input_tokens": 0},
+    "tool_call_id": "toolu_warmup",
+    "message": "warm-up: {'api_key': 'warm-up'}",
+}
+
+
+def first_calls() -> Iterator[str]:
+    """No new module names: the first calls the first cell would make, each filling a
+    cache of the process, one a callback on the kernel's loop (docs/design.md fact 34):
+
+    * the cell's options parser (``cell/options.py``, built once: argparse looks up
+      its messages' translations), by parsing an empty line;
+    * the redaction's first call (``redaction.py``): the environment's secret values
+      read, and the key-name pattern compiled, for what each event's hook redacts;
+    * the loop's default executor, when the anthropic SDK is warmed: each SDK client's
+      first request runs one function in a thread (``asyncio.to_thread``), and the
+      first one in the process starts the executor and its thread.
+
+    Nothing here makes a session or a coordinator, writes a file or opens a
+    connection; each is what the first cell would have done itself.
+    """
+    yield OPTIONS_MODULE
+    from amplifier_jupyter.cell.options import parse_cell_options
+
+    parse_cell_options("")
+    yield REDACTION_MODULE
+    from amplifier_jupyter.redaction import redact
+
+    redact(_WARM_EVENT)
+    if ANTHROPIC_SDK not in sys.modules:  # the plan has no Anthropic provider
+        return
+    yield "asyncio"
+    import asyncio
+    import os
+
+    # In a loop callback: the kernel's loop. Its result (a pid) is not needed.
+    asyncio.get_running_loop().run_in_executor(None, os.getpid)
+
+
 def thread_steps() -> list[Step]:
     """What the warm-up's thread imports: other packages only."""
     return [*OTHER_PACKAGES, sdk_for_the_plan]
@@ -224,4 +274,10 @@ def thread_steps() -> list[Step]:
 
 def loop_steps() -> list[Step]:
     """What the warm-up imports on the kernel's loop: this package's modules."""
-    return [*CELL_MODULES, builtin_modules_of_the_plan, installed_modules, tls_for_the_plan]
+    return [
+        *CELL_MODULES,
+        builtin_modules_of_the_plan,
+        installed_modules,
+        tls_for_the_plan,
+        first_calls,
+    ]

@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from lab_server import free_port
-from server_process import stop_process, wait_answering
+from server_process import log_tail, stop_process, wait_answering
 
 # What the Lab server forwards to a kernel it starts (and the gateway accepts).
 KERNEL_ENV = ("ANTHROPIC_BASE_URL", "ANTHROPIC_API_KEY")
@@ -107,3 +107,7 @@ class KernelGateway:
     def stop(self) -> None:
         """Stop the gateway (and with it its kernels)."""
         stop_process(self._process)
+
+    def log(self) -> str:
+        """The end of the gateway's log (for failure messages)."""
+        return log_tail(self.log_path)

@@ -22,6 +22,7 @@ EXECUTED = re.compile(r"\[\d+\]")
 # and starts a session, and a kernel behind a gateway starts through one more server,
 # on a CI machine that may be busy: give it room without waiting forever.
 RUN_TIMEOUT_MS = 60_000
+KERNEL_START_TIMEOUT_MS = 180_000
 
 
 class NotebookPage:
@@ -41,15 +42,46 @@ class NotebookPage:
         return self
 
     def wait_kernel_ready(self) -> None:
-        """Wait until the notebook's kernel is connected and idle."""
+        """Wait until the notebook's kernel is connected and idle.
+
+        A kernel still starting is progress, not a hang: on a busy machine a kernel
+        started through a gateway took over a minute once (CI), so the wait goes on
+        while the kernel says ``starting``, up to ``KERNEL_START_TIMEOUT_MS``. A
+        timeout says where the kernel was and ends with the server's log.
+        """
         # A cell run before the kernel is connected is dropped, without a word.
-        self.page.wait_for_function(
+        ready = """() => {
+            const panel = window.jupyterapp?.shell.currentWidget;
+            const kernel = panel?.sessionContext?.session?.kernel;
+            return kernel?.connectionStatus === 'connected' && kernel.status === 'idle';
+        }"""
+        try:
+            self.page.wait_for_function(ready, timeout=RUN_TIMEOUT_MS)
+            return
+        except PlaywrightTimeout:
+            if self.kernel_state()[1] not in ("starting", "unknown", None):
+                raise AssertionError(self._not_ready()) from None
+        try:
+            self.page.wait_for_function(ready, timeout=KERNEL_START_TIMEOUT_MS - RUN_TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise AssertionError(self._not_ready()) from None
+
+    def kernel_state(self) -> tuple[str | None, str | None]:
+        """The kernel's connection status and status as the page sees them."""
+        state = self.page.evaluate(
             """() => {
                 const panel = window.jupyterapp?.shell.currentWidget;
                 const kernel = panel?.sessionContext?.session?.kernel;
-                return kernel?.connectionStatus === 'connected' && kernel.status === 'idle';
-            }""",
-            timeout=RUN_TIMEOUT_MS,
+                return [kernel?.connectionStatus ?? null, kernel?.status ?? null];
+            }"""
+        )
+        return state[0], state[1]
+
+    def _not_ready(self) -> str:
+        connection, status = self.kernel_state()
+        return (
+            f"the kernel was not ready (connection {connection}, status {status});"
+            f" the server's log ends:\n{self.lab.log()}"
         )
 
     # -- locators --------------------------------------------------------

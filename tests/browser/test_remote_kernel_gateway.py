@@ -46,7 +46,10 @@ def test_a_kernel_behind_a_gateway_streams_asks_stops_and_edits(
 ) -> None:
     flow.enqueue_replies(fake)
     notebook.lab.write_notebook("remote.ipynb", CELLS)
-    notebook.open("remote.ipynb")
+    try:
+        notebook.open("remote.ipynb")
+    except AssertionError as error:  # the kernel started, or not, in the gateway
+        raise AssertionError(f"{error}\nThe gateway's log ends:\n{kernel_gateway.log()}") from None
     kernel = notebook.page.evaluate(
         "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id"
     )
