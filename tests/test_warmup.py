@@ -1,19 +1,25 @@
 """The warm-up: after ``%load_ext`` the kernel imports, between cells, what the first
 ``%%amplifier`` cell would, and nothing else changes (no session, shutdown, the off switch).
 
-Each test starts its own kernel: the warm-up happens once per process.
+Each kernel test starts its own kernel: the warm-up happens once per process. The
+tests of the collector's freeze during a cell drive a ``Warmup`` object's events alone.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from fake_anthropic import FakeAnthropic
 from kernel_harness import Kernel, fake_api_env, offline_env
 from waiting import DEADLINE
+
+from amplifier_jupyter._ipython.warmup import Warmup
 
 STATE = (
     "import json, sys\n"
@@ -209,3 +215,85 @@ def test_the_warmup_can_be_turned_off(tmp_path: Path, fake_anthropic: FakeAnthro
         loaded = modules(kernel)
         assert not {"anthropic", "ipywidgets", "amplifier_core"} & loaded
         assert kernel.execute("%%amplifier\nWhat is 2 + 2?").markdown == ["4"]
+
+
+# -- the collector during a cell (no kernel: the Warmup object's own events) ------------
+
+
+@pytest.fixture
+def unfrozen() -> Iterator[ModuleType]:
+    """Each test starts and ends with nothing frozen in this process."""
+    gc.unfreeze()
+    yield gc
+    gc.unfreeze()
+
+
+def test_a_cell_during_the_warmup_runs_with_gc_frozen(unfrozen: ModuleType) -> None:
+    """docs/design.md, fact 42: the warm-up's young objects stay out of the cell's
+    collections; the freeze ends with the outermost cell (the events nest)."""
+    warmup = Warmup([])  # never started: not done
+    warmup.cell_started()
+    assert unfrozen.get_freeze_count() > 0
+    warmup.cell_started()
+    warmup.cell_ended()
+    assert unfrozen.get_freeze_count() > 0
+    warmup.cell_ended()
+    assert unfrozen.get_freeze_count() == 0
+    warmup.cell_ended()  # an empty cell: post_execute alone
+    assert unfrozen.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("how", ["stop", "park", "exit", "end"])
+def test_no_freeze_outlives_the_warmup(unfrozen: ModuleType, how: str) -> None:
+    """Stopped (%unload_ext, the shutdown hook, atexit) or ended mid-cell: unfrozen, and
+    the cells after it freeze nothing."""
+    warmup = Warmup([])
+    warmup.cell_started()
+    assert unfrozen.get_freeze_count() > 0
+    if how == "stop":
+        warmup.stop()
+    elif how == "park":
+        warmup.stop(park=True)
+    elif how == "exit":
+        warmup.stop_for_exit()
+    else:
+        warmup._end()
+    assert unfrozen.get_freeze_count() == 0
+    warmup.cell_ended()
+    warmup.cell_started()
+    assert unfrozen.get_freeze_count() == 0
+    warmup.cell_ended()
+
+
+def test_someone_elses_freeze_is_left_alone(unfrozen: ModuleType) -> None:
+    unfrozen.freeze()
+    frozen = unfrozen.get_freeze_count()
+    warmup = Warmup([])
+    warmup.cell_started()
+    warmup.cell_ended()
+    assert unfrozen.get_freeze_count() == frozen > 0
+
+
+def test_gc_is_unfrozen_after_a_cell_that_raises(claude_kernel: Kernel) -> None:
+    """In a kernel: frozen in a cell run during the warm-up, unfrozen once it has
+    raised (a post_run_cell callback, which runs after the warm-up's post_execute)."""
+    load = claude_kernel.execute(
+        "%load_ext amplifier_jupyter\n"
+        "import gc\n"
+        "_seen = []\n"
+        "get_ipython().events.register('post_run_cell', "
+        "lambda result: _seen.append(gc.get_freeze_count()))"
+    )
+    assert load.ok, load.error
+    cell = claude_kernel.execute(
+        "import sys\n"
+        "_w = sys.modules['amplifier_jupyter._ipython.warmup'].current()\n"
+        "print(_w.done.is_set(), gc.get_freeze_count() > 0)\n"
+        "raise ValueError('the cell fails')"
+    )
+    assert not cell.ok
+    assert cell.stdout.split() == ["False", "True"], "the warm-up was over too soon"
+    seen = claude_kernel.execute("print(_seen[:2])")
+    assert seen.stdout.strip() == "[0, 0]", seen.stdout + seen.stderr
+    wait_for_the_warmup(claude_kernel)
+    assert claude_kernel.execute("print(gc.get_freeze_count())").stdout.strip() == "0"

@@ -15,8 +15,32 @@ GIL) is safe only if nobody needs those modules meanwhile:
   the package's ``__init__`` in the background would need the submodule, and
   Python breaks such a cycle by handing one of them a partially initialized
   module ("cannot import name ... from partially initialized module"). So while
-  the gate is in use, ``builtins.__import__`` first waits for the background
-  thread to finish every module that is the name or a package above it.
+  the gate is in use, such an import first waits for the background thread to
+  finish every module that is the name or a package above it.
+
+That wait is an audit hook on the ``"import"`` event (``sys.addaudithook``),
+which CPython raises on every thread when an ``import`` statement or
+``__import__`` is about to look for a module that is not in ``sys.modules``,
+before it takes the module's lock. A ``builtins.__import__`` wrapper, as this
+gate used first, put a Python frame under every import statement while the
+gate was in use, and a cell's ``import pandas`` during the warm-up made 2,697
+``mmap`` and ``munmap`` calls against 434 with the hook (docs/design.md, fact
+42). An audit hook cannot be removed: it is added once per process, and once
+no gate is in use it returns at its first test.
+
+What raises no ``"import"`` event, so the gate does not see it:
+
+* A module already in ``sys.modules``. Python itself makes an import of one the
+  background thread is still running wait for its lock (and the background
+  thread goes on, see above); ``import a.b`` (no ``from``) also waits that way
+  for ``a``, which it returns, so it never hands out a half-imported ``a``.
+  ``from a.b import x``, with ``a.b`` done and ``a`` still running, gets ``x``
+  from the whole ``a.b`` at once, ``a`` unfinished in ``sys.modules``.
+* ``importlib.import_module("a.b")``, which does not pass through
+  ``__import__`` (nor did it through the wrapper): with ``a`` half-imported by
+  the background thread, ``a.b`` runs inside it, as it would with no gate. A
+  finder cannot wait instead: ``find_spec`` runs holding the global import
+  lock, which the background thread needs to go on.
 
 The background thread must import only packages that never import the other
 threads' modules (third-party ones, not this package): then it never waits for
@@ -31,10 +55,9 @@ after the import.
 
 from __future__ import annotations
 
-import builtins
+import contextlib
 import importlib
 import importlib.machinery
-import importlib.util
 import sys
 import threading
 from collections.abc import Callable
@@ -44,6 +67,7 @@ from typing import Any
 POLL = 0.01
 
 _LOCK_WAIT = importlib._bootstrap._ModuleLock.acquire.__code__  # type: ignore[attr-defined]
+_PROBE = "amplifier_jupyter.import_gate"
 
 
 def blocked_on_module_lock(ident: int | None) -> bool:
@@ -58,6 +82,51 @@ def others_blocked_on_module_lock(ident: int | None) -> bool:
         other != ident and frame.f_code is _LOCK_WAIT
         for other, frame in sys._current_frames().items()
     )
+
+
+class _HookState:
+    """What the audit hook reads: the gate in use (None: return at once), and whether
+    the hook has seen its probe (it is in place)."""
+
+    __slots__ = ("gate", "added", "tried")
+
+    def __init__(self) -> None:
+        self.gate: ImportGate | None = None
+        self.added = False
+        self.tried = False
+
+
+def _audit_hook(state: _HookState) -> Callable[[str, tuple[Any, ...]], None]:
+    """The process's audit hook. A closure, not a function reading module globals: it
+    runs at every audit event until the process ends, also while the interpreter
+    clears modules' globals."""
+    probe = _PROBE
+
+    def hook(event: str, args: tuple[Any, ...]) -> None:
+        gate = state.gate
+        if gate is not None:
+            if event == "import":
+                gate.before_import(args[0])
+        elif event == probe:
+            state.added = True
+
+    return hook
+
+
+_STATE = _HookState()
+_ADDING = threading.Lock()
+
+
+def _hook_in_place() -> bool:
+    """Add the audit hook once per process; whether it is there (an earlier hook may
+    refuse new ones, and ``sys.addaudithook`` then says nothing)."""
+    with _ADDING:
+        if not _STATE.tried:
+            _STATE.tried = True
+            sys.addaudithook(_audit_hook(_STATE))
+            with contextlib.suppress(Exception):  # an earlier hook's objection
+                sys.audit(_PROBE)
+        return _STATE.added
 
 
 class ImportGate:
@@ -76,24 +145,27 @@ class ImportGate:
         self._wanted = 0  # other threads waiting for the thread to finish a module
         self._wanted_lock = threading.Lock()
         self._finder = _Finder(self)
-        self._original_import: Any = None
 
     # -- installing ------------------------------------------------------------
 
-    def install(self, thread: int) -> None:
-        """Gate the imports of ``thread`` from now on (call it on that thread)."""
+    def install(self, thread: int) -> bool:
+        """Gate the imports of ``thread`` from now on (call it on that thread).
+
+        False, and nothing gated, when the audit hook could not be added (an
+        earlier hook refused it): other threads' imports could not wait.
+        """
+        if not _hook_in_place() or _STATE.gate is not None:
+            return False
         self.thread = thread
         sys.meta_path.insert(0, self._finder)
-        self._original_import = builtins.__import__
-        builtins.__import__ = self._import
+        _STATE.gate = self
+        return True
 
     def uninstall(self) -> None:
-        with_finder = self._finder in sys.meta_path
-        if with_finder:
+        if _STATE.gate is self:
+            _STATE.gate = None
+        if self._finder in sys.meta_path:
             sys.meta_path.remove(self._finder)
-        # Someone else may have replaced it since: then ours stays, passing through.
-        if builtins.__import__ is self._import:
-            builtins.__import__ = self._original_import
         self.thread = None
 
     # -- the importing thread --------------------------------------------------
@@ -115,22 +187,14 @@ class ImportGate:
 
     # -- every other thread ----------------------------------------------------
 
-    def _import(
-        self,
-        name: str,
-        globals: Any = None,  # noqa: A002 - __import__'s own signature
-        locals: Any = None,  # noqa: A002
-        fromlist: Any = (),
-        level: int = 0,
-    ) -> Any:
-        original = self._original_import
+    def before_import(self, name: str) -> None:
+        """The audit hook, any thread: ``name`` (absolute) is not in ``sys.modules`` yet."""
         if self._running and threading.get_ident() != self.thread:
-            self._wait_for_packages_of(_absolute(name, globals, level))
-        return original(name, globals, locals, fromlist, level)
+            self._wait_for_packages_of(name)
 
-    def _wait_for_packages_of(self, name: str | None) -> None:
+    def _wait_for_packages_of(self, name: str) -> None:
         """Wait while the importing thread runs ``name`` or a package above it."""
-        if not name:
+        if not isinstance(name, str) or not name:
             return
         parts = name.split(".")
         names = [".".join(parts[: i + 1]) for i in range(len(parts))]
@@ -151,16 +215,6 @@ class ImportGate:
 
     def _runs_any(self, names: list[str]) -> bool:
         return any(name in self._running for name in names)
-
-
-def _absolute(name: str, globals: Any, level: int) -> str | None:
-    if level == 0:
-        return name
-    package = (globals or {}).get("__package__") or (globals or {}).get("__name__")
-    try:
-        return importlib.util.resolve_name("." * level + name, package)
-    except (ImportError, ValueError, TypeError):
-        return None
 
 
 class _Finder:

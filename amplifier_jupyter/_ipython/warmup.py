@@ -15,6 +15,13 @@ and ``post_execute``, which nest), in two parts:
   too, so importing them on the thread would risk the cycles ``import_gate.py``
   explains.
 
+A cell that starts before the warm-up is done runs with the objects the cyclic
+garbage collector tracks frozen (``gc.freeze()``, undone when the cell ends,
+the warm-up ends or is stopped): the warm-up's imports leave tens of thousands
+of new objects, which brought on a full collection, walking them all, during
+the cell's own imports (docs/design.md, fact 42). A freeze someone else made
+is left alone, and not undone.
+
 Imports only: it never creates a session nor touches the kernel's (an
 ``AmplifierSession`` must be created and initialized on the kernel's loop,
 docs/design.md, fact 2). A failed import is noted (:attr:`Warmup.failed`) and
@@ -34,6 +41,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import gc
 import importlib
 import os
 import sys
@@ -121,6 +129,7 @@ class Warmup:
         self._parking = False
         self._gate = ImportGate(self._may_import, self._idle_wait)
         self._scheduled = False
+        self._frozen = False  # gc.freeze() made by cell_started, for cell_ended to undo
         self.stopped = False
         self.thread_done = threading.Event()
         self.done = threading.Event()
@@ -148,11 +157,15 @@ class Warmup:
         with self._guard:
             self._cells += 1
             self._idle.clear()
+            if self._cells == 1 and not self.stopped and not self.done.is_set():
+                self._freeze()
 
     def cell_ended(self) -> None:
         with self._guard:
             # An empty cell triggers post_execute without pre_execute.
             self._cells = max(0, self._cells - 1)
+            if not self._cells:
+                self._unfreeze()
             if self._cells or self.stopped:
                 return
             self._idle.set()
@@ -174,6 +187,7 @@ class Warmup:
             self.stopped = True
             self._parking = self._parking or park
             self._idle.clear()
+            self._unfreeze()
 
     def stop_for_exit(self) -> None:
         """``atexit``: park the thread, and give it a moment to get there before finalization."""
@@ -204,8 +218,12 @@ class Warmup:
     # -- the thread ----------------------------------------------------------
 
     def _run(self) -> None:
-        self._gate.install(threading.get_ident())
+        gated = self._gate.install(threading.get_ident())
         try:
+            if not gated:
+                # Another thread's import could run inside a half-imported package.
+                self.failed["import gate"] = "no audit hook (an earlier hook refused it)"
+                return
             for step in self._in_thread:
                 for name in self._names(step, self._turn):
                     if not self._turn():
@@ -306,7 +324,24 @@ class Warmup:
     def _end(self) -> None:
         if self.finished_at is None:
             self.finished_at = time.monotonic()
-        self.done.set()
+        with self._guard:
+            self.done.set()
+            self._unfreeze()
+
+    # -- the collector during a cell -------------------------------------------
+
+    def _freeze(self) -> None:
+        """(Holding the guard.) Take every object there is out of the cyclic collector's
+        reach until the cell ends, unless someone else's ``gc.freeze()`` is in place."""
+        if not self._frozen and not gc.get_freeze_count():
+            gc.freeze()
+            self._frozen = True
+
+    def _unfreeze(self) -> None:
+        """(Holding the guard.) Give the collector back what :meth:`_freeze` took."""
+        if self._frozen:
+            self._frozen = False
+            gc.unfreeze()
 
 
 def _line(error: BaseException) -> str:
