@@ -9,8 +9,10 @@ Two parts, each case side by side with its baseline in one run:
    warm-up on, and off with ``AMPLIFIER_JUPYTER_WARMUP=0``):
 
    * the first cell, run ``--gap`` seconds (2) after ``%load_ext``, beside the
-     median of the three cells after it, timed from the client (request to idle);
-     also once the warm-up has finished, however long it took;
+     median of the three cells after it, timed from the client (request to idle),
+     and beside later cells that, like it, find the kernel idle for ``--gap``
+     seconds (what a pause costs any cell is then not counted as the first
+     cell's); also once the warm-up has finished, however long it took;
    * a user cell run ``--during`` seconds (0.5) after ``%load_ext``, while the
      warm-up is going on, beside the same cell in a kernel without it: a
      pure-Python loop, and an import of something the warm-up does not import
@@ -136,14 +138,24 @@ class Kernels:
             return body(k)
 
 
-def first_and_later(gap: float | None) -> Callable[[Kernel], tuple[float, float, float]]:
-    def body(kernel: Kernel) -> tuple[float, float, float]:
+def first_and_later(
+    gap: float | None, pause: float
+) -> Callable[[Kernel], tuple[float, float, float, float]]:
+    """The first cell (``gap`` seconds after the load, or once the warm-up is done), the
+    median of the three cells right after it, and of three cells each run ``pause``
+    seconds after the one before (an idle kernel, as the first cell finds it)."""
+
+    def body(kernel: Kernel) -> tuple[float, float, float, float]:
         warmed = wait_for_warmup(kernel) if gap is None else 0.0
         if gap is not None:
             time.sleep(gap)
         first = timed_cell(kernel, PROMPT)
         later = statistics.median(timed_cell(kernel, PROMPT) for _ in range(3))
-        return first, later, warmed
+        paused = []
+        for _ in range(3):
+            time.sleep(pause)
+            paused.append(timed_cell(kernel, PROMPT))
+        return first, later, statistics.median(paused), warmed
 
     return body
 
@@ -170,15 +182,22 @@ def kernels(count: int, gap: float, during: float) -> None:
             (f"first cell at +{gap:g} s, warm-up on", True, gap),
             ("first cell once the warm-up is done", True, None),
         ):
-            samples = [pool.run(warmup, first_and_later(wait)) for _ in range(count)]
-            first = statistics.median(s[0] for s in samples)
-            later = statistics.median(s[1] for s in samples)
-            warmed = statistics.median(s[2] for s in samples)
+            samples = [pool.run(warmup, first_and_later(wait, gap)) for _ in range(count)]
+            first, later, paused, warmed = (
+                statistics.median(s[i] for s in samples) for i in range(4)
+            )
             extra = f"  (the warm-up took {warmed:.1f} s)" if wait is None else ""
-            rows.append((label, first, later, extra))
-        print(f"\n{'first %%amplifier cell (kernels)':40} {'first ms':>9} {'later ms':>9} {'×':>6}")
-        for label, first, later, extra in rows:
-            print(f"{label:40} {first * 1000:9.0f} {later * 1000:9.0f} {first / later:6.2f}{extra}")
+            rows.append((label, first, later, paused, extra))
+        print(
+            f"\n{'first %%amplifier cell (kernels)':40} {'first ms':>9} {'later ms':>9} {'×':>6}"
+            f" {f'+{gap:g} s ms':>9} {'×':>6}"
+        )
+        print(f"{'':40} {'':>9} {'':>9} {'':>6} {'(a later cell, idle before it)'}")
+        for label, first, later, paused, extra in rows:
+            print(
+                f"{label:40} {first * 1000:9.0f} {later * 1000:9.0f} {first / later:6.2f}"
+                f" {paused * 1000:9.0f} {first / paused:6.2f}{extra}"
+            )
 
         heading = f"a user cell at +{during:g} s after %load_ext"
         print(f"\n{heading:40} {'off ms':>9} {'on ms':>9} {'×':>6}")
