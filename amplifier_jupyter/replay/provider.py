@@ -128,8 +128,7 @@ class Replaying:
         return response
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        if self._coordinator is not None and self._coordinator.hooks is not None:
-            await emit(self._coordinator, event, data)
+        await emit(self._coordinator, event, data)  # nothing without hooks
 
     async def _replay(self, record: Record, state: ReplayState) -> Any:
         from amplifier_core.message_models import ChatResponse

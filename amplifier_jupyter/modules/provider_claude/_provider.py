@@ -482,8 +482,7 @@ class ClaudeProvider:
         return await until_cancelled(awaitable, self._coordinator, stopped)
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        if getattr(self._coordinator, "hooks", None) is not None:
-            await emit(self._coordinator, event, data)
+        await emit(self._coordinator, event, data)  # nothing without hooks
 
     async def close(self) -> None:
         """Close the SDK client's connections."""

@@ -228,8 +228,7 @@ class ScriptedProvider:
         )
 
     async def _emit(self, event: str, data: dict[str, Any]) -> None:
-        if getattr(self._coordinator, "hooks", None) is not None:
-            await emit(self._coordinator, event, data)
+        await emit(self._coordinator, event, data)  # nothing without hooks
 
     def parse_tool_calls(self, response: ChatResponse) -> list[ToolCall]:
         """The response's tool calls (already parsed)."""
